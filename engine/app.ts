@@ -1,0 +1,80 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
+import type { EngineConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { Store } from './store/store.ts';
+import type { CredentialService } from './spaces/credential-service.ts';
+import type { IngestService } from './ingest/ingest-service.ts';
+import type { AudienceService } from './audiences/audience-service.ts';
+import type { ProfileFinder } from './profiles/profile-finder.ts';
+import { EngineError } from './errors.ts';
+import { assignRequestId } from './http/request-id.ts';
+import { sendJson } from './http/send-json.ts';
+import { jsonBody } from './http/json-body.ts';
+import { requireAdmin, requireOperator } from './http/admin-auth.ts';
+import { errorHandler, unknownRoute } from './http/error-handler.ts';
+import { createIngestHandler, isIngestPath } from './ingest/ingest-handler.ts';
+import { createEventLogRoutes } from './ingest/event-log-routes.ts';
+import { createSpaceRoutes } from './spaces/space-routes.ts';
+import { createCredentialRoutes } from './spaces/credential-routes.ts';
+import { createProfileRoutes } from './profiles/profile-routes.ts';
+import { createAudienceRoutes } from './audiences/audience-routes.ts';
+import { createCatalogRoutes } from './catalog/catalog-routes.ts';
+
+/** Everything the HTTP layer needs; built by the engine's composition root. */
+export interface AppDeps {
+  config: EngineConfig;
+  logger: Logger;
+  store: Store;
+  credentials: CredentialService;
+  ingest: IngestService;
+  audiences: AudienceService;
+  profiles: ProfileFinder;
+  operatorToken: string;
+  /** Whether the engine accepts events yet (false while starting or stopping). */
+  isReady: () => boolean;
+}
+
+/** A node:http request listener serving the whole API. */
+export type AppListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Builds the engine's HTTP API: the Segment-compatible ingest endpoints on a lean node:http
+ * path, and health plus the management API (`/api/v1`) on Express.
+ */
+export function createApp(deps: AppDeps): AppListener {
+  const ingest = createIngestHandler(deps);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((req, res, next) => {
+    assignRequestId(req, res);
+    next();
+  });
+  app.get('/health', (_req, res) => {
+    const ready = deps.isReady();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', store: deps.store.kind });
+  });
+  app.use('/api/v1', jsonBody);
+  app.use('/api/v1/spaces', requireOperator(deps.credentials, deps.operatorToken), createSpaceRoutes(deps.store.spaces, deps.credentials));
+  app.use('/api/v1', requireAdmin(deps.credentials, deps.operatorToken));
+  app.use('/api/v1', createCredentialRoutes(deps.store.spaces, deps.credentials));
+  app.use('/api/v1/events', createEventLogRoutes(deps.store.events));
+  app.use('/api/v1/profiles', createProfileRoutes(deps.profiles, deps.audiences));
+  app.use('/api/v1/audiences', createAudienceRoutes(deps.audiences));
+  app.use('/api/v1/catalog', createCatalogRoutes(deps.store.catalog));
+  app.use(unknownRoute);
+  app.use(errorHandler(deps.logger));
+
+  return (req, res) => {
+    if (isIngestPath(req.url)) {
+      if (!deps.isReady()) {
+        sendJson(res, 503, new EngineError('not_ready', 'the engine is not accepting events right now; retry').toBody());
+        return;
+      }
+      ingest(req, res);
+      return;
+    }
+    app(req, res);
+  };
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+
+/** Typed, frozen engine configuration; the only place that reads the environment. */
+export interface EngineConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Directory of the embedded SQLite store, or `:memory:`. */
+  readonly dataDir: string;
+  /** SQLite `synchronous` pragma: `full` makes every acknowledged write survive power loss. */
+  readonly sqliteSynchronous: 'full' | 'normal';
+  /** When set, MongoDB is the store (a later issue); the embedded store otherwise. */
+  readonly mongodbUri: string | null;
+  readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** Credentials given by the operator; generated on first start when absent. */
+  readonly bootstrap: {
+    readonly writeKey: string | null;
+    readonly adminToken: string | null;
+    readonly operatorToken: string | null;
+  };
+  /** A repeated messageId within this window is acknowledged and not processed again (default 24 h). */
+  readonly dedupeWindowMs: number;
+  /** Segment's limits: 32 KB per message, 500 KB per batch request. */
+  readonly maxMessageBytes: number;
+  readonly maxBatchBytes: number;
+  /** Maximum events the processor takes per round (default 500). */
+  readonly processorBatchSize: number;
+}
+
+/** An environment-variable problem found at start. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got '${raw}'`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.toLowerCase();
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+  }
+  return value as T;
+}
+
+function credential(env: Env, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 16 || /[\s:]/.test(raw)) {
+    throw new ConfigError(`${name} must be at least 16 characters with no spaces or colons`);
+  }
+  return raw;
+}
+
+/** Reads the configuration from `env` (the process environment by default). */
+export function loadConfig(env: Env = process.env): EngineConfig {
+  return Object.freeze({
+    port: intVar(env, 'PORT', 3000, 0, 65535),
+    host: env['HOST'] || '0.0.0.0',
+    dataDir: env['DATA_DIR'] || './data',
+    sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['full', 'normal'] as const, 'full'),
+    mongodbUri: env['MONGODB_URI'] || null,
+    logLevel: oneOf(env, 'LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
+    bootstrap: Object.freeze({
+      writeKey: credential(env, 'ENGINE_WRITE_KEY'),
+      adminToken: credential(env, 'ENGINE_ADMIN_TOKEN'),
+      operatorToken: credential(env, 'ENGINE_OPERATOR_TOKEN'),
+    }),
+    dedupeWindowMs: intVar(env, 'DEDUPE_WINDOW_HOURS', 24, 1, 24 * 365) * 3_600_000,
+    maxMessageBytes: intVar(env, 'MAX_MESSAGE_BYTES', 32 * 1024, 1024, 1024 * 1024),
+    maxBatchBytes: intVar(env, 'MAX_BATCH_BYTES', 500 * 1024, 1024, 16 * 1024 * 1024),
+    processorBatchSize: intVar(env, 'PROCESSOR_BATCH_SIZE', 500, 1, 10_000),
+  });
+}
+
+/** A configuration for tests: in-memory store, quiet logs, overridable. */
+export function testConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return Object.freeze({ ...loadConfig({ DATA_DIR: ':memory:', LOG_LEVEL: 'error', PORT: '0' }), ...overrides });
+}
+
+/** A random secret with a readable prefix (`wk_`, `adm_`, `op_`). */
+export function generateSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(24).toString('base64url')}`;
+}

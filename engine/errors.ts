@@ -1,0 +1,62 @@
+/**
+ * The engine's error hierarchy. Every error that can reach a client has a stable `code`
+ * (listed in ERROR_CODES and documented in the README), an HTTP status and optional details
+ * such as the offending JSON path or batch index.
+ */
+
+/** Every machine-readable error code the API can answer, with its HTTP status and meaning. */
+export const ERROR_CODES = {
+  invalid_json: { status: 400, meaning: 'The request body is not valid JSON.' },
+  invalid_message: { status: 400, meaning: 'A Segment message breaks the spec: missing ids, missing event name, bad timestamp, wrong type. `path` (and `index` in a batch) say where.' },
+  invalid_request: { status: 400, meaning: 'A management API body or query breaks its schema; `path` says where.' },
+  invalid_conditions: { status: 400, meaning: 'A condition list is malformed; `problems` lists every problem with its path.' },
+  message_too_large: { status: 400, meaning: 'One message is larger than 32 KB; `index` says which one in a batch.' },
+  payload_too_large: { status: 413, meaning: 'The request body is larger than the limit (500 KB for batches, 32 KB for single calls).' },
+  unsupported_media_type: { status: 415, meaning: 'The body is not JSON.' },
+  missing_credentials: { status: 401, meaning: 'No write key (HTTP Basic username) or Bearer token was sent.' },
+  invalid_credentials: { status: 401, meaning: 'The write key or token is unknown or has been revoked.' },
+  forbidden: { status: 403, meaning: 'The credential is valid but may not do this (e.g. a space token on operator routes).' },
+  not_found: { status: 404, meaning: 'No such resource in this space.' },
+  route_not_found: { status: 404, meaning: 'No such endpoint.' },
+  method_not_allowed: { status: 405, meaning: 'The endpoint exists but not with this HTTP method.' },
+  conflict: { status: 409, meaning: 'The change conflicts with existing state, e.g. a name already used in the space.' },
+  version_conflict: { status: 409, meaning: 'The record changed since it was read; read it again and retry.' },
+  not_ready: { status: 503, meaning: 'The engine is starting or stopping.' },
+  internal_error: { status: 500, meaning: 'An unexpected failure; the request id in the logs identifies it.' },
+} as const;
+
+/** A machine-readable error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Extra, machine-readable facts about an error (path, batch index, problems…). */
+export type ErrorDetails = Record<string, unknown>;
+
+/** An error the API reports to its caller with a code, a status and details. */
+export class EngineError extends Error {
+  override name = 'EngineError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = details;
+  }
+
+  /** The JSON body answered to the client. */
+  toBody(): { error: { code: ErrorCode; message: string } & ErrorDetails } {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
+
+/** Shorthand for a 404 on a resource of this space. */
+export function notFound(what: string, id: string): EngineError {
+  return new EngineError('not_found', `${what} '${id}' was not found in this space`);
+}
+
+/** Shorthand for a 400 on a management API body, at a JSON pointer path. */
+export function invalidRequest(message: string, path: string, details: ErrorDetails = {}): EngineError {
+  return new EngineError('invalid_request', `${message} at ${path || '/'}`, { path, ...details });
+}

@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import { invalidRequest } from '../errors.ts';
+import { principalOf } from '../http/admin-auth.ts';
+import { limitParam, stringParam } from '../http/query-params.ts';
+import type { EventStore } from '../store/event-store.ts';
+import { isMessageType, MESSAGE_TYPES } from './validate-message.ts';
+
+/** A space's event log, newest first (`/api/v1/events`). */
+export function createEventLogRoutes(events: EventStore): Router {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    const type = stringParam(req, 'type');
+    if (type !== undefined && !isMessageType(type)) throw invalidRequest(`type must be one of ${MESSAGE_TYPES.join(', ')}`, '?type');
+    const cursor = stringParam(req, 'cursor');
+    if (cursor !== undefined && !/^[\w-]{1,64}$/.test(cursor)) throw invalidRequest('cursor must be a value returned as nextCursor', '?cursor');
+    const userId = stringParam(req, 'userId');
+    const anonymousId = stringParam(req, 'anonymousId');
+    const name = stringParam(req, 'event');
+    const page = await events.list(principalOf(res).spaceId, {
+      limit: limitParam(req),
+      ...(type !== undefined ? { type } : {}),
+      ...(cursor !== undefined ? { cursor } : {}),
+      ...(userId !== undefined ? { userId } : {}),
+      ...(anonymousId !== undefined ? { anonymousId } : {}),
+      ...(name !== undefined ? { name } : {}),
+    });
+    res.json({ events: page.items.map((e) => e.message), nextCursor: page.nextCursor });
+  });
+  return router;
+}

@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EngineConfig } from '../config.ts';
+import { EngineError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { CredentialService } from '../spaces/credential-service.ts';
+import { basicUsername } from '../http/credentials-from-request.ts';
+import { readJsonBody } from '../http/read-json-body.ts';
+import { assignRequestId } from '../http/request-id.ts';
+import { sendJson, toEngineError } from '../http/send-json.ts';
+import type { IngestService } from './ingest-service.ts';
+import { isMessageType } from './validate-message.ts';
+
+/** Dependencies of the ingest HTTP handler. */
+export interface IngestHandlerDeps {
+  ingest: IngestService;
+  credentials: CredentialService;
+  config: Pick<EngineConfig, 'maxMessageBytes' | 'maxBatchBytes'>;
+  logger: Logger;
+}
+
+/** Whether a request targets the Segment-compatible ingest API. */
+export function isIngestPath(url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/v1/');
+}
+
+/**
+ * The Segment HTTP Tracking API (`POST /v1/track|identify|page|screen|group|alias|batch|import`)
+ * on plain node:http. Why not Express: ingest is the hot path, and Express costs about twice
+ * the CPU per request (see product.md); the management API stays on Express.
+ */
+export function createIngestHandler(deps: IngestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const requestId = assignRequestId(req, res);
+    handle(deps, req, res).catch((error: unknown) => {
+      const engineError = toEngineError(error);
+      if (engineError.status >= 500) deps.logger.error('ingest failed', { requestId, error });
+      else deps.logger.debug('ingest rejected', { requestId, code: engineError.code, message: engineError.message });
+      if (!res.headersSent) sendJson(res, engineError.status, engineError.toBody());
+    });
+  };
+}
+
+async function handle(deps: IngestHandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '').split('?')[0]!.slice('/v1/'.length);
+  const isBatch = path === 'batch' || path === 'import';
+  if (!isBatch && !isMessageType(path)) {
+    throw new EngineError('route_not_found', `POST /v1/${path} is not an ingest endpoint; use /v1/track, identify, page, screen, group, alias or batch`);
+  }
+  if (req.method !== 'POST') {
+    throw new EngineError('method_not_allowed', `use POST for /v1/${path}`);
+  }
+  const headerKey = basicUsername(req);
+  if (headerKey !== null && !await deps.credentials.authenticate(headerKey, 'write_key')) {
+    req.resume();
+    throw new EngineError('invalid_credentials', 'the write key is unknown or revoked');
+  }
+  const body = await readJsonBody(req, isBatch ? deps.config.maxBatchBytes : deps.config.maxMessageBytes);
+  // Segment also accepts the write key inside the body (batch requests from some clients).
+  const bodyKey = body !== null && typeof body === 'object' && typeof (body as { writeKey?: unknown }).writeKey === 'string'
+    ? (body as { writeKey: string }).writeKey : null;
+  const key = headerKey ?? bodyKey;
+  if (key === null) {
+    throw new EngineError('missing_credentials', 'send the write key as the HTTP Basic username (or as writeKey in the body)');
+  }
+  const principal = await deps.credentials.authenticate(key, 'write_key');
+  if (!principal) throw new EngineError('invalid_credentials', 'the write key is unknown or revoked');
+  const result = isBatch
+    ? await deps.ingest.batch(principal.spaceId, body)
+    : await deps.ingest.single(principal.spaceId, path as Parameters<IngestService['single']>[1], body);
+  sendJson(res, 200, { success: true, ...result });
+}

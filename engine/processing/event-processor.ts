@@ -1,0 +1,157 @@
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/store.ts';
+import type { EventRecord } from '../store/event-store.ts';
+import type { CatalogEntry } from '../store/catalog-store.ts';
+import type { ProfileService } from '../profiles/profile-service.ts';
+import type { AudienceService } from '../audiences/audience-service.ts';
+import { resolveIdentity } from '../profiles/resolve-profile.ts';
+import { mergeCatalogEntry, propertyPaths } from '../catalog/merge-catalog-entry.ts';
+import { groupByIdentity } from './group-by-identity.ts';
+
+/** Dependencies of the event processor. */
+export interface EventProcessorDeps {
+  store: Store;
+  profiles: ProfileService;
+  audiences: AudienceService;
+  logger: Logger;
+  /** Events taken per round (default 500). */
+  batchSize: number;
+  /** How often to look for events stored by other processes when not woken (default 1000 ms). */
+  idlePollMs?: number;
+}
+
+/**
+ * Turns stored events into state: profiles, audience memberships and the event catalog. It reads
+ * the log in order, so after a crash it resumes from the last event marked processed; every
+ * effect is idempotent, so re-processing the events of an interrupted round changes nothing.
+ * Events of one profile are applied one after another; different profiles run in parallel.
+ */
+export class EventProcessor {
+  readonly #deps: EventProcessorDeps;
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+  #woken = false;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(deps: EventProcessorDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Stops after the current round. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+  }
+
+  /** Tells the processor new events were stored. */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Resolves once every event stored so far has been processed (for tests and orderly shutdown). */
+  async idle(): Promise<void> {
+    if ((await this.#deps.store.events.pending(1)).length === 0) return;
+    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      this.#woken = false;
+      let events: EventRecord[] = [];
+      try {
+        events = await this.#deps.store.events.pending(this.#deps.batchSize);
+        if (events.length > 0) await this.#processRound(events);
+      } catch (error) {
+        this.#deps.logger.error('event processing round failed; retrying', { error });
+        await sleep(500);
+        continue;
+      }
+      if (events.length === 0) {
+        for (const resolve of this.#idleWaiters.splice(0)) resolve();
+        if (!this.#woken && this.#running) await this.#sleepUntilWoken();
+      }
+    }
+  }
+
+  #sleepUntilWoken(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.#deps.idlePollMs ?? 1000);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = null;
+        done();
+      };
+    });
+  }
+
+  async #processRound(events: EventRecord[]): Promise<void> {
+    const { store } = this.#deps;
+    const keys = await Promise.all(events.map((e) => this.#keysOf(e)));
+    const groups = groupByIdentity(events, (_e, i) => keys[i]!);
+    await Promise.all(groups.map((group) => this.#processGroup(group)));
+    await store.catalog.record(catalogSightings(events));
+    await store.events.markProcessed(events);
+  }
+
+  /** Identities of an event and the profiles they currently resolve to. */
+  async #keysOf(event: EventRecord): Promise<string[]> {
+    const keys: string[] = [];
+    const ids: Array<['userId' | 'anonymousId', string]> = [];
+    if (event.userId) ids.push(['userId', event.userId]);
+    if (event.anonymousId) ids.push(['anonymousId', event.anonymousId]);
+    if (event.type === 'alias' && event.message['previousId'] != null) {
+      const previousId = String(event.message['previousId']);
+      ids.push(['userId', previousId], ['anonymousId', previousId]);
+    }
+    for (const [kind, value] of ids) {
+      keys.push(`${kind}:${value}`);
+      const resolved = await resolveIdentity(this.#deps.store.profiles, event.spaceId, kind, value);
+      if (resolved) keys.push(`profile:${resolved.profile.id}`);
+    }
+    return keys;
+  }
+
+  async #processGroup(group: EventRecord[]): Promise<void> {
+    for (const event of group) {
+      try {
+        const change = await this.#deps.profiles.applyEvent(event);
+        if (change.traitsChanged) await this.#deps.audiences.evaluateProfile(change.profile);
+      } catch (error) {
+        // A poison event must not stall the log: record it and move on.
+        this.#deps.logger.error('event could not be applied to its profile', { eventId: event.id, spaceId: event.spaceId, error });
+      }
+    }
+  }
+}
+
+/** One catalog sighting per (space, event name) in a round of track events. */
+function catalogSightings(events: readonly EventRecord[]): CatalogEntry[] {
+  const byName = new Map<string, CatalogEntry>();
+  for (const e of events) {
+    if (e.type !== 'track' || e.name === null) continue;
+    const sighting: CatalogEntry = {
+      spaceId: e.spaceId, name: e.name, propertyKeys: propertyPaths(e.message['properties']),
+      firstSeenAt: e.receivedAt, lastSeenAt: e.receivedAt,
+    };
+    const key = `${e.spaceId}\u0000${e.name}`;
+    const seen = byName.get(key);
+    byName.set(key, seen ? mergeCatalogEntry(seen, sighting) : sighting);
+  }
+  return [...byName.values()];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,74 @@
+import type { EventRecord } from '../store/event-store.ts';
+import type { ProfileRecord } from '../store/profile-store.ts';
+
+/** Lower-cased email trait, the form profiles are looked up by. */
+export function emailOf(traits: Record<string, unknown>): string | null {
+  const email = traits['email'];
+  return typeof email === 'string' && email.length > 0 ? email.toLowerCase() : null;
+}
+
+function union(a: readonly string[], b: readonly (string | null)[]): string[] {
+  const out = [...a];
+  for (const v of b) if (v !== null && !out.includes(v)) out.push(v);
+  return out;
+}
+
+/** A brand-new profile for an event's identities. */
+export function newProfile(id: string, event: EventRecord, anonymousIds: string[]): ProfileRecord {
+  return {
+    id, spaceId: event.spaceId, userId: null, userIds: [], anonymousIds, email: null, traits: {},
+    firstSeenAt: event.timestamp, lastSeenAt: event.timestamp, mergedInto: null, mergedFrom: [],
+    lastEventId: null, version: 0, createdAt: event.receivedAt, updatedAt: event.receivedAt,
+  };
+}
+
+/** Folds merged profiles into a target: their ids join it, their traits fill keys it lacks. */
+export function absorb(target: ProfileRecord, sources: readonly ProfileRecord[]): ProfileRecord {
+  let out = target;
+  for (const s of sources) {
+    if (s.id === target.id || out.mergedFrom.includes(s.id)) continue;
+    const traits = { ...s.traits, ...out.traits };
+    out = {
+      ...out,
+      userIds: union(out.userIds, s.userIds),
+      anonymousIds: union(out.anonymousIds, s.anonymousIds),
+      traits,
+      email: emailOf(traits),
+      firstSeenAt: s.firstSeenAt < out.firstSeenAt ? s.firstSeenAt : out.firstSeenAt,
+      lastSeenAt: s.lastSeenAt > out.lastSeenAt ? s.lastSeenAt : out.lastSeenAt,
+      mergedFrom: [...out.mergedFrom, s.id],
+    };
+  }
+  return out;
+}
+
+/**
+ * The profile after an event: identities added, traits merged (identify), last seen widened.
+ * `claim` lists the identities this profile takes; ids owned by another user are left out by the caller.
+ */
+export function applyEvent(profile: ProfileRecord, event: EventRecord, claim: { userId: string | null; anonymousIds: (string | null)[] }): ProfileRecord {
+  let traits = profile.traits;
+  if (event.type === 'identify') {
+    const given = event.message['traits'];
+    if (given && typeof given === 'object') traits = { ...traits, ...(given as Record<string, unknown>) };
+  }
+  const userId = claim.userId ?? profile.userId;
+  return {
+    ...profile,
+    userId,
+    userIds: union(profile.userIds, [userId]),
+    anonymousIds: union(profile.anonymousIds, claim.anonymousIds),
+    traits,
+    email: emailOf(traits),
+    firstSeenAt: event.timestamp < profile.firstSeenAt ? event.timestamp : profile.firstSeenAt,
+    lastSeenAt: event.timestamp > profile.lastSeenAt ? event.timestamp : profile.lastSeenAt,
+    lastEventId: event.id,
+    version: profile.version + 1,
+    updatedAt: event.receivedAt,
+  };
+}
+
+/** Whether two trait objects differ (shallow keys, deep values through JSON). */
+export function traitsChanged(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
+  return before !== after && JSON.stringify(before) !== JSON.stringify(after);
+}

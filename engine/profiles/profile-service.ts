@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { EventRecord } from '../store/event-store.ts';
+import type { ProfileRecord, ProfileStore } from '../store/profile-store.ts';
+import { absorb, applyEvent, newProfile, traitsChanged } from './apply-event.ts';
+import { resolveIdentity, type Resolution } from './resolve-profile.ts';
+
+/** The outcome of applying one event to the profiles of its space. */
+export interface ProfileChange {
+  profile: ProfileRecord;
+  /** Whether traits changed (audience rules need re-evaluating). */
+  traitsChanged: boolean;
+  /** Whether the event had already been applied (re-processing after a crash). */
+  alreadyApplied: boolean;
+}
+
+/** Thrown when a profile keeps changing under us: another writer is racing (should not happen in one process). */
+export class ProfileContentionError extends Error {
+  override name = 'ProfileContentionError';
+}
+
+const MAX_ATTEMPTS = 8;
+
+interface Plan {
+  target: Resolution | null;
+  /** Live profiles to join into the target (anonymous histories). */
+  join: ProfileRecord[];
+  claimUserId: string | null;
+  claimAnonymousIds: string[];
+}
+
+/**
+ * Keeps profiles up to date from events: identity resolution, trait merges and joins of an
+ * anonymous history into a user (alias, or any event carrying both ids). Each write is one
+ * compare-and-set on one profile; a join first redirects the joined profile, then the target
+ * absorbs it, so a crash between the two is repaired when the event is processed again.
+ */
+export class ProfileService {
+  readonly #store: ProfileStore;
+
+  constructor(store: ProfileStore) {
+    this.#store = store;
+  }
+
+  /** Applies an event to its profile, creating or joining profiles as needed. */
+  async applyEvent(event: EventRecord): Promise<ProfileChange> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const change = await this.#tryApply(event);
+      if (change) return change;
+    }
+    throw new ProfileContentionError(`profile of event ${event.id} changed ${MAX_ATTEMPTS} times while being updated`);
+  }
+
+  async #plan(event: EventRecord): Promise<Plan> {
+    const { spaceId } = event;
+    if (event.type === 'alias') {
+      const previousId = String(event.message['previousId']);
+      const target = event.userId ? await resolveIdentity(this.#store, spaceId, 'userId', event.userId) : null;
+      const source = await resolveIdentity(this.#store, spaceId, 'userId', previousId)
+        ?? await resolveIdentity(this.#store, spaceId, 'anonymousId', previousId);
+      if (target && source && source.profile.id !== target.profile.id) {
+        return { target, join: [source.profile], claimUserId: event.userId, claimAnonymousIds: [] };
+      }
+      // Alias of an unknown previous id: remember it as an anonymous id of the user.
+      return {
+        target: target ?? source, join: [], claimUserId: event.userId,
+        claimAnonymousIds: source ? [] : [previousId],
+      };
+    }
+    const byUser = event.userId ? await resolveIdentity(this.#store, spaceId, 'userId', event.userId) : null;
+    const byAnon = event.anonymousId ? await resolveIdentity(this.#store, spaceId, 'anonymousId', event.anonymousId) : null;
+    const anon = event.anonymousId ? [event.anonymousId] : [];
+    if (byUser && byAnon && byUser.profile.id !== byAnon.profile.id) {
+      // Join only an anonymous history; an anonymous id already tied to another user stays there.
+      return byAnon.profile.userId === null
+        ? { target: byUser, join: [byAnon.profile], claimUserId: event.userId, claimAnonymousIds: [] }
+        : { target: byUser, join: [], claimUserId: event.userId, claimAnonymousIds: [] };
+    }
+    if (!byUser && byAnon && event.userId && byAnon.profile.userId !== null && byAnon.profile.userId !== event.userId
+      && !byAnon.profile.userIds.includes(event.userId)) {
+      return { target: null, join: [], claimUserId: event.userId, claimAnonymousIds: [] };
+    }
+    return { target: byUser ?? byAnon, join: [], claimUserId: event.userId, claimAnonymousIds: anon };
+  }
+
+  /** One optimistic attempt; null when a concurrent change means the plan must be redone. */
+  async #tryApply(event: EventRecord): Promise<ProfileChange | null> {
+    const plan = await this.#plan(event);
+    for (const joined of plan.join) {
+      const redirected = { ...joined, mergedInto: plan.target!.profile.id, version: joined.version + 1, updatedAt: event.receivedAt };
+      if (await this.#store.update(redirected, joined.version) !== 'ok') return null;
+    }
+    const start = plan.target?.profile ?? newProfile(`prf_${randomUUID()}`, event, []);
+    if (start.lastEventId !== null && start.lastEventId >= event.id && plan.join.length === 0 && (plan.target?.via.length ?? 0) === 0) {
+      return { profile: start, traitsChanged: false, alreadyApplied: true };
+    }
+    const absorbed = absorb(start, [...(plan.target?.via ?? []), ...plan.join]);
+    const next = applyEvent(absorbed, event, { userId: plan.claimUserId, anonymousIds: plan.claimAnonymousIds });
+    const result = plan.target ? await this.#store.update(next, start.version) : await this.#store.insert(next);
+    if (result !== 'ok') return null;
+    return { profile: next, traitsChanged: plan.target === null || traitsChanged(start.traits, next.traits), alreadyApplied: false };
+  }
+}

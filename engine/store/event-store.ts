@@ -1,0 +1,53 @@
+/** The Segment message types the engine accepts. */
+export type MessageType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
+
+/** A normalized Segment message as stored in a space's event log. */
+export interface EventRecord {
+  /** Time-ordered unique id (ULID), assigned at ingest. */
+  id: string;
+  spaceId: string;
+  messageId: string;
+  type: MessageType;
+  /** Track event name; page/screen name; null otherwise. */
+  name: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  /** When the event happened (ISO-8601), corrected for client clock skew as Segment does. */
+  timestamp: string;
+  /** When the engine stored it (ISO-8601). */
+  receivedAt: string;
+  /** The whole normalized message. */
+  message: Record<string, unknown>;
+}
+
+/** What happened to one message offered to the log. */
+export type AppendOutcome = 'stored' | 'duplicate';
+
+/** Filters for reading a space's event log, newest first. */
+export interface EventQuery {
+  userId?: string;
+  anonymousId?: string;
+  type?: MessageType;
+  name?: string;
+  /** Cursor from a previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+/** The append-only event log and its processing cursor. */
+export interface EventStore {
+  /**
+   * Appends messages durably, in order. A message whose (space, messageId) was stored less than
+   * `dedupeWindowMs` before `now` is a duplicate and is not stored again (nor is a repeat within
+   * the same call).
+   */
+  append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]>;
+  /** Stored events not yet marked processed, oldest first, across all spaces. */
+  pending(limit: number): Promise<EventRecord[]>;
+  /** Marks events processed. Callers mark them in the order `pending` returned them. */
+  markProcessed(events: readonly EventRecord[]): Promise<void>;
+  /** A space's event log, newest first. */
+  list(spaceId: string, query: EventQuery): Promise<{ items: EventRecord[]; nextCursor: string | null }>;
+  /** Forgets messageIds older than the dedupe window (the events themselves stay). */
+  pruneDedupe(olderThan: number): Promise<number>;
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Store } from '../store.ts';
+import { applySqliteSchema } from './sqlite-schema.ts';
+import { SqliteWriteQueue } from './sqlite-write-queue.ts';
+import { SqliteSpaceStore } from './sqlite-space-store.ts';
+import { SqliteEventStore } from './sqlite-event-store.ts';
+import { SqliteProfileStore } from './sqlite-profile-store.ts';
+import { SqliteAudienceStore } from './sqlite-audience-store.ts';
+import { SqliteCatalogStore } from './sqlite-catalog-store.ts';
+
+/** Options of the embedded store. */
+export interface SqliteStoreOptions {
+  /** Directory holding `engine.db`, or `:memory:`. */
+  dataDir: string;
+  /** `full` (default) survives power loss; `normal` survives process crashes only. */
+  synchronous?: 'full' | 'normal';
+}
+
+/** File name of the embedded database inside the data directory. */
+export const SQLITE_FILE = 'engine.db';
+
+/** Opens (creating if needed) the embedded SQLite store. */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  let file = ':memory:';
+  if (options.dataDir !== ':memory:') {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    file = path.join(options.dataDir, SQLITE_FILE);
+  }
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('foreign_keys = OFF');
+  db.pragma('busy_timeout = 5000');
+  applySqliteSchema(db);
+  const writes = new SqliteWriteQueue(db);
+  return {
+    kind: 'sqlite',
+    spaces: new SqliteSpaceStore(db, writes),
+    events: new SqliteEventStore(db, writes),
+    profiles: new SqliteProfileStore(db, writes),
+    audiences: new SqliteAudienceStore(db, writes),
+    catalog: new SqliteCatalogStore(db, writes),
+    async close() {
+      writes.flush();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { AppendOutcome, EventQuery, EventRecord, EventStore, MessageType } from '../event-store.ts';
+import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
+
+interface EventRow {
+  seq: number; id: string; space_id: string; message_id: string; type: MessageType; name: string | null;
+  user_id: string | null; anonymous_id: string | null; timestamp: string; received_at: string; message: string;
+}
+
+const CURSOR_KEY = 'events.processed_seq';
+
+/** SQLite adapter of EventStore: an append-only table ordered by seq, with a processed-up-to cursor. */
+export class SqliteEventStore implements EventStore {
+  readonly #db: Database;
+  readonly #writes: SqliteWriteQueue;
+  readonly #claimMessageId: Statement;
+  readonly #insert: Statement;
+  readonly #pending: Statement;
+  readonly #setCursor: Statement;
+  /** seq of each event handed out by pending(), so markProcessed can advance the cursor. */
+  readonly #seqOf = new Map<string, number>();
+  #cursor: number;
+
+  constructor(db: Database, writes: SqliteWriteQueue) {
+    this.#db = db;
+    this.#writes = writes;
+    // One statement decides "new or duplicate": it inserts, or refreshes a row older than the
+    // window, and RETURNING yields a row only in those two cases.
+    this.#claimMessageId = db.prepare(`INSERT INTO message_ids (space_id, message_id, received_at) VALUES (?, ?, ?)
+      ON CONFLICT (space_id, message_id) DO UPDATE SET received_at = excluded.received_at
+      WHERE message_ids.received_at <= ? RETURNING 1 AS claimed`);
+    this.#insert = db.prepare(`INSERT INTO events (id, space_id, message_id, type, name, user_id, anonymous_id, timestamp, received_at, message)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#pending = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.#setCursor = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(CURSOR_KEY) as { value: string } | undefined;
+    this.#cursor = row ? Number(row.value) : 0;
+  }
+
+  append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]> {
+    const windowStart = options.now - options.dedupeWindowMs;
+    return this.#writes.run(() => events.map((e): AppendOutcome => {
+      if (!this.#claimMessageId.get(e.spaceId, e.messageId, options.now, windowStart)) return 'duplicate';
+      this.#insert.run(e.id, e.spaceId, e.messageId, e.type, e.name, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e.message));
+      return 'stored';
+    }));
+  }
+
+  async pending(limit: number): Promise<EventRecord[]> {
+    const rows = this.#pending.all(this.#cursor, limit) as EventRow[];
+    return rows.map((row) => {
+      this.#seqOf.set(row.id, row.seq);
+      return toEvent(row);
+    });
+  }
+
+  async markProcessed(events: readonly EventRecord[]): Promise<void> {
+    let max = this.#cursor;
+    for (const e of events) {
+      const seq = this.#seqOf.get(e.id);
+      if (seq !== undefined && seq > max) max = seq;
+      this.#seqOf.delete(e.id);
+    }
+    if (max === this.#cursor) return;
+    await this.#writes.run(() => this.#setCursor.run(CURSOR_KEY, String(max)));
+    this.#cursor = max;
+  }
+
+  async list(spaceId: string, query: EventQuery): Promise<{ items: EventRecord[]; nextCursor: string | null }> {
+    const where = ['space_id = ?'];
+    const params: Array<string | number> = [spaceId];
+    if (query.userId !== undefined) { where.push('user_id = ?'); params.push(query.userId); }
+    if (query.anonymousId !== undefined) { where.push('anonymous_id = ?'); params.push(query.anonymousId); }
+    if (query.type !== undefined) { where.push('type = ?'); params.push(query.type); }
+    if (query.name !== undefined) { where.push('name = ?'); params.push(query.name); }
+    if (query.cursor !== undefined) {
+      const seq = Number(query.cursor);
+      if (!Number.isSafeInteger(seq)) return { items: [], nextCursor: null };
+      where.push('seq < ?');
+      params.push(seq);
+    }
+    params.push(query.limit + 1);
+    const rows = this.#db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...params) as EventRow[];
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map(toEvent),
+      nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null,
+    };
+  }
+
+  pruneDedupe(olderThan: number): Promise<number> {
+    return this.#writes.run(() => this.#db.prepare('DELETE FROM message_ids WHERE received_at < ?').run(olderThan).changes);
+  }
+}
+
+function toEvent(row: EventRow): EventRecord {
+  return {
+    id: row.id, spaceId: row.space_id, messageId: row.message_id, type: row.type, name: row.name,
+    userId: row.user_id, anonymousId: row.anonymous_id, timestamp: row.timestamp, receivedAt: row.received_at,
+    message: JSON.parse(row.message) as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,110 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { IdentityKind, ProfileRecord, ProfileStore, ProfileWriteResult } from '../profile-store.ts';
+import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
+
+/** Thrown inside a write to roll back its savepoint when an identity belongs to another profile. */
+class IdentityConflict extends Error {
+  override name = 'IdentityConflict';
+}
+
+const MAX_MERGE_HOPS = 32;
+
+/** SQLite adapter of ProfileStore: profiles as JSON documents, identity claims in their own table. */
+export class SqliteProfileStore implements ProfileStore {
+  readonly #db: Database;
+  readonly #writes: SqliteWriteQueue;
+  readonly #get: Statement;
+  readonly #owner: Statement;
+  readonly #byEmail: Statement;
+  readonly #insert: Statement;
+  readonly #update: Statement;
+  readonly #claim: Statement;
+  readonly #mergedInto: Statement;
+
+  constructor(db: Database, writes: SqliteWriteQueue) {
+    this.#db = db;
+    this.#writes = writes;
+    this.#get = db.prepare('SELECT doc FROM profiles WHERE space_id = ? AND id = ?');
+    this.#owner = db.prepare('SELECT profile_id FROM identities WHERE space_id = ? AND kind = ? AND value = ?');
+    this.#byEmail = db.prepare(`SELECT doc FROM profiles WHERE space_id = ? AND email = ? AND merged_into IS NULL
+      ORDER BY last_seen_at DESC LIMIT 1`);
+    this.#insert = db.prepare(`INSERT INTO profiles (id, space_id, email, merged_into, last_seen_at, version, doc)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.#update = db.prepare(`UPDATE profiles SET email = ?, merged_into = ?, last_seen_at = ?, version = ?, doc = ?
+      WHERE space_id = ? AND id = ? AND version = ?`);
+    this.#claim = db.prepare('INSERT INTO identities (space_id, kind, value, profile_id) VALUES (?, ?, ?, ?)');
+    this.#mergedInto = db.prepare('SELECT merged_into FROM profiles WHERE space_id = ? AND id = ?');
+  }
+
+  async get(spaceId: string, id: string): Promise<ProfileRecord | null> {
+    const row = this.#get.get(spaceId, id) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as ProfileRecord) : null;
+  }
+
+  async findOwner(spaceId: string, kind: IdentityKind, value: string): Promise<ProfileRecord | null> {
+    const row = this.#owner.get(spaceId, kind, value) as { profile_id: string } | undefined;
+    return row ? this.get(spaceId, row.profile_id) : null;
+  }
+
+  async findByEmail(spaceId: string, email: string): Promise<ProfileRecord | null> {
+    const row = this.#byEmail.get(spaceId, email) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as ProfileRecord) : null;
+  }
+
+  insert(profile: ProfileRecord): Promise<ProfileWriteResult> {
+    return this.#writes.run(() => {
+      // A conflict throws so that the write queue rolls this write's savepoint back; mapped below.
+      this.#claimAll(profile);
+      this.#insert.run(profile.id, profile.spaceId, profile.email, profile.mergedInto, profile.lastSeenAt, profile.version, JSON.stringify(profile));
+      return 'ok' as const;
+    }).catch((error: unknown) => {
+      if (error instanceof IdentityConflict) return 'identity_conflict' as const;
+      throw error;
+    });
+  }
+
+  update(profile: ProfileRecord, expectedVersion: number): Promise<ProfileWriteResult> {
+    return this.#writes.run((): ProfileWriteResult => {
+      const changed = this.#update.run(profile.email, profile.mergedInto, profile.lastSeenAt, profile.version,
+        JSON.stringify(profile), profile.spaceId, profile.id, expectedVersion).changes;
+      if (changed === 0) return 'version_conflict';
+      this.#claimAll(profile);
+      return 'ok';
+    }).catch((error: unknown) => {
+      if (error instanceof IdentityConflict) return 'identity_conflict' as const;
+      throw error;
+    });
+  }
+
+  async list(spaceId: string, options: { after: string | null; limit: number }): Promise<ProfileRecord[]> {
+    const rows = this.#db.prepare(`SELECT doc FROM profiles WHERE space_id = ? AND merged_into IS NULL AND id > ?
+      ORDER BY id LIMIT ?`).all(spaceId, options.after ?? '', options.limit) as Array<{ doc: string }>;
+    return rows.map((row) => JSON.parse(row.doc) as ProfileRecord);
+  }
+
+  /** Claims every identity of the profile, accepting ids whose owner was merged into it. */
+  #claimAll(profile: ProfileRecord): void {
+    const claims: Array<[IdentityKind, string]> = [
+      ...profile.userIds.map((v): [IdentityKind, string] => ['userId', v]),
+      ...profile.anonymousIds.map((v): [IdentityKind, string] => ['anonymousId', v]),
+    ];
+    for (const [kind, value] of claims) {
+      const owner = this.#owner.get(profile.spaceId, kind, value) as { profile_id: string } | undefined;
+      if (!owner) {
+        this.#claim.run(profile.spaceId, kind, value, profile.id);
+      } else if (owner.profile_id !== profile.id && !this.#leadsTo(profile.spaceId, owner.profile_id, profile.id)) {
+        throw new IdentityConflict(`${kind} '${value}' belongs to profile ${owner.profile_id}`);
+      }
+    }
+  }
+
+  #leadsTo(spaceId: string, from: string, to: string): boolean {
+    let current: string | null = from;
+    for (let hop = 0; current !== null && hop < MAX_MERGE_HOPS; hop++) {
+      const row = this.#mergedInto.get(spaceId, current) as { merged_into: string | null } | undefined;
+      current = row?.merged_into ?? null;
+      if (current === to) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Database } from 'better-sqlite3';
+
+/** Creates the embedded store's tables and indexes (idempotent). */
+export function applySqliteSchema(db: Database): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+    CREATE TABLE IF NOT EXISTS spaces (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
+
+    CREATE TABLE IF NOT EXISTS credentials (
+      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, kind TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+      hint TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL, revoked_at TEXT);
+    CREATE INDEX IF NOT EXISTS credentials_space ON credentials (space_id);
+
+    -- seq orders the log; its commit order is the processing order.
+    CREATE TABLE IF NOT EXISTS events (
+      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, space_id TEXT NOT NULL, message_id TEXT NOT NULL,
+      type TEXT NOT NULL, name TEXT, user_id TEXT, anonymous_id TEXT,
+      timestamp TEXT NOT NULL, received_at TEXT NOT NULL, message TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS events_space ON events (space_id, seq);
+    CREATE INDEX IF NOT EXISTS events_user ON events (space_id, user_id, seq) WHERE user_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_anon ON events (space_id, anonymous_id, seq) WHERE anonymous_id IS NOT NULL;
+
+    -- received_at in epoch ms; a row older than the dedupe window no longer blocks its messageId.
+    CREATE TABLE IF NOT EXISTS message_ids (
+      space_id TEXT NOT NULL, message_id TEXT NOT NULL, received_at INTEGER NOT NULL,
+      PRIMARY KEY (space_id, message_id)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS message_ids_age ON message_ids (received_at);
+
+    CREATE TABLE IF NOT EXISTS profiles (
+      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, email TEXT, merged_into TEXT,
+      last_seen_at TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS profiles_space ON profiles (space_id, id) WHERE merged_into IS NULL;
+    CREATE INDEX IF NOT EXISTS profiles_email ON profiles (space_id, email, last_seen_at) WHERE email IS NOT NULL;
+
+    CREATE TABLE IF NOT EXISTS identities (
+      space_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, profile_id TEXT NOT NULL,
+      PRIMARY KEY (space_id, kind, value)) WITHOUT ROWID;
+
+    CREATE TABLE IF NOT EXISTS audiences (
+      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+      doc TEXT NOT NULL, UNIQUE (space_id, name));
+
+    CREATE TABLE IF NOT EXISTS memberships (
+      space_id TEXT NOT NULL, audience_id TEXT NOT NULL, profile_id TEXT NOT NULL,
+      by_rule INTEGER NOT NULL, manual TEXT, member INTEGER NOT NULL, profile_version INTEGER NOT NULL,
+      updated_at TEXT NOT NULL,
+      PRIMARY KEY (space_id, audience_id, profile_id)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS memberships_profile ON memberships (space_id, profile_id);
+
+    CREATE TABLE IF NOT EXISTS catalog (
+      space_id TEXT NOT NULL, name TEXT NOT NULL, property_keys TEXT NOT NULL,
+      first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
+      PRIMARY KEY (space_id, name)) WITHOUT ROWID;
+  `);
+}

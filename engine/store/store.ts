@@ -1,0 +1,40 @@
+/**
+ * The storage port: the engine's only way to persistent state. Each sub-store speaks domain
+ * operations; SQLite (embedded, default) and MongoDB (scale-out) implement it, and the contract
+ * suite in test/contract/ runs against every adapter.
+ *
+ * What the port promises:
+ * - Every method that writes is one atomic change to one record (or an idempotent claim), and is
+ *   durable when its promise resolves.
+ * - Compare-and-set updates take the version the caller read and fail with `version_conflict`
+ *   instead of overwriting a newer record.
+ *
+ * What it deliberately does not promise:
+ * - No transaction spans two records. Callers order their writes so that a crash between any
+ *   two leaves a state that re-running the same step repairs.
+ * - No cross-space query: every method takes the space id and never returns another space's data.
+ * - Reads are not snapshots; a list may interleave with concurrent writes.
+ */
+import type { SpaceStore } from './space-store.ts';
+import type { EventStore } from './event-store.ts';
+import type { ProfileStore } from './profile-store.ts';
+import type { AudienceStore } from './audience-store.ts';
+import type { CatalogStore } from './catalog-store.ts';
+
+/** All persistent state of the engine, behind one port. */
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  readonly spaces: SpaceStore;
+  readonly events: EventStore;
+  readonly profiles: ProfileStore;
+  readonly audiences: AudienceStore;
+  readonly catalog: CatalogStore;
+  /** Flushes pending writes and releases the database. */
+  close(): Promise<void>;
+}
+
+/** A page of records and the cursor of the next page (null at the end). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
