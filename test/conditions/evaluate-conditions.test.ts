@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import type { Condition } from '../../engine/conditions/condition.ts';
-import { CONDITION_OPERATORS } from '../../engine/conditions/condition.ts';
+import { CONDITION_OPERATORS, type Condition } from '../../engine/conditions/condition.ts';
 import { compileCondition, compileConditions, evaluateConditions } from '../../engine/conditions/compile-conditions.ts';
 import { EngineError } from '../../engine/errors.ts';
 import { loadFixtures, type EvaluateCase } from './load-fixtures.ts';
