@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# Journey engine image: Node 24, embedded SQLite store in the /data volume.
+
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only; better-sqlite3 loads its bundled prebuilt binary, so no compiler is needed.
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production \
+    PORT=3000 \
+    DATA_DIR=/data
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY engine ./engine
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# --no-node-snapshot: isolated-vm (destination functions) needs it on recent Node versions.
+CMD ["node", "--no-node-snapshot", "engine/main.ts"]
