@@ -48,7 +48,14 @@ export function createApp(deps: AppDeps): AppListener {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use((req, res, next) => {
-    assignRequestId(req, res);
+    const requestId = assignRequestId(req, res);
+    const started = performance.now();
+    res.on('finish', () => {
+      deps.logger.info('request', {
+        requestId, method: req.method, path: req.path, status: res.statusCode,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      });
+    });
     next();
   });
   app.get('/health', (_req, res) => {

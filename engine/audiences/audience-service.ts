@@ -90,10 +90,26 @@ export class AudienceService {
     }));
   }
 
+  /**
+   * When `from` was joined into `to`: its explicit additions carry over (unless `to` has its own
+   * explicit decision) and `from` stops being a member anywhere. Idempotent.
+   */
+  async moveMemberships(from: ProfileRecord, to: ProfileRecord): Promise<void> {
+    const own = new Map((await this.#store.membershipsOfProfile(to.spaceId, to.id)).map((m) => [m.audienceId, m]));
+    const at = new Date().toISOString();
+    for (const m of await this.#store.membershipsOfProfile(from.spaceId, from.id)) {
+      if (m.manual === 'added' && (own.get(m.audienceId)?.manual ?? null) === null) {
+        await this.#store.setManual(to.spaceId, m.audienceId, to.id, 'added', at);
+      }
+      await this.#store.setManual(from.spaceId, m.audienceId, from.id, null, at);
+      await this.#store.setByRule(from.spaceId, m.audienceId, from.id, false, Number.MAX_SAFE_INTEGER, at);
+    }
+  }
+
   /** Evaluates an audience's rule over every profile of its space, then marks it backfilled. */
   async backfill(audience: AudienceRecord): Promise<void> {
-    if (!audience.rule) return;
-    const matches = compileConditions(audience.rule);
+    // A rule removed by an update ends every rule-based membership (explicit ones stay).
+    const matches: SubjectMatcher = audience.rule ? compileConditions(audience.rule) : () => false;
     let after: string | null = null;
     for (;;) {
       const page = await this.#profiles.page(audience.spaceId, after, BACKFILL_PAGE);
@@ -112,7 +128,7 @@ export class AudienceService {
   async resumeBackfills(spaceIds: string[]): Promise<void> {
     for (const spaceId of spaceIds) {
       for (const audience of await this.#store.list(spaceId)) {
-        if (audience.rule && audience.backfilledAt === null) {
+        if (audience.backfilledAt === null) {
           this.#logger.info('resuming audience backfill', { spaceId, audienceId: audience.id });
           await this.backfill(audience);
         }

@@ -14,7 +14,7 @@ export function errorHandler(logger: Logger) {
     const engineError = toEngineError(error);
     const requestId = res.getHeader('x-request-id');
     if (engineError.status >= 500) logger.error('request failed', { requestId, method: req.method, path: req.path, error });
-    else logger.info('request rejected', { requestId, method: req.method, path: req.path, code: engineError.code });
+    else logger.debug('request rejected', { requestId, method: req.method, path: req.path, code: engineError.code, message: engineError.message });
     if (!res.headersSent) sendJson(res, engineError.status, engineError.toBody());
   };
 }

@@ -43,7 +43,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): (req: IncomingMess
 async function handle(deps: IngestHandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '').split('?')[0]!.slice('/v1/'.length);
   const isBatch = path === 'batch' || path === 'import';
-  if (!isBatch && !isMessageType(path)) {
+  const type = isMessageType(path) ? path : null;
+  if (!isBatch && type === null) {
     throw new EngineError('route_not_found', `POST /v1/${path} is not an ingest endpoint; use /v1/track, identify, page, screen, group, alias or batch`);
   }
   if (req.method !== 'POST') {
@@ -64,8 +65,8 @@ async function handle(deps: IngestHandlerDeps, req: IncomingMessage, res: Server
   }
   const principal = await deps.credentials.authenticate(key, 'write_key');
   if (!principal) throw new EngineError('invalid_credentials', 'the write key is unknown or revoked');
-  const result = isBatch
+  const result = type === null
     ? await deps.ingest.batch(principal.spaceId, body)
-    : await deps.ingest.single(principal.spaceId, path as Parameters<IngestService['single']>[1], body);
+    : await deps.ingest.single(principal.spaceId, type, body);
   sendJson(res, 200, { success: true, ...result });
 }

@@ -56,7 +56,9 @@ export function validateMessage(message: unknown, type: MessageType, prefix: str
   }
   const validate = validators[type];
   if (!validate(message)) {
-    const { path, message: text } = describe(validate.errors![0]!);
+    // Without allErrors ajv stops at the first failing keyword; for an anyOf it lists each
+    // branch's error first and the anyOf itself last, and the last one is the one to report.
+    const { path, message: text } = describe(validate.errors!.at(-1)!);
     throw new EngineError('invalid_message', `${prefix}${path || '/'} ${text}${where}`, details(`${prefix}${path}`));
   }
   const m = message as Record<string, unknown>;
@@ -69,6 +71,9 @@ export function validateMessage(message: unknown, type: MessageType, prefix: str
 export function validateBatchEnvelope(body: unknown): asserts body is { batch: unknown[]; context?: object; integrations?: object; sentAt?: string } {
   if (!validateBatchBody(body)) {
     const { path, message } = describe(validateBatchBody.errors![0]!);
-    throw new EngineError('invalid_message', `${path || '/'} ${message}`, { path });
+    const item = /^\/batch\/(\d+)$/.exec(path);
+    const index = item ? Number(item[1]) : null;
+    throw new EngineError('invalid_message', `${path || '/'} ${message}${index === null ? '' : ` (batch message ${index})`}`,
+      index === null ? { path } : { path, index });
   }
 }

@@ -127,7 +127,8 @@ export class EventProcessor {
     for (const event of group) {
       try {
         const change = await this.#deps.profiles.applyEvent(event);
-        if (change.traitsChanged) await this.#deps.audiences.evaluateProfile(change.profile);
+        for (const joined of change.joined) await this.#deps.audiences.moveMemberships(joined, change.profile);
+        if (change.traitsChanged || change.joined.length > 0) await this.#deps.audiences.evaluateProfile(change.profile);
       } catch (error) {
         // A poison event must not stall the log: record it and move on.
         this.#deps.logger.error('event could not be applied to its profile', { eventId: event.id, spaceId: event.spaceId, error });

@@ -11,6 +11,8 @@ export interface ProfileChange {
   traitsChanged: boolean;
   /** Whether the event had already been applied (re-processing after a crash). */
   alreadyApplied: boolean;
+  /** Profiles this event joined into `profile` (their memberships move to it). */
+  joined: ProfileRecord[];
 }
 
 /** Thrown when a profile keeps changing under us: another writer is racing (should not happen in one process). */
@@ -91,12 +93,15 @@ export class ProfileService {
     }
     const start = plan.target?.profile ?? newProfile(`prf_${randomUUID()}`, event, []);
     if (start.lastEventId !== null && start.lastEventId >= event.id && plan.join.length === 0 && (plan.target?.via.length ?? 0) === 0) {
-      return { profile: start, traitsChanged: false, alreadyApplied: true };
+      return { profile: start, traitsChanged: false, alreadyApplied: true, joined: [] };
     }
     const absorbed = absorb(start, [...(plan.target?.via ?? []), ...plan.join]);
     const next = applyEvent(absorbed, event, { userId: plan.claimUserId, anonymousIds: plan.claimAnonymousIds });
     const result = plan.target ? await this.#store.update(next, start.version) : await this.#store.insert(next);
     if (result !== 'ok') return null;
-    return { profile: next, traitsChanged: plan.target === null || traitsChanged(start.traits, next.traits), alreadyApplied: false };
+    return {
+      profile: next, traitsChanged: plan.target === null || traitsChanged(start.traits, next.traits),
+      alreadyApplied: false, joined: [...(plan.target?.via ?? []), ...plan.join],
+    };
   }
 }

@@ -44,7 +44,7 @@ export interface EventStore {
   append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]>;
   /** Stored events not yet marked processed, oldest first, across all spaces. */
   pending(limit: number): Promise<EventRecord[]>;
-  /** Marks events processed. Callers mark them in the order `pending` returned them. */
+  /** Marks events processed: a prefix of what this store's `pending` returned, in that order. */
   markProcessed(events: readonly EventRecord[]): Promise<void>;
   /** A space's event log, newest first. */
   list(spaceId: string, query: EventQuery): Promise<{ items: EventRecord[]; nextCursor: string | null }>;

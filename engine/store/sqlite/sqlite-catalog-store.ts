@@ -31,7 +31,8 @@ export class SqliteCatalogStore implements CatalogStore {
   async record(entries: CatalogEntry[]): Promise<void> {
     await Promise.all(entries.map((entry) => this.#writes.run(() => {
       const row = this.#get.get(entry.spaceId, entry.name) as CatalogRow | undefined;
-      const merged = row ? mergeCatalogEntry(toEntry(row), entry) : entry;
+      // A first sighting goes through the merge too, so its keys are sorted, deduped and capped.
+      const merged = mergeCatalogEntry(row ? toEntry(row) : entry, entry);
       this.#put.run(merged.spaceId, merged.name, JSON.stringify(merged.propertyKeys), merged.firstSeenAt, merged.lastSeenAt);
     })));
   }

@@ -1,0 +1,75 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { EngineReply, EngineRequest, EngineStats } from './engine-messages.ts';
+
+const ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
+
+/** The benchmark's side of an engine running in its own process (on its own core). */
+export interface EngineProcess {
+  url: string;
+  writeKey: string;
+  /** The engine's SQLite file, to be read after stop(). */
+  dbFile: string;
+  pid: number;
+  stats(): Promise<EngineStats>;
+  /** Waits until the processor has caught up with every stored event, or the timeout. */
+  drain(timeoutMs: number): Promise<Extract<EngineReply, { kind: 'drained' }>>;
+  /** Closes the engine (server, processor, store) and waits for the process to exit. */
+  stop(): Promise<void>;
+}
+
+type ReplyOf<K extends EngineReply['kind']> = Extract<EngineReply, { kind: K }>;
+
+function nextReply<K extends EngineReply['kind']>(child: ChildProcess, kind: K): Promise<ReplyOf<K>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: EngineReply) => {
+      cleanup();
+      if (message.kind === kind) resolve(message as ReplyOf<K>);
+      else if (message.kind === 'failed') reject(new Error(`engine process failed: ${message.message}`));
+      else reject(new Error(`engine process sent '${message.kind}' while '${kind}' was expected`));
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      cleanup();
+      reject(new Error(`engine process exited (code ${code}, signal ${signal}) while '${kind}' was expected`));
+    };
+    const cleanup = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/**
+ * Starts the engine in a child process with this process's execArgv (plus `--cpu-prof` when
+ * `cpuProfileDir` is given). One request is outstanding at a time.
+ */
+export async function startEngineProcess(options: { dataDir: string; cpuProfileDir?: string | null }): Promise<EngineProcess> {
+  const execArgv = [...process.execArgv];
+  if (options.cpuProfileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+  const child = fork(ENTRY, [options.dataDir], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await nextReply(child, 'ready');
+  const request = <K extends EngineReply['kind']>(message: EngineRequest, kind: K): Promise<ReplyOf<K>> => {
+    const reply = nextReply(child, kind);
+    child.send(message);
+    return reply;
+  };
+  return {
+    url: ready.url,
+    writeKey: ready.writeKey,
+    dbFile: ready.dbFile,
+    pid: child.pid!,
+    async stats() {
+      return (await request({ kind: 'stats' }, 'stats')).stats;
+    },
+    drain(timeoutMs) {
+      return request({ kind: 'drain', timeoutMs }, 'drained');
+    },
+    async stop() {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await request({ kind: 'stop' }, 'stopped');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Child-process entry: runs a real engine on a data directory (argv[2]) with durable writes
+ * (synchronous=FULL) and quiet logs, and answers the benchmark's IPC requests (engine-messages.ts).
+ * It is not a benchmark itself, so the runner does not pick it up.
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { startEngine } from '../../engine/engine.ts';
+import { testConfig } from '../../engine/config.ts';
+import { createLogger } from '../../engine/logger.ts';
+import { SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import type { EngineReply, EngineRequest } from './engine-messages.ts';
+
+function reply(message: EngineReply): void {
+  process.send!(message);
+}
+
+const dataDir = process.argv[2];
+if (!dataDir || !process.send) {
+  console.error('engine-process.ts is started by bench/support/engine-handle.ts with a data directory');
+  process.exit(2);
+}
+
+const engine = await startEngine(
+  testConfig({ dataDir, sqliteSynchronous: 'full', logLevel: 'error', port: 0, host: '127.0.0.1' }),
+  { logger: createLogger('error') },
+);
+const dbFile = path.join(dataDir, SQLITE_FILE);
+// A second, read-only connection for the backlog count, so the engine's own code is not involved.
+// 'events.processed_seq' is the processor's cursor in the meta table (sqlite-event-store.ts).
+const reader = new Database(dbFile, { readonly: true });
+const backlogQuery = reader.prepare(`SELECT count(*) AS n FROM events
+  WHERE seq > coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'events.processed_seq'), 0)`);
+const backlog = (): number => (backlogQuery.get() as { n: number }).n;
+
+async function drain(timeoutMs: number): Promise<EngineReply> {
+  const backlogBefore = backlog();
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const complete = await Promise.race([
+    engine.processor.idle().then(() => true),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); }),
+  ]);
+  clearTimeout(timer);
+  const ms = performance.now() - started;
+  return { kind: 'drained', backlogBefore, backlogAfter: backlog(), ms, complete };
+}
+
+async function handle(request: EngineRequest): Promise<void> {
+  switch (request.kind) {
+    case 'stats': {
+      const cpu = process.cpuUsage();
+      reply({ kind: 'stats', stats: {
+        cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
+        rssMb: process.memoryUsage.rss() / 2 ** 20, backlog: backlog(),
+      } });
+      return;
+    }
+    case 'drain':
+      reply(await drain(request.timeoutMs));
+      return;
+    case 'stop':
+      reader.close();
+      await engine.close();
+      process.send!({ kind: 'stopped' } satisfies EngineReply, () => process.exit(0));
+      return;
+    default: {
+      const unknown: never = request;
+      throw new Error(`unknown request ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+process.on('message', (request: EngineRequest) => {
+  handle(request).catch((error: unknown) => reply({ kind: 'failed', message: String((error as Error)?.stack ?? error) }));
+});
+// The benchmark is gone: stop rather than linger as an orphan.
+process.on('disconnect', () => process.exit(1));
+
+if (!engine.credentials.writeKey) throw new Error('the bootstrapped engine has no write key');
+reply({ kind: 'ready', url: engine.url, writeKey: engine.credentials.writeKey, dbFile });

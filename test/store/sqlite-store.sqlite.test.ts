@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { openSqliteStore, SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import { SqliteWriteQueue } from '../../engine/store/sqlite/sqlite-write-queue.ts';
+import type { Store } from '../../engine/store/store.ts';
+import { SPACE_A, SPACE_B, T0, idsOf, makeEvent, makeProfile, makeSpace } from '../contract/store-fixtures.ts';
+import { removeDir, tempDataDir } from '../support/test-engine.ts';
+
+describe('sqlite store: adapter specifics', () => {
+  let dataDir: string;
+  let store: Store;
+  beforeEach(() => {
+    dataDir = tempDataDir();
+    store = openSqliteStore({ dataDir });
+  });
+  afterEach(async () => {
+    await store.close();
+    removeDir(dataDir);
+  });
+  const reopen = async () => {
+    await store.close();
+    store = openSqliteStore({ dataDir });
+    return store;
+  };
+
+  it(`keeps its data in ${SQLITE_FILE} inside the data directory, creating the directory`, async () => {
+    const nested = path.join(dataDir, 'nested', 'deeper');
+    const other = openSqliteStore({ dataDir: nested, synchronous: 'normal' });
+    await other.spaces.createSpace(makeSpace({ id: SPACE_A }));
+    await other.close();
+    expect(fs.existsSync(path.join(nested, SQLITE_FILE))).to.equal(true);
+  });
+
+  it('group commit: many concurrent writes all resolve and are all durable after close and reopen', async () => {
+    const events = Array.from({ length: 1500 }, (_, i) => makeEvent({ spaceId: i % 3 === 0 ? SPACE_B : SPACE_A }));
+    const profiles = Array.from({ length: 300 }, (_, i) => makeProfile({ userIds: [`user-${i}`], anonymousIds: [`anon-${i}`] }));
+    const spaces = Array.from({ length: 50 }, () => makeSpace());
+    const results = await Promise.all([
+      ...events.map((e) => store.events.append([e], { dedupeWindowMs: 60_000, now: T0 })),
+      ...profiles.map((p) => store.profiles.insert(p)),
+      ...spaces.map((sp) => store.spaces.createSpace(sp)),
+    ]);
+    expect(results.slice(0, 1500).every((r) => Array.isArray(r) && r[0] === 'stored')).to.equal(true);
+    expect(results.slice(1500).every((r) => r === 'ok')).to.equal(true);
+
+    const reopened = await reopen();
+    expect(idsOf(await reopened.events.pending(5000)), 'commit order is call order').to.deep.equal(idsOf(events));
+    expect((await reopened.spaces.listSpaces()).length).to.equal(50);
+    expect((await reopened.profiles.list(SPACE_A, { after: null, limit: 1000 })).length).to.equal(300);
+    expect((await reopened.profiles.findOwner(SPACE_A, 'anonymousId', 'anon-299'))?.id).to.equal(profiles[299]!.id);
+  });
+
+  it('group commit: a write refused inside a group rolls back alone', async () => {
+    const first = makeProfile({ userIds: ['u1'] });
+    const clash = makeProfile({ userIds: ['u2'], anonymousIds: ['a2', 'a1'] });
+    const owner = makeProfile({ anonymousIds: ['a1'] });
+    const after = makeProfile({ userIds: ['u3'] });
+    const space = makeSpace({ id: SPACE_A });
+    // All issued in one turn of the event loop: one transaction, one savepoint each.
+    const results = await Promise.all([
+      store.profiles.insert(first), store.profiles.insert(owner), store.profiles.insert(clash),
+      store.profiles.insert(after), store.spaces.createSpace(space), store.spaces.createSpace(space),
+    ]);
+    expect(results).to.deep.equal(['ok', 'ok', 'identity_conflict', 'ok', 'ok', 'conflict']);
+    const reopened = await reopen();
+    expect(await reopened.profiles.get(SPACE_A, clash.id)).to.equal(null);
+    expect(await reopened.profiles.findOwner(SPACE_A, 'userId', 'u2'), 'the claim made before the clash is rolled back').to.equal(null);
+    for (const p of [first, owner, after]) expect(await reopened.profiles.get(SPACE_A, p.id)).to.deep.equal(p);
+  });
+
+  it('close() commits writes still queued', async () => {
+    const pending = store.spaces.createSpace(makeSpace({ id: SPACE_A }));
+    const appended = store.events.append([makeEvent()], { dedupeWindowMs: 60_000, now: T0 });
+    await store.close();
+    expect(await pending).to.equal('ok');
+    expect(await appended).to.deep.equal(['stored']);
+    store = openSqliteStore({ dataDir });
+    expect(await store.spaces.getSpace(SPACE_A)).to.not.equal(null);
+    expect(await store.events.pending(10)).to.have.length(1);
+  });
+});
+
+describe('sqlite write queue', () => {
+  let db: Database.Database;
+  let queue: SqliteWriteQueue;
+  beforeEach(() => {
+    db = new Database(':memory:');
+    db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+    queue = new SqliteWriteQueue(db, { maxBatch: 3 });
+  });
+  afterEach(() => {
+    if (db.open) db.close();
+  });
+  const insert = (x: number) => db.prepare('INSERT INTO t (x) VALUES (?)').run(x).changes;
+  const rows = () => (db.prepare('SELECT x FROM t ORDER BY x').all() as Array<{ x: number }>).map((r) => r.x);
+
+  it('rejects a throwing write and rolls back only its own changes', async () => {
+    const outcomes = await Promise.allSettled([
+      queue.run(() => insert(1)),
+      queue.run(() => { insert(2); insert(1); }),
+      queue.run(() => insert(3)),
+    ]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).to.have.property('code', 'SQLITE_CONSTRAINT_PRIMARYKEY');
+    expect(rows()).to.deep.equal([1, 3]);
+    expect(db.inTransaction).to.equal(false);
+  });
+
+  it('splits a long queue into batches of maxBatch and resolves every write with its result', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => queue.run(() => { insert(i); return i * 10; })));
+    expect(results).to.deep.equal([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(rows()).to.have.length(10);
+  });
+
+  it('rejects every write of a batch whose transaction cannot commit', async () => {
+    const writes = [queue.run(() => insert(1)), queue.run(() => insert(2))];
+    db.close();
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
+  });
+});
