@@ -38,6 +38,7 @@ interface PhaseReport {
   result: PhaseResult;
   engineCpuPercent: number;
   generatorCpuPercent: number;
+  loopDelayP99Ms: number;
   processedDuringLoadPerS: number;
   drain: { backlog: number; seconds: number; eventsPerSecond: number; complete: boolean };
 }
@@ -63,18 +64,18 @@ async function phase(label: string, connections: number, run: (client: IngestCli
   const drained = await engine.drain(options.drainTimeoutSeconds * 1000);
   const drainedEvents = drained.backlogBefore - drained.backlogAfter;
   const report: PhaseReport = {
-    result, engineCpuPercent, generatorCpuPercent,
+    result, engineCpuPercent, generatorCpuPercent, loopDelayP99Ms: after.loopDelayP99Ms,
     processedDuringLoadPerS: processedDuringLoad / result.seconds,
     drain: { backlog: drained.backlogBefore, seconds: drained.ms / 1000, eventsPerSecond: drainedEvents / (drained.ms / 1000), complete: drained.complete },
   };
   const l = result.latency;
-  console.log(`${label}: ${fmt(result.eventsPerSecond)} events/s (${fmt(result.requests)} requests, ${fmt(result.ackedEvents)} events in ${fmt(result.seconds, 1)} s)`
-    + `; ack latency p50 ${ms(l.p50Ms)}, p90 ${ms(l.p90Ms)}, p99 ${ms(l.p99Ms)}, max ${ms(l.maxMs)}`);
-  console.log(`${' '.repeat(label.length)}  CPU: engine ${fmt(engineCpuPercent)}% of a core, generator ${fmt(generatorCpuPercent)}%; engine RSS ${fmt(after.rssMb)} MB`
-    + `; processed during load ${fmt(report.processedDuringLoadPerS)} events/s`
-    + `; backlog ${fmt(drained.backlogBefore)} drained in ${fmt(report.drain.seconds, 2)} s`
-    + (drained.complete ? '' : ` (timed out, ${fmt(drained.backlogAfter)} left)`)
-    + (result.failedRequests > 0 ? `; ${result.failedRequests} FAILED requests, first: ${result.firstError}` : ''));
+  console.log(`${label}: ${fmt(result.eventsPerSecond)} events/s (${fmt(result.ackedEvents)} events in ${fmt(result.requests)} requests, ${fmt(result.seconds, 1)} s)`);
+  console.log(`  ack latency: p50 ${ms(l.p50Ms)}, p90 ${ms(l.p90Ms)}, p99 ${ms(l.p99Ms)}, max ${ms(l.maxMs)}`);
+  console.log(`  engine: ${fmt(engineCpuPercent)}% of a core (generator ${fmt(generatorCpuPercent)}%), event-loop delay p99 ${ms(after.loopDelayP99Ms)}`
+    + ` (max ${ms(after.loopDelayMaxMs)}), RSS ${fmt(after.rssMb)} MB`);
+  console.log(`  processor: ${fmt(report.processedDuringLoadPerS)} events/s during load; backlog of ${fmt(drained.backlogBefore)} drained in ${fmt(report.drain.seconds, 2)} s`
+    + (drained.complete ? '' : ` (timed out, ${fmt(drained.backlogAfter)} left)`));
+  if (result.failedRequests > 0) console.log(`  ${fmt(result.failedRequests)} FAILED requests; first: ${result.firstError}`);
   return report;
 }
 
@@ -164,6 +165,7 @@ try {
     paced5k_p50_ms: r2(paced.result.latency.p50Ms), paced5k_p99_ms: r2(paced.result.latency.p99Ms), paced5k_max_ms: r2(paced.result.latency.maxMs),
     processing_events_per_s: Math.round(processing.eventsPerSecond), processing_backlog: processing.backlog,
     engine_cpu_pct: { batch: Math.round(batch.engineCpuPercent), single: Math.round(single.engineCpuPercent), paced: Math.round(paced.engineCpuPercent) },
+    engine_loop_delay_p99_ms: { batch: r2(batch.loopDelayP99Ms), single: r2(single.loopDelayP99Ms), paced: r2(paced.loopDelayP99Ms) },
     acked_events: totals.acked, stored_events: check.stored, failed_requests: totals.failed,
     pass, phase_seconds: options.phaseSeconds, event_bytes: sampleSize,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },

@@ -13,6 +13,9 @@ export interface EngineStats {
   rssMb: number;
   /** Stored events the processor has not processed yet. */
   backlog: number;
+  /** Event-loop delay since the previous stats request: how long a ready request could wait. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 /** Replies and notices of the engine process. */

@@ -4,6 +4,7 @@
  * It is not a benchmark itself, so the runner does not pick it up.
  */
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { startEngine } from '../../engine/engine.ts';
 import { testConfig } from '../../engine/config.ts';
@@ -32,6 +33,8 @@ const reader = new Database(dbFile, { readonly: true });
 const backlogQuery = reader.prepare(`SELECT count(*) AS n FROM events
   WHERE seq > coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'events.processed_seq'), 0)`);
 const backlog = (): number => (backlogQuery.get() as { n: number }).n;
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 
 async function drain(timeoutMs: number): Promise<EngineReply> {
   const backlogBefore = backlog();
@@ -53,7 +56,9 @@ async function handle(request: EngineRequest): Promise<void> {
       reply({ kind: 'stats', stats: {
         cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
         rssMb: process.memoryUsage.rss() / 2 ** 20, backlog: backlog(),
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
       } });
+      loopDelay.reset();
       return;
     }
     case 'drain':

@@ -1,6 +1,9 @@
 import type { EventRecord } from '../store/event-store.ts';
 import type { ProfileRecord } from '../store/profile-store.ts';
 
+/** How many recent track events a profile remembers for hold-until look-back. */
+export const MAX_RECENT_EVENTS = 50;
+
 /** Lower-cased email trait, the form profiles are looked up by. */
 export function emailOf(traits: Record<string, unknown>): string | null {
   const email = traits['email'];
@@ -18,7 +21,7 @@ export function newProfile(id: string, event: EventRecord, anonymousIds: string[
   return {
     id, spaceId: event.spaceId, userId: null, userIds: [], anonymousIds, email: null, traits: {},
     firstSeenAt: event.timestamp, lastSeenAt: event.timestamp, mergedInto: null, mergedFrom: [],
-    lastEventId: null, version: 0, createdAt: event.receivedAt, updatedAt: event.receivedAt,
+    recentEvents: [], lastEventId: null, version: 0, createdAt: event.receivedAt, updatedAt: event.receivedAt,
   };
 }
 
@@ -37,6 +40,8 @@ export function absorb(target: ProfileRecord, sources: readonly ProfileRecord[])
       firstSeenAt: s.firstSeenAt < out.firstSeenAt ? s.firstSeenAt : out.firstSeenAt,
       lastSeenAt: s.lastSeenAt > out.lastSeenAt ? s.lastSeenAt : out.lastSeenAt,
       mergedFrom: [...out.mergedFrom, s.id],
+      recentEvents: [...out.recentEvents, ...s.recentEvents]
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(-MAX_RECENT_EVENTS),
     };
   }
   return out;
@@ -53,8 +58,12 @@ export function applyEvent(profile: ProfileRecord, event: EventRecord, claim: { 
     if (given && typeof given === 'object') traits = { ...traits, ...(given as Record<string, unknown>) };
   }
   const userId = claim.userId ?? profile.userId;
+  const recentEvents = event.type === 'track' && event.name !== null
+    ? [...profile.recentEvents.slice(-(MAX_RECENT_EVENTS - 1)), { id: event.id, name: event.name, receivedAt: event.receivedAt }]
+    : profile.recentEvents;
   return {
     ...profile,
+    recentEvents,
     userId,
     userIds: union(profile.userIds, [userId]),
     anonymousIds: union(profile.anonymousIds, claim.anonymousIds),

@@ -46,6 +46,8 @@ export interface EventStore {
   pending(limit: number): Promise<EventRecord[]>;
   /** Marks events processed: a prefix of what this store's `pending` returned, in that order. */
   markProcessed(events: readonly EventRecord[]): Promise<void>;
+  /** One event by id. */
+  get(spaceId: string, id: string): Promise<EventRecord | null>;
   /** A space's event log, newest first. */
   list(spaceId: string, query: EventQuery): Promise<{ items: EventRecord[]; nextCursor: string | null }>;
   /** Forgets messageIds older than the dedupe window (the events themselves stay). */

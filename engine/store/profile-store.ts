@@ -1,3 +1,10 @@
+/** A track event a profile performed, as remembered for hold-until look-back. */
+export interface RecentEvent {
+  id: string;
+  name: string;
+  receivedAt: string;
+}
+
 /** How a profile can be identified. */
 export type IdentityKind = 'userId' | 'anonymousId';
 
@@ -19,6 +26,8 @@ export interface ProfileRecord {
   mergedInto: string | null;
   /** Profiles joined into this one whose traits and ids it has absorbed. */
   mergedFrom: string[];
+  /** The latest track events applied (newest last, capped): what hold-until look-back searches. */
+  recentEvents: RecentEvent[];
   /** The last event applied, so that re-processing after a crash is a no-op. */
   lastEventId: string | null;
   version: number;

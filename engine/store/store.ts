@@ -20,6 +20,10 @@ import type { EventStore } from './event-store.ts';
 import type { ProfileStore } from './profile-store.ts';
 import type { AudienceStore } from './audience-store.ts';
 import type { CatalogStore } from './catalog-store.ts';
+import type { JourneyStore } from './journey-store.ts';
+import type { InstanceStore } from './instance-store.ts';
+import type { ActivityStore } from './activity-store.ts';
+import type { DeliveryStore } from './delivery-store.ts';
 
 /** All persistent state of the engine, behind one port. */
 export interface Store {
@@ -29,6 +33,10 @@ export interface Store {
   readonly profiles: ProfileStore;
   readonly audiences: AudienceStore;
   readonly catalog: CatalogStore;
+  readonly journeys: JourneyStore;
+  readonly instances: InstanceStore;
+  readonly activities: ActivityStore;
+  readonly deliveries: DeliveryStore;
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;
 }

@@ -111,7 +111,7 @@ export function makeEvent(overrides: Partial<EventRecord> = {}): EventRecord {
 export function makeProfile(overrides: Partial<ProfileRecord> = {}): ProfileRecord {
   return {
     id: uniqueId('prof'), spaceId: SPACE_A, userId: null, userIds: [], anonymousIds: [], email: null,
-    traits: {}, firstSeenAt: iso(), lastSeenAt: iso(), mergedInto: null, mergedFrom: [], lastEventId: null,
+    traits: {}, firstSeenAt: iso(), lastSeenAt: iso(), mergedInto: null, mergedFrom: [], recentEvents: [], lastEventId: null,
     version: 1, createdAt: iso(), updatedAt: iso(), ...overrides,
   };
 }

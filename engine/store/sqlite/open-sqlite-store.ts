@@ -9,6 +9,10 @@ import { SqliteEventStore } from './sqlite-event-store.ts';
 import { SqliteProfileStore } from './sqlite-profile-store.ts';
 import { SqliteAudienceStore } from './sqlite-audience-store.ts';
 import { SqliteCatalogStore } from './sqlite-catalog-store.ts';
+import { SqliteJourneyStore } from './sqlite-journey-store.ts';
+import { SqliteInstanceStore } from './sqlite-instance-store.ts';
+import { SqliteActivityStore } from './sqlite-activity-store.ts';
+import { SqliteDeliveryStore } from './sqlite-delivery-store.ts';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -42,6 +46,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     profiles: new SqliteProfileStore(db, writes),
     audiences: new SqliteAudienceStore(db, writes),
     catalog: new SqliteCatalogStore(db, writes),
+    journeys: new SqliteJourneyStore(db, writes),
+    instances: new SqliteInstanceStore(db, writes),
+    activities: new SqliteActivityStore(db, writes),
+    deliveries: new SqliteDeliveryStore(db, writes),
     async close() {
       writes.flush();
       db.close();

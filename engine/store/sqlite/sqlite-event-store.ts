@@ -17,6 +17,7 @@ export class SqliteEventStore implements EventStore {
   readonly #insert: Statement;
   readonly #pending: Statement;
   readonly #setCursor: Statement;
+  readonly #getById: Statement;
   /** seq of each event handed out by pending(), so markProcessed can advance the cursor. */
   readonly #seqOf = new Map<string, number>();
   #cursor: number;
@@ -33,6 +34,7 @@ export class SqliteEventStore implements EventStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#pending = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#setCursor = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.#getById = db.prepare('SELECT * FROM events WHERE id = ? AND space_id = ?');
     const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(CURSOR_KEY) as { value: string } | undefined;
     this.#cursor = row ? Number(row.value) : 0;
   }
@@ -64,6 +66,11 @@ export class SqliteEventStore implements EventStore {
     if (max === this.#cursor) return;
     await this.#writes.run(() => this.#setCursor.run(CURSOR_KEY, String(max)));
     this.#cursor = max;
+  }
+
+  async get(spaceId: string, id: string): Promise<EventRecord | null> {
+    const row = this.#getById.get(id, spaceId) as EventRow | undefined;
+    return row ? toEvent(row) : null;
   }
 
   async list(spaceId: string, query: EventQuery): Promise<{ items: EventRecord[]; nextCursor: string | null }> {

@@ -18,6 +18,7 @@ export function applySqliteSchema(db: Database): void {
       type TEXT NOT NULL, name TEXT, user_id TEXT, anonymous_id TEXT,
       timestamp TEXT NOT NULL, received_at TEXT NOT NULL, message TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS events_space ON events (space_id, seq);
+    CREATE INDEX IF NOT EXISTS events_id ON events (id);
     CREATE INDEX IF NOT EXISTS events_user ON events (space_id, user_id, seq) WHERE user_id IS NOT NULL;
     CREATE INDEX IF NOT EXISTS events_anon ON events (space_id, anonymous_id, seq) WHERE anonymous_id IS NOT NULL;
 
@@ -52,5 +53,41 @@ export function applySqliteSchema(db: Database): void {
       space_id TEXT NOT NULL, name TEXT NOT NULL, property_keys TEXT NOT NULL,
       first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
       PRIMARY KEY (space_id, name)) WITHOUT ROWID;
+
+    CREATE TABLE IF NOT EXISTS journeys (
+      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
+      rev INTEGER NOT NULL, doc TEXT NOT NULL, UNIQUE (space_id, name));
+
+    CREATE TABLE IF NOT EXISTS journey_versions (
+      journey_id TEXT NOT NULL, version INTEGER NOT NULL, space_id TEXT NOT NULL, state TEXT NOT NULL,
+      doc TEXT NOT NULL, PRIMARY KEY (journey_id, version)) WITHOUT ROWID;
+
+    CREATE TABLE IF NOT EXISTS activation_keys (
+      space_id TEXT NOT NULL, key TEXT NOT NULL, journey_id TEXT NOT NULL,
+      PRIMARY KEY (space_id, key)) WITHOUT ROWID;
+
+    -- identifier_key is the identifier value or '' so that the partial unique index enforces
+    -- "one active instance per journey, profile and identifier value".
+    CREATE TABLE IF NOT EXISTS instances (
+      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,
+      profile_id TEXT NOT NULL, identifier_key TEXT NOT NULL, status TEXT NOT NULL, wake_at INTEGER,
+      has_outbox INTEGER NOT NULL, rev INTEGER NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+    CREATE UNIQUE INDEX IF NOT EXISTS instances_active_key ON instances (journey_id, profile_id, identifier_key) WHERE status = 'active';
+    CREATE INDEX IF NOT EXISTS instances_profile ON instances (profile_id, journey_id);
+    CREATE INDEX IF NOT EXISTS instances_wake ON instances (wake_at) WHERE status = 'active' AND wake_at IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS instances_journey ON instances (journey_id, id);
+    CREATE INDEX IF NOT EXISTS instances_outbox ON instances (has_outbox) WHERE has_outbox = 1;
+
+    CREATE TABLE IF NOT EXISTS activities (
+      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, journey_id TEXT NOT NULL, instance_id TEXT,
+      profile_id TEXT NOT NULL, type TEXT NOT NULL, step_id TEXT, at TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS activities_journey ON activities (journey_id, at, id);
+    CREATE INDEX IF NOT EXISTS activities_instance ON activities (instance_id, at, id) WHERE instance_id IS NOT NULL;
+
+    CREATE TABLE IF NOT EXISTS deliveries (
+      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, journey_id TEXT NOT NULL,
+      instance_id TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (space_id, idempotency_key)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS deliveries_instance ON deliveries (instance_id, id);
+    CREATE INDEX IF NOT EXISTS deliveries_journey ON deliveries (journey_id, id);
   `);
 }

@@ -1,0 +1,78 @@
+import type { ActivityRecord } from './activity-store.ts';
+import type { DeliveryRecord } from './delivery-store.ts';
+
+/** Where an instance is in its life. */
+export type InstanceStatus = 'active' | 'completed' | 'exited';
+
+/** What an active instance is waiting for. */
+export type InstanceWait =
+  | { kind: 'delay'; until: number }
+  | { kind: 'hold'; since: number; until: number };
+
+/** A deferred effect kept on the instance until it has been materialized (the single-record outbox). */
+export type OutboxEntry =
+  | { kind: 'activity'; activity: ActivityRecord }
+  | { kind: 'delivery'; delivery: DeliveryRecord };
+
+/** One profile's run through one journey version. */
+export interface InstanceRecord {
+  id: string;
+  spaceId: string;
+  journeyId: string;
+  version: number;
+  profileId: string;
+  /** The identifier value it was started with (multiple active sessions), else null. */
+  identifier: string | null;
+  status: InstanceStatus;
+  /** The step it is at (null once ended). */
+  stepId: string | null;
+  wait: InstanceWait | null;
+  /** When its timer is due (ms since epoch); null when no timer. Indexed. */
+  wakeAt: number | null;
+  /** The journey context: the entry event under its name, hold-until events as "<event> - <branch>". */
+  context: Record<string, Record<string, unknown>>;
+  /** Returns into each looping hold-until step so far. */
+  loops: Record<string, number>;
+  /** Increments on every loop return: part of delivery idempotency keys. */
+  iteration: number;
+  /** Goal id → when it converted. */
+  conversions: Record<string, string>;
+  triggerEventId: string;
+  enteredAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+  endReason: string | null;
+  /** Effects decided by the last write and not yet materialized. */
+  outbox: OutboxEntry[];
+  /** Compare-and-set counter. */
+  rev: number;
+}
+
+/** Result of inserting an instance. */
+export type InstanceInsertResult = 'ok' | 'exists' | 'active_conflict';
+
+/**
+ * Journey instances. At most one active instance per (journey, profile, identifier value);
+ * every change is a compare-and-set of one record, timers included (`wakeAt`).
+ */
+export interface InstanceStore {
+  /** `exists` when this id is stored already; `active_conflict` when another active instance has the same key. */
+  insert(instance: InstanceRecord): Promise<InstanceInsertResult>;
+  get(spaceId: string, id: string): Promise<InstanceRecord | null>;
+  update(instance: InstanceRecord, expectedRev: number): Promise<'ok' | 'version_conflict'>;
+  /** The profile's active instances across journeys. */
+  activeForProfile(spaceId: string, profileId: string): Promise<InstanceRecord[]>;
+  /** Whether the profile ever entered the journey (any version, any status). */
+  hasEntered(spaceId: string, journeyId: string, profileId: string): Promise<boolean>;
+  countActive(spaceId: string, journeyId: string, profileId: string): Promise<number>;
+  /** Active instances whose timer is due at `now`, earliest first, across spaces. */
+  due(now: number, limit: number): Promise<InstanceRecord[]>;
+  /** The earliest timer of any active instance. */
+  nextWakeAt(): Promise<number | null>;
+  /** Instances with a non-empty outbox (to finish after a crash). */
+  withOutbox(limit: number): Promise<InstanceRecord[]>;
+  /** A journey's instances, filtered, in id order after a cursor. */
+  listByJourney(spaceId: string, journeyId: string, options: {
+    profileIds?: string[]; status?: InstanceStatus; version?: number; after?: string | null; limit: number;
+  }): Promise<InstanceRecord[]>;
+}
