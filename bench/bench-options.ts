@@ -9,7 +9,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface BenchOptions {
   /** Measured seconds of each load phase (BENCH_SECONDS, default 10). */
   readonly phaseSeconds: number;
-  /** Warm-up seconds before the first phase (BENCH_WARMUP_SECONDS, default 2). */
+  /** Warm-up seconds before the first phase, half batches, half single calls (BENCH_WARMUP_SECONDS, default 4). */
   readonly warmupSeconds: number;
   /** Connections of the batch phase (BENCH_BATCH_CONNECTIONS, default 8). */
   readonly batchConnections: number;
@@ -21,10 +21,12 @@ export interface BenchOptions {
   readonly pacedRatePerSecond: number;
   /** Longest wait for the processor to drain its backlog after a phase (BENCH_DRAIN_TIMEOUT_SECONDS, default 20). */
   readonly drainTimeoutSeconds: number;
-  /** When set, the engine child writes a V8 CPU profile into this directory (BENCH_ENGINE_CPU_PROF_DIR). */
+  /** When set, the engine's CPU is profiled per phase into this directory (BENCH_ENGINE_CPU_PROF_DIR). */
   readonly engineCpuProfileDir: string | null;
   /** Keep the engine's data directory after the run (BENCH_KEEP_DATA=1). */
   readonly keepData: boolean;
+  /** Only these phases of a benchmark (BENCH_PHASES, comma-separated, e.g. `single`); null runs all. */
+  readonly phases: readonly string[] | null;
 }
 
 function num(env: Env, name: string, fallback: number, min: number): number {
@@ -39,7 +41,7 @@ function num(env: Env, name: string, fallback: number, min: number): number {
 export function benchOptions(env: Env = process.env): BenchOptions {
   return Object.freeze({
     phaseSeconds: num(env, 'BENCH_SECONDS', 10, 0.5),
-    warmupSeconds: num(env, 'BENCH_WARMUP_SECONDS', 2, 0),
+    warmupSeconds: num(env, 'BENCH_WARMUP_SECONDS', 4, 0),
     batchConnections: Math.round(num(env, 'BENCH_BATCH_CONNECTIONS', 8, 1)),
     batchSize: Math.round(num(env, 'BENCH_BATCH_SIZE', 100, 1)),
     singleConnections: Math.round(num(env, 'BENCH_SINGLE_CONNECTIONS', 64, 1)),
@@ -47,5 +49,6 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     drainTimeoutSeconds: num(env, 'BENCH_DRAIN_TIMEOUT_SECONDS', 20, 1),
     engineCpuProfileDir: env['BENCH_ENGINE_CPU_PROF_DIR'] || null,
     keepData: env['BENCH_KEEP_DATA'] === '1',
+    phases: env['BENCH_PHASES'] ? Object.freeze(env['BENCH_PHASES'].split(',').map((p) => p.trim()).filter(Boolean)) : null,
   });
 }

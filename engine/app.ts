@@ -20,6 +20,10 @@ import { createCredentialRoutes } from './spaces/credential-routes.ts';
 import { createProfileRoutes } from './profiles/profile-routes.ts';
 import { createAudienceRoutes } from './audiences/audience-routes.ts';
 import { createCatalogRoutes } from './catalog/catalog-routes.ts';
+import { createJourneyRoutes } from './journeys/journey-routes.ts';
+import type { JourneyService } from './journeys/journey-service.ts';
+import { createTestClockRoutes } from './scheduler/test-clock-routes.ts';
+import type { ManualClock } from './clock.ts';
 
 /** Everything the HTTP layer needs; built by the engine's composition root. */
 export interface AppDeps {
@@ -30,6 +34,9 @@ export interface AppDeps {
   ingest: IngestService;
   audiences: AudienceService;
   profiles: ProfileFinder;
+  journeys: JourneyService;
+  /** Present only with ENGINE_TEST_CLOCK=1: the clock and how to settle after moving it. */
+  testClock: { clock: ManualClock; settle: () => Promise<number> } | null;
   operatorToken: string;
   /** Whether the engine accepts events yet (false while starting or stopping). */
   isReady: () => boolean;
@@ -70,6 +77,8 @@ export function createApp(deps: AppDeps): AppListener {
   app.use('/api/v1/profiles', createProfileRoutes(deps.profiles, deps.audiences));
   app.use('/api/v1/audiences', createAudienceRoutes(deps.audiences));
   app.use('/api/v1/catalog', createCatalogRoutes(deps.store.catalog));
+  app.use('/api/v1', createJourneyRoutes(deps.journeys, deps.store, deps.profiles));
+  if (deps.testClock) app.use('/api/v1/test-clock', createTestClockRoutes(deps.testClock.clock, deps.testClock.settle));
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));
 

@@ -24,6 +24,8 @@ export interface EngineConfig {
   readonly maxBatchBytes: number;
   /** Maximum events the processor takes per round (default 500). */
   readonly processorBatchSize: number;
+  /** ENGINE_TEST_CLOCK=1: engine time moves forward through POST /api/v1/test-clock/advance (never in production). */
+  readonly testClock: boolean;
 }
 
 /** An environment-variable problem found at start. */
@@ -62,6 +64,14 @@ function credential(env: Env, name: string): string | null {
   return raw;
 }
 
+function testClockVar(env: Env): boolean {
+  const raw = env['ENGINE_TEST_CLOCK'];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw !== '1') throw new ConfigError(`ENGINE_TEST_CLOCK must be 1 or unset, got '${raw}'`);
+  if (env['NODE_ENV'] === 'production') throw new ConfigError('ENGINE_TEST_CLOCK is refused when NODE_ENV=production');
+  return true;
+}
+
 /** Reads the configuration from `env` (the process environment by default). */
 export function loadConfig(env: Env = process.env): EngineConfig {
   return Object.freeze({
@@ -80,6 +90,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     maxMessageBytes: intVar(env, 'MAX_MESSAGE_BYTES', 32 * 1024, 1024, 1024 * 1024),
     maxBatchBytes: intVar(env, 'MAX_BATCH_BYTES', 500 * 1024, 1024, 16 * 1024 * 1024),
     processorBatchSize: intVar(env, 'PROCESSOR_BATCH_SIZE', 500, 1, 10_000),
+    testClock: testClockVar(env),
   });
 }
 

@@ -12,6 +12,10 @@ export interface EngineProcess {
   dbFile: string;
   pid: number;
   stats(): Promise<EngineStats>;
+  /** Starts a CPU profile of the engine process. */
+  startProfile(): Promise<void>;
+  /** Stops the CPU profile and writes it to `file` (open it in Chrome DevTools or bench/tools/cpu-profile-summary.ts). */
+  stopProfile(file: string): Promise<void>;
   /** Waits until the processor has caught up with every stored event, or the timeout. */
   drain(timeoutMs: number): Promise<Extract<EngineReply, { kind: 'drained' }>>;
   /** Closes the engine (server, processor, store) and waits for the process to exit. */
@@ -41,14 +45,9 @@ function nextReply<K extends EngineReply['kind']>(child: ChildProcess, kind: K):
   });
 }
 
-/**
- * Starts the engine in a child process with this process's execArgv (plus `--cpu-prof` when
- * `cpuProfileDir` is given). One request is outstanding at a time.
- */
-export async function startEngineProcess(options: { dataDir: string; cpuProfileDir?: string | null }): Promise<EngineProcess> {
-  const execArgv = [...process.execArgv];
-  if (options.cpuProfileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
-  const child = fork(ENTRY, [options.dataDir], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Starts the engine in a child process with this process's execArgv. One request is outstanding at a time. */
+export async function startEngineProcess(options: { dataDir: string }): Promise<EngineProcess> {
+  const child = fork(ENTRY, [options.dataDir], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await nextReply(child, 'ready');
   const request = <K extends EngineReply['kind']>(message: EngineRequest, kind: K): Promise<ReplyOf<K>> => {
     const reply = nextReply(child, kind);
@@ -62,6 +61,12 @@ export async function startEngineProcess(options: { dataDir: string; cpuProfileD
     pid: child.pid!,
     async stats() {
       return (await request({ kind: 'stats' }, 'stats')).stats;
+    },
+    async startProfile() {
+      await request({ kind: 'profile-start' }, 'profiling');
+    },
+    async stopProfile(file) {
+      await request({ kind: 'profile-stop', file }, 'profiled');
     },
     drain(timeoutMs) {
       return request({ kind: 'drain', timeoutMs }, 'drained');

@@ -4,6 +4,9 @@
 export type EngineRequest =
   | { kind: 'stats' }
   | { kind: 'drain'; timeoutMs: number }
+  | { kind: 'profile-start' }
+  /** Stops the CPU profile started last and writes it (V8 .cpuprofile JSON) to `file`. */
+  | { kind: 'profile-stop'; file: string }
   | { kind: 'stop' };
 
 /** CPU and memory of the engine process at one instant. */
@@ -16,6 +19,11 @@ export interface EngineStats {
   /** Event-loop delay since the previous stats request: how long a ready request could wait. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /**
+   * Share of wall time since the previous stats request that the event loop was not idle. Above
+   * the CPU share, the difference is time the main thread spent blocked in synchronous I/O (fsync).
+   */
+  loopUtilization: number;
 }
 
 /** Replies and notices of the engine process. */
@@ -23,5 +31,7 @@ export type EngineReply =
   | { kind: 'ready'; url: string; writeKey: string; dbFile: string }
   | { kind: 'stats'; stats: EngineStats }
   | { kind: 'drained'; backlogBefore: number; backlogAfter: number; ms: number; complete: boolean }
+  | { kind: 'profiling' }
+  | { kind: 'profiled'; file: string }
   | { kind: 'stopped' }
   | { kind: 'failed'; message: string };

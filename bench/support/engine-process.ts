@@ -3,8 +3,10 @@
  * (synchronous=FULL) and quiet logs, and answers the benchmark's IPC requests (engine-messages.ts).
  * It is not a benchmark itself, so the runner does not pick it up.
  */
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { startEngine } from '../../engine/engine.ts';
 import { testConfig } from '../../engine/config.ts';
@@ -35,6 +37,7 @@ const backlogQuery = reader.prepare(`SELECT count(*) AS n FROM events
 const backlog = (): number => (backlogQuery.get() as { n: number }).n;
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
+let lastElu = perf.eventLoopUtilization();
 
 async function drain(timeoutMs: number): Promise<EngineReply> {
   const backlogBefore = backlog();
@@ -49,20 +52,48 @@ async function drain(timeoutMs: number): Promise<EngineReply> {
   return { kind: 'drained', backlogBefore, backlogAfter: backlog(), ms, complete };
 }
 
+// In-process CPU profiling (inspector), so each phase gets its own profile without the start-up.
+let profiler: Session | null = null;
+
+async function startProfile(): Promise<void> {
+  profiler ??= new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
+
+async function stopProfile(file: string): Promise<void> {
+  if (!profiler) throw new Error('no CPU profile was started');
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  fs.writeFileSync(file, JSON.stringify(profile));
+}
+
 async function handle(request: EngineRequest): Promise<void> {
   switch (request.kind) {
     case 'stats': {
       const cpu = process.cpuUsage();
+      const elu = perf.eventLoopUtilization(lastElu);
+      lastElu = perf.eventLoopUtilization();
       reply({ kind: 'stats', stats: {
         cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
         rssMb: process.memoryUsage.rss() / 2 ** 20, backlog: backlog(),
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
+        loopUtilization: elu.utilization,
       } });
       loopDelay.reset();
       return;
     }
     case 'drain':
       reply(await drain(request.timeoutMs));
+      return;
+    case 'profile-start':
+      await startProfile();
+      reply({ kind: 'profiling' });
+      return;
+    case 'profile-stop':
+      await stopProfile(request.file);
+      reply({ kind: 'profiled', file: request.file });
       return;
     case 'stop':
       reader.close();

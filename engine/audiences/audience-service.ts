@@ -166,6 +166,11 @@ export class AudienceService {
     });
   }
 
+  /** Ids of the audiences a profile is a member of. */
+  async memberAudienceIds(spaceId: string, profileId: string): Promise<Set<string>> {
+    return new Set((await this.#store.membershipsOfProfile(spaceId, profileId)).filter(isMember).map((m) => m.audienceId));
+  }
+
   /** Member profile ids of an audience, paginated by profile id. */
   async members(spaceId: string, id: string, after: string | null, limit: number): Promise<{ profileIds: string[]; nextCursor: string | null }> {
     await this.get(spaceId, id);

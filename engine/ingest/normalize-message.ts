@@ -1,11 +1,9 @@
-import { monotonicFactory } from 'ulid';
 import type { EventRecord, MessageType } from '../store/event-store.ts';
+import { newId } from '../ids.ts';
 
-const nextId = monotonicFactory();
-
-/** A new time-ordered id (ULID): keeps SQLite inserts sequential and sorts by arrival. */
+/** A new event id: time-ordered, so SQLite inserts stay sequential and ids sort by arrival. */
 export function newEventId(): string {
-  return nextId();
+  return newId();
 }
 
 const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;

@@ -4,6 +4,7 @@ import type { EventRecord } from '../store/event-store.ts';
 import type { CatalogEntry } from '../store/catalog-store.ts';
 import type { ProfileService } from '../profiles/profile-service.ts';
 import type { AudienceService } from '../audiences/audience-service.ts';
+import type { JourneyRuntime } from '../journeys/runtime/journey-runtime.ts';
 import { resolveIdentity } from '../profiles/resolve-profile.ts';
 import { mergeCatalogEntry, propertyPaths } from '../catalog/merge-catalog-entry.ts';
 import { groupByIdentity } from './group-by-identity.ts';
@@ -13,6 +14,7 @@ export interface EventProcessorDeps {
   store: Store;
   profiles: ProfileService;
   audiences: AudienceService;
+  journeys: JourneyRuntime;
   logger: Logger;
   /** Events taken per round (default 500). */
   batchSize: number;
@@ -120,6 +122,12 @@ export class EventProcessor {
       const resolved = await resolveIdentity(this.#deps.store.profiles, event.spaceId, kind, value);
       if (resolved) keys.push(`profile:${resolved.profile.id}`);
     }
+    // Users an event enters into journeys through a property are ordered with it too.
+    for (const key of await this.#deps.journeys.orderingKeys(event)) {
+      keys.push(key);
+      const resolved = await resolveIdentity(this.#deps.store.profiles, event.spaceId, 'userId', key.slice('userId:'.length));
+      if (resolved) keys.push(`profile:${resolved.profile.id}`);
+    }
     return keys;
   }
 
@@ -129,6 +137,7 @@ export class EventProcessor {
         const change = await this.#deps.profiles.applyEvent(event);
         for (const joined of change.joined) await this.#deps.audiences.moveMemberships(joined, change.profile);
         if (change.traitsChanged || change.joined.length > 0) await this.#deps.audiences.evaluateProfile(change.profile);
+        await this.#deps.journeys.handleEvent(event, change.profile);
       } catch (error) {
         // A poison event must not stall the log: record it and move on.
         this.#deps.logger.error('event could not be applied to its profile', { eventId: event.id, spaceId: event.spaceId, error });

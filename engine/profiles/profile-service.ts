@@ -43,6 +43,24 @@ export class ProfileService {
     this.#store = store;
   }
 
+  /**
+   * The live profile of a user id, created when the engine has never seen it (users listed in an
+   * event property enter journeys even before their first event).
+   */
+  async ensureUser(spaceId: string, userId: string, at: string): Promise<ProfileRecord> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const found = await resolveIdentity(this.#store, spaceId, 'userId', userId);
+      if (found) return found.profile;
+      const profile: ProfileRecord = {
+        id: `prf_${randomUUID()}`, spaceId, userId, userIds: [userId], anonymousIds: [], email: null, traits: {},
+        firstSeenAt: at, lastSeenAt: at, mergedInto: null, mergedFrom: [], recentEvents: [], lastEventId: null,
+        version: 1, createdAt: at, updatedAt: at,
+      };
+      if (await this.#store.insert(profile) === 'ok') return profile;
+    }
+    throw new ProfileContentionError(`profile of user ${userId} kept changing while being created`);
+  }
+
   /** Applies an event to its profile, creating or joining profiles as needed. */
   async applyEvent(event: EventRecord): Promise<ProfileChange> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

@@ -38,6 +38,10 @@ export interface InstanceRecord {
   /** Goal id → when it converted. */
   conversions: Record<string, string>;
   triggerEventId: string;
+  /** The last event routed to this instance: a replayed event (after a crash) is not applied twice. */
+  lastEventId: string | null;
+  /** The last event a hold-until branch took: look-back never takes it again. */
+  consumedEventId: string | null;
   enteredAt: string;
   updatedAt: string;
   endedAt: string | null;
@@ -60,8 +64,10 @@ export interface InstanceStore {
   insert(instance: InstanceRecord): Promise<InstanceInsertResult>;
   get(spaceId: string, id: string): Promise<InstanceRecord | null>;
   update(instance: InstanceRecord, expectedRev: number): Promise<'ok' | 'version_conflict'>;
-  /** The profile's active instances across journeys. */
-  activeForProfile(spaceId: string, profileId: string): Promise<InstanceRecord[]>;
+  /** Marks the outbox of this revision materialized (it is then read back empty). */
+  markOutboxDone(spaceId: string, id: string, rev: number): Promise<void>;
+  /** The active instances of these profiles across journeys. */
+  activeForProfiles(spaceId: string, profileIds: string[]): Promise<InstanceRecord[]>;
   /** Whether the profile ever entered the journey (any version, any status). */
   hasEntered(spaceId: string, journeyId: string, profileId: string): Promise<boolean>;
   countActive(spaceId: string, journeyId: string, profileId: string): Promise<number>;

@@ -77,7 +77,7 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Pr
       if (payload !== undefined) headers['content-type'] ??= 'application/json';
       return answer(await fetch(`${url}${apiPath}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) }));
     },
-    settle: () => engine.processor.idle(),
+    settle: async () => { await engine.settle(); },
     close: () => engine.close(),
   };
 }

@@ -3,8 +3,14 @@ import type { InstanceInsertResult, InstanceRecord, InstanceStatus, InstanceStor
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 
-function parse(row: { doc: string } | undefined): InstanceRecord | null {
-  return row ? (JSON.parse(row.doc) as InstanceRecord) : null;
+interface InstanceRow { doc: string; has_outbox: number }
+
+/** A stored instance; an outbox already materialized reads back empty. */
+function parse(row: InstanceRow | undefined): InstanceRecord | null {
+  if (!row) return null;
+  const instance = JSON.parse(row.doc) as InstanceRecord;
+  if (row.has_outbox === 0) instance.outbox = [];
+  return instance;
 }
 
 /** SQLite adapter of InstanceStore: one row per instance, the timer as an indexed column. */
@@ -15,7 +21,7 @@ export class SqliteInstanceStore implements InstanceStore {
   readonly #exists: Statement;
   readonly #get: Statement;
   readonly #update: Statement;
-  readonly #active: Statement;
+  readonly #markDone: Statement;
   readonly #entered: Statement;
   readonly #countActive: Statement;
   readonly #due: Statement;
@@ -27,13 +33,13 @@ export class SqliteInstanceStore implements InstanceStore {
     this.#insert = db.prepare(`INSERT INTO instances (id, space_id, journey_id, version, profile_id, identifier_key, status, wake_at, has_outbox, rev, doc)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#exists = db.prepare('SELECT 1 FROM instances WHERE id = ?');
-    this.#get = db.prepare('SELECT doc FROM instances WHERE id = ? AND space_id = ?');
+    this.#get = db.prepare('SELECT doc, has_outbox FROM instances WHERE id = ? AND space_id = ?');
     this.#update = db.prepare(`UPDATE instances SET status = ?, wake_at = ?, has_outbox = ?, rev = ?, doc = ?
       WHERE id = ? AND space_id = ? AND rev = ?`);
-    this.#active = db.prepare("SELECT doc FROM instances WHERE profile_id = ? AND space_id = ? AND status = 'active'");
+    this.#markDone = db.prepare('UPDATE instances SET has_outbox = 0 WHERE id = ? AND space_id = ? AND rev = ?');
     this.#entered = db.prepare('SELECT 1 FROM instances WHERE profile_id = ? AND journey_id = ? AND space_id = ? LIMIT 1');
     this.#countActive = db.prepare("SELECT count(*) AS n FROM instances WHERE profile_id = ? AND journey_id = ? AND space_id = ? AND status = 'active'");
-    this.#due = db.prepare("SELECT doc FROM instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?");
+    this.#due = db.prepare("SELECT doc, has_outbox FROM instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?");
     this.#next = db.prepare("SELECT min(wake_at) AS at FROM instances WHERE status = 'active' AND wake_at IS NOT NULL");
   }
 
@@ -52,7 +58,7 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   async get(spaceId: string, id: string): Promise<InstanceRecord | null> {
-    return parse(this.#get.get(id, spaceId) as { doc: string } | undefined);
+    return parse(this.#get.get(id, spaceId) as InstanceRow | undefined);
   }
 
   update(i: InstanceRecord, expectedRev: number): Promise<'ok' | 'version_conflict'> {
@@ -60,8 +66,15 @@ export class SqliteInstanceStore implements InstanceStore {
       .changes === 1 ? 'ok' as const : 'version_conflict' as const);
   }
 
-  async activeForProfile(spaceId: string, profileId: string): Promise<InstanceRecord[]> {
-    return (this.#active.all(profileId, spaceId) as Array<{ doc: string }>).map((row) => parse(row)!);
+  markOutboxDone(spaceId: string, id: string, rev: number): Promise<void> {
+    return this.#writes.run(() => { this.#markDone.run(id, spaceId, rev); });
+  }
+
+  async activeForProfiles(spaceId: string, profileIds: string[]): Promise<InstanceRecord[]> {
+    if (profileIds.length === 0) return [];
+    const rows = this.#db.prepare(`SELECT doc, has_outbox FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
+      AND space_id = ? AND status = 'active' ORDER BY id`).all(...profileIds, spaceId) as InstanceRow[];
+    return rows.map((row) => parse(row)!);
   }
 
   async hasEntered(spaceId: string, journeyId: string, profileId: string): Promise<boolean> {
@@ -73,7 +86,7 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   async due(now: number, limit: number): Promise<InstanceRecord[]> {
-    return (this.#due.all(now, limit) as Array<{ doc: string }>).map((row) => parse(row)!);
+    return (this.#due.all(now, limit) as InstanceRow[]).map((row) => parse(row)!);
   }
 
   async nextWakeAt(): Promise<number | null> {
@@ -81,7 +94,7 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   async withOutbox(limit: number): Promise<InstanceRecord[]> {
-    return (this.#db.prepare('SELECT doc FROM instances WHERE has_outbox = 1 LIMIT ?').all(limit) as Array<{ doc: string }>).map((row) => parse(row)!);
+    return (this.#db.prepare('SELECT doc, has_outbox FROM instances WHERE has_outbox = 1 LIMIT ?').all(limit) as InstanceRow[]).map((row) => parse(row)!);
   }
 
   async listByJourney(spaceId: string, journeyId: string, options: {
@@ -97,7 +110,7 @@ export class SqliteInstanceStore implements InstanceStore {
     if (options.status) { where.push('status = ?'); params.push(options.status); }
     if (options.version !== undefined) { where.push('version = ?'); params.push(options.version); }
     params.push(options.limit);
-    const rows = this.#db.prepare(`SELECT doc FROM instances WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as Array<{ doc: string }>;
+    const rows = this.#db.prepare(`SELECT doc, has_outbox FROM instances WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as InstanceRow[];
     return rows.map((row) => parse(row)!);
   }
 }

@@ -1,9 +1,13 @@
-import { Duration, IANAZone, DateTime } from 'luxon';
-for (const s of ['PT30M','-PT1H','+PT1H','P','PT','P1D','PT0S','P-1D','P1DT-1H','PT1.5H','P1Y','P2Y','P1W','P1WT1H','pt1h','P1M', 'PT1H30M', '-P1D', 'P0D', 'PT1,5H', 'P1DT', 'PT36H', 'P1.5D', 'P1Y2M3W4DT5H6M7.5S']) {
-  const d = Duration.fromISO(s);
-  console.log(JSON.stringify(s), d.isValid, d.isValid ? d.toMillis() : d.invalidReason, d.isValid ? JSON.stringify(d.toObject()) : '');
+import { readdirSync, readFileSync } from 'node:fs';
+import { validateJourney } from '../../../engine/journeys/definition/validate-journey.ts';
+const dir = new URL('../../../examples/journeys/', import.meta.url);
+for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+  console.log(f, JSON.stringify(validateJourney(JSON.parse(readFileSync(new URL(f, dir), 'utf8'))), null, 1));
 }
-console.log(IANAZone.isValidZone('Europe/Berlin'), IANAZone.isValidZone('UTC'), IANAZone.isValidZone('Mars/Base'), IANAZone.isValidZone('utc'), IANAZone.isValidZone('+01:00'), IANAZone.isValidZone('EST'), IANAZone.isValidZone('europe/berlin'));
-const t = DateTime.fromISO('2024-03-30T10:00', {zone: 'Europe/Berlin'});
-console.log(t.plus(Duration.fromISO('P1D')).toISO(), t.plus({hours: 24}).toISO());
-console.log(DateTime.fromFormat('2024-02-30','yyyy-MM-dd', {zone:'UTC'}).isValid, DateTime.fromFormat('2024-2-3','yyyy-MM-dd').isValid, DateTime.fromFormat('2024-02-29','yyyy-MM-dd').isValid);
+console.log(JSON.stringify(validateJourney({ name: 'x', entry: { event: 'a', conditions: [{path: 'a['}], audienceId: 3, reentry: { mode: 'multiple_active' } }, start: 's', steps: [
+  { id: 's', type: 'send', eventName: 'x', next: 'e', target: 'q', payload: { context: ['a', 3], traits: 'some' } },
+  { id: 'e', type: 'exit', foo: 1 },
+  { id: 'd', type: 'delay', wait: { type: 'duration' }, next: 'e' },
+  { id: 'q', type: 'nope' },
+  { id: 't', type: 'send', eventName: 'x', next: 'e', target: { type: 'function' } },
+]}), null, 1));

@@ -1,0 +1,42 @@
+import type { JourneyDefinition } from './journey-definition.ts';
+import { journeyProblem, type JourneyProblem } from './journey-problem.ts';
+
+/** What publishing asks of the space: is an event in its catalog, does an audience exist. */
+export interface JourneyReferenceLookups {
+  eventInCatalog(name: string): Promise<boolean>;
+  audienceExists(id: string): Promise<boolean>;
+}
+
+/**
+ * The publish-time checks against the space, for a document validateJourney accepted: the entry
+ * event is in the event catalog, and every audience it names (entry filter, data split branches)
+ * exists. Each distinct audience is looked up once; every place naming a missing one is reported.
+ */
+export async function validateJourneyReferences(doc: JourneyDefinition, lookups: JourneyReferenceLookups): Promise<JourneyProblem[]> {
+  const audiences: Array<{ id: string; at: string }> = [];
+  if (typeof doc.entry.audienceId === 'string') audiences.push({ id: doc.entry.audienceId, at: '/entry/audienceId' });
+  doc.steps.forEach((step, i) => {
+    if (step.type !== 'data_split') return;
+    step.branches.forEach((branch, j) => {
+      (branch.audiences ?? []).forEach((test, k) => {
+        audiences.push({ id: test.audienceId, at: `/steps/${i}/branches/${j}/audiences/${k}/audienceId` });
+      });
+    });
+  });
+  const distinct = [...new Set(audiences.map((a) => a.id))];
+  const [eventKnown, ...exists] = await Promise.all([
+    lookups.eventInCatalog(doc.entry.event),
+    ...distinct.map((id) => lookups.audienceExists(id)),
+  ]);
+  const missing = new Set(distinct.filter((_, i) => exists[i] !== true));
+  const problems: JourneyProblem[] = [];
+  if (eventKnown !== true) {
+    problems.push(
+      journeyProblem('journey_event_not_in_catalog', '/entry/event', `entry event '${doc.entry.event}' is not in the space's event catalog`, 'send it to the engine at least once, or check its spelling'),
+    );
+  }
+  for (const { id, at } of audiences) {
+    if (missing.has(id)) problems.push(journeyProblem('journey_unknown_audience', at, `audience '${id}' does not exist in this space`));
+  }
+  return problems;
+}

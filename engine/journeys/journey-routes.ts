@@ -1,0 +1,117 @@
+import { Router, type Response } from 'express';
+import { invalidRequest, notFound } from '../errors.ts';
+import { principalOf } from '../http/admin-auth.ts';
+import { limitParam, stringParam } from '../http/query-params.ts';
+import type { Store } from '../store/store.ts';
+import type { JourneyRecord, JourneyStatus } from '../store/journey-store.ts';
+import type { InstanceStatus } from '../store/instance-store.ts';
+import type { ProfileFinder } from '../profiles/profile-finder.ts';
+import type { JourneyService } from './journey-service.ts';
+import { parseDuplicateBody, parseJourneyDocument, parsePublishBody } from './journey-input.ts';
+import { viewInstance, viewJourney } from './journey-view.ts';
+import { journeySchema } from './definition/journey-schema.ts';
+
+const STATUSES: JourneyStatus[] = ['draft', 'published', 'paused', 'archived'];
+const INSTANCE_STATUSES: InstanceStatus[] = ['active', 'completed', 'exited'];
+
+/** Journey management (`/api/v1/journeys`) and the journey schema (`/api/v1/schemas/journey`). */
+export function createJourneyRoutes(journeys: JourneyService, store: Store, finder: ProfileFinder): Router {
+  const router = Router();
+  const space = (res: Response) => principalOf(res).spaceId;
+  const show = async (j: JourneyRecord) => {
+    const live = j.liveVersion !== null ? await store.journeys.getVersion(j.spaceId, j.id, j.liveVersion) : null;
+    return { journey: viewJourney(j, live?.definition ?? null) };
+  };
+
+  router.get('/schemas/journey', (_req, res) => { res.json(journeySchema); });
+
+  router.post('/journeys', async (req, res) => {
+    res.status(201).json(await show(await journeys.create(space(res), parseJourneyDocument(req.body))));
+  });
+  router.get('/journeys', async (req, res) => {
+    const status = stringParam(req, 'status');
+    if (status !== undefined && !(STATUSES as string[]).includes(status)) throw invalidRequest(`status must be one of ${STATUSES.join(', ')}`, '?status');
+    const list = await journeys.list(space(res), status as JourneyStatus | undefined);
+    res.json({ journeys: await Promise.all(list.map(async (j) => (await show(j)).journey)) });
+  });
+  router.get('/journeys/:id', async (req, res) => {
+    res.json(await show(await journeys.get(space(res), req.params['id']!)));
+  });
+  router.put('/journeys/:id', async (req, res) => {
+    res.json(await show(await journeys.update(space(res), req.params['id']!, parseJourneyDocument(req.body))));
+  });
+  router.delete('/journeys/:id', async (req, res) => {
+    await journeys.delete(space(res), req.params['id']!);
+    res.status(204).end();
+  });
+  router.post('/journeys/:id/validate', async (req, res) => {
+    res.json(await journeys.validate(space(res), req.params['id']!));
+  });
+  router.post('/journeys/:id/publish', async (req, res) => {
+    res.json(await show(await journeys.publish(space(res), req.params['id']!, parsePublishBody(req.body))));
+  });
+  for (const op of ['pause', 'resume', 'archive'] as const) {
+    router.post(`/journeys/:id/${op}`, async (req, res) => {
+      res.json(await show(await journeys[op](space(res), req.params['id']!)));
+    });
+  }
+  router.post('/journeys/:id/duplicate', async (req, res) => {
+    const { name } = parseDuplicateBody(req.body);
+    res.status(201).json(await show(await journeys.duplicate(space(res), req.params['id']!, name)));
+  });
+  router.get('/journeys/:id/versions', async (req, res) => {
+    const versions = await journeys.versions(space(res), req.params['id']!);
+    res.json({ versions: versions.map((v) => ({ version: v.version, state: v.state, publishedAt: v.publishedAt, definition: v.definition })) });
+  });
+
+  router.get('/journeys/:id/instances', async (req, res) => {
+    const spaceId = space(res);
+    const journey = await journeys.get(spaceId, req.params['id']!);
+    const status = stringParam(req, 'status');
+    if (status !== undefined && !(INSTANCE_STATUSES as string[]).includes(status)) {
+      throw invalidRequest(`status must be one of ${INSTANCE_STATUSES.join(', ')}`, '?status');
+    }
+    const refs = (['userId', 'anonymousId', 'email', 'profileId'] as const)
+      .map((key) => [key, stringParam(req, key)] as const).filter(([, v]) => v !== undefined);
+    let profileIds: string[] | undefined;
+    if (refs.length > 0) {
+      const [key, value] = refs[0]!;
+      const profile = await finder.byRef(spaceId, { [key]: value! } as { userId: string });
+      profileIds = profile ? [profile.id, ...profile.mergedFrom] : [];
+    }
+    const limit = limitParam(req);
+    const page = await store.instances.listByJourney(spaceId, journey.id, {
+      ...(profileIds ? { profileIds } : {}), ...(status ? { status: status as InstanceStatus } : {}),
+      after: stringParam(req, 'cursor') ?? null, limit: limit + 1,
+    });
+    const items = page.slice(0, limit);
+    res.json({ instances: items.map(viewInstance), nextCursor: page.length > limit ? items[items.length - 1]!.id : null });
+  });
+  router.get('/journeys/:id/instances/:instanceId', async (req, res) => {
+    const spaceId = space(res);
+    const instance = await store.instances.get(spaceId, req.params['instanceId']!);
+    if (!instance || instance.journeyId !== req.params['id']) throw notFound('instance', req.params['instanceId']!);
+    const [activity, deliveries] = await Promise.all([
+      store.activities.list(spaceId, instance.journeyId, { instanceId: instance.id, limit: 1000 }),
+      store.deliveries.listByInstance(spaceId, instance.id),
+    ]);
+    res.json({ instance: viewInstance(instance), activity, deliveries });
+  });
+  router.get('/journeys/:id/activity', async (req, res) => {
+    const spaceId = space(res);
+    const journey = await journeys.get(spaceId, req.params['id']!);
+    const limit = limitParam(req);
+    const items = await store.activities.list(spaceId, journey.id, { after: stringParam(req, 'cursor') ?? null, limit: limit + 1 });
+    const page = items.slice(0, limit);
+    res.json({ activity: page, nextCursor: items.length > limit ? page[page.length - 1]!.id : null });
+  });
+  router.get('/journeys/:id/deliveries', async (req, res) => {
+    const spaceId = space(res);
+    const journey = await journeys.get(spaceId, req.params['id']!);
+    const limit = limitParam(req);
+    const items = await store.deliveries.listByJourney(spaceId, journey.id, { after: stringParam(req, 'cursor') ?? null, limit: limit + 1 });
+    const page = items.slice(0, limit);
+    res.json({ deliveries: page, nextCursor: items.length > limit ? page[page.length - 1]!.id : null });
+  });
+  return router;
+}

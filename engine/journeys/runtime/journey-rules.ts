@@ -1,0 +1,54 @@
+import type { EventRecord } from '../../store/event-store.ts';
+import { addDuration } from '../definition/duration.ts';
+import { matcherFor } from '../../conditions/cached-matcher.ts';
+import { readPath } from '../../conditions/read-path.ts';
+import { endInstance, identifierOf, record, type Run } from './run.ts';
+import { recordSend } from './steps/send-step.ts';
+
+/**
+ * Journey-level rules an event can trigger wherever the instance is: conversion goals (within
+ * their window from entry) and exit rules (even mid-delay), each matched on the identifier.
+ */
+export function applyJourneyRules(run: Run, event: EventRecord): void {
+  const { definition, identifierPath } = run.env;
+  const identifier = identifierOf(event, identifierPath, readPath);
+  const otherInstance = identifier !== undefined && identifier !== run.instance.identifier;
+
+  for (const goal of definition.goals ?? []) {
+    if (goal.event !== event.name || Object.hasOwn(run.instance.conversions, goal.id)) continue;
+    if (otherInstance) {
+      record(run, 'event_ignored', { eventId: event.id, reason: `goal '${goal.id}': identifier ${identifier} is not this instance's` });
+      continue;
+    }
+    const windowEnd = addDuration(Date.parse(run.instance.enteredAt), goal.within);
+    if (run.env.now > windowEnd) {
+      record(run, 'event_ignored', { eventId: event.id, reason: `goal '${goal.id}': its window closed at ${new Date(windowEnd).toISOString()}` });
+      continue;
+    }
+    if (!matcherFor(goal.conditions)(event.message)) {
+      record(run, 'event_ignored', { eventId: event.id, reason: `goal '${goal.id}': conditions not met` });
+      continue;
+    }
+    run.instance.conversions[goal.id] = new Date(run.env.now).toISOString();
+    record(run, 'converted', { eventId: event.id, reason: `goal '${goal.id}' reached by ${event.name}`, data: { goal: goal.id } });
+    if (goal.exitOnConversion) {
+      endInstance(run, 'exited', `converted on goal '${goal.id}'`, event.id);
+      return;
+    }
+  }
+
+  for (const rule of definition.exitRules ?? []) {
+    if (rule.event !== event.name) continue;
+    if (otherInstance && rule.matchIdentifier !== false) {
+      record(run, 'event_ignored', { eventId: event.id, reason: `exit rule '${rule.id}': identifier ${identifier} is not this instance's` });
+      continue;
+    }
+    if (!matcherFor(rule.conditions)(event.message)) {
+      record(run, 'event_ignored', { eventId: event.id, reason: `exit rule '${rule.id}': conditions not met` });
+      continue;
+    }
+    if (rule.send) recordSend(run, rule.send, `exit:${rule.id}`);
+    endInstance(run, 'exited', `exit rule '${rule.id}' (${event.name})`, event.id);
+    return;
+  }
+}

@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
+import type { Store } from '../../store/store.ts';
+import type { EventRecord } from '../../store/event-store.ts';
+import type { InstanceRecord } from '../../store/instance-store.ts';
+import type { ProfileRecord } from '../../store/profile-store.ts';
+import type { AudienceService } from '../../audiences/audience-service.ts';
+import type { ProfileService } from '../../profiles/profile-service.ts';
+import { newId } from '../../ids.ts';
+import { JOURNEY_LIMITS } from '../definition/journey-definition.ts';
+import { readPath } from '../../conditions/read-path.ts';
+import { durationMs } from '../definition/duration.ts';
+import { identifierOf } from './run.ts';
+import { runInstance, type RunInput } from './run-instance.ts';
+import { checkTrigger, entryTargets } from './entry-decision.ts';
+import { InstanceWriter } from './instance-writer.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import type { LiveJourneys, LiveVersion, JourneyEntryState } from './live-journeys.ts';
+
+/** Dependencies of the journey runtime. */
+export interface JourneyRuntimeDeps {
+  store: Store;
+  live: LiveJourneys;
+  clock: Clock;
+  audiences: AudienceService;
+  profiles: ProfileService;
+  logger: Logger;
+  /** Called with every timer an instance write sets, so the timer loop can wake earlier. */
+  onTimer?: (at: number) => void;
+  random?: () => number;
+}
+
+const MAX_WRITE_ATTEMPTS = 5;
+
+/**
+ * Runs journeys: starts instances on trigger events, routes follow-up events to a profile's
+ * instances, fires due timers, and exits instances of archived versions. Work on one profile is
+ * serialized (events and timers alike); different profiles run in parallel.
+ */
+export class JourneyRuntime {
+  readonly #deps: JourneyRuntimeDeps;
+  readonly #locks = new KeyedMutex();
+  readonly #writer: InstanceWriter;
+
+  constructor(deps: JourneyRuntimeDeps) {
+    this.#deps = deps;
+    this.#writer = new InstanceWriter(deps.store);
+  }
+
+  /** Extra ordering keys for an event: users it may enter into journeys through an event property. */
+  async orderingKeys(event: EventRecord): Promise<string[]> {
+    if (event.type !== 'track' || event.name === null) return [];
+    const keys: string[] = [];
+    for (const path of await this.#deps.live.propertyEntries(event.spaceId, event.name)) {
+      const raw = readPath(path, event.message);
+      for (const value of Array.isArray(raw) ? raw : [raw]) {
+        if (typeof value === 'string' || typeof value === 'number') keys.push(`userId:${String(value)}`);
+      }
+    }
+    return keys;
+  }
+
+  /** Applies a processed event: follow-ups to the profile's instances, then entries. */
+  async handleEvent(event: EventRecord, profile: ProfileRecord): Promise<void> {
+    if (event.type !== 'track' || event.name === null) return;
+    await this.#locks.run(profile.id, () => this.#followUps(event, profile));
+    for (const { state, version } of await this.#deps.live.entriesFor(event.spaceId, event.name)) {
+      await this.#entries(event, profile, state, version);
+    }
+  }
+
+  /** Fires up to `limit` due timers; answers how many instances were due. */
+  async fireDue(limit: number): Promise<number> {
+    const due = await this.#deps.store.instances.due(this.#deps.clock.now(), limit);
+    const byProfile = new Map<string, InstanceRecord[]>();
+    for (const i of due) byProfile.set(i.profileId, [...(byProfile.get(i.profileId) ?? []), i]);
+    await Promise.all([...byProfile].map(([profileId, instances]) => this.#locks.run(profileId, async () => {
+      for (const instance of instances) await this.#advance(instance, { kind: 'timer' }, null);
+    }).catch((error: unknown) => this.#deps.logger.error('timer failed', { profileId, error }))));
+    return due.length;
+  }
+
+  /** The earliest pending timer of any instance. */
+  nextWakeAt(): Promise<number | null> {
+    return this.#deps.store.instances.nextWakeAt();
+  }
+
+  /** Exits every active instance of a journey version (archive); resumable. */
+  async exitVersion(spaceId: string, journeyId: string, version: number, reason: string): Promise<number> {
+    let exited = 0;
+    for (;;) {
+      const page = await this.#deps.store.instances.listByJourney(spaceId, journeyId, { status: 'active', version, after: null, limit: 500 });
+      if (page.length === 0) return exited;
+      for (const instance of page) {
+        await this.#locks.run(instance.profileId, () => this.#advance(instance, { kind: 'exit', reason }, null));
+        exited++;
+      }
+    }
+  }
+
+  /** Finishes outboxes left by a crash between an instance write and its effects. */
+  async recoverOutboxes(): Promise<number> {
+    let recovered = 0;
+    for (;;) {
+      const page = await this.#deps.store.instances.withOutbox(500);
+      if (page.length === 0) return recovered;
+      for (const instance of page) await this.#writer.materialize(instance);
+      recovered += page.length;
+    }
+  }
+
+  async #followUps(event: EventRecord, profile: ProfileRecord): Promise<void> {
+    const instances = await this.#deps.store.instances.activeForProfiles(event.spaceId, [profile.id, ...profile.mergedFrom]);
+    for (const instance of instances) {
+      const version = await this.#deps.live.version(instance.journeyId, instance.version);
+      if (!version || !version.followUpEvents.has(event.name!)) continue;
+      await this.#advance(instance, { kind: 'event', event }, profile);
+    }
+  }
+
+  /** Runs one instance on an input and writes the result, re-reading it after a concurrent change. */
+  async #advance(start: InstanceRecord, input: RunInput, knownProfile: ProfileRecord | null): Promise<void> {
+    let instance: InstanceRecord | null = start;
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS && instance; attempt++) {
+      await this.#writer.materialize(instance);
+      const version = await this.#deps.live.version(instance.journeyId, instance.version);
+      if (!version) return;
+      const effective: RunInput = version.record.state === 'exiting' && input.kind !== 'exit'
+        ? { kind: 'exit', reason: `version ${instance.version} was archived` } : input;
+      const profile = knownProfile ?? await this.#deps.store.profiles.get(instance.spaceId, instance.profileId);
+      if (!profile) return;
+      const env = await this.#env(version, profile, instance.spaceId);
+      const result = runInstance(instance, effective, env);
+      if (!result.changed) return;
+      if (await this.#writer.update(result.instance, instance.rev)) {
+        if (result.instance.wakeAt !== null) this.#deps.onTimer?.(result.instance.wakeAt);
+        return;
+      }
+      instance = await this.#deps.store.instances.get(start.spaceId, start.id);
+    }
+  }
+
+  async #env(version: LiveVersion, profile: ProfileRecord, spaceId: string) {
+    const d = version.definition;
+    return {
+      spaceId, journeyId: version.record.journeyId, journeyName: d.name, version: version.record.version, definition: d,
+      now: this.#deps.clock.now(), profile,
+      audienceIds: await this.#deps.audiences.memberAudienceIds(spaceId, profile.id),
+      recentEvents: await this.#recentEvents(version, profile),
+      identifierPath: version.identifierPath,
+      random: this.#deps.random ?? Math.random, newId,
+    };
+  }
+
+  /** The profile's recent events a hold-until step of this version could look back on. */
+  async #recentEvents(version: LiveVersion, profile: ProfileRecord): Promise<EventRecord[]> {
+    const holds = version.definition.steps.filter((s) => s.type === 'hold_until');
+    if (holds.length === 0) return [];
+    const names = new Set(holds.flatMap((s) => s.branches.map((b) => b.event)));
+    const longest = Math.max(...holds.map((s) => durationMs(s.lookback ?? version.definition.settings?.lookback ?? JOURNEY_LIMITS.defaultLookback)));
+    const since = new Date(this.#deps.clock.now() - longest).toISOString();
+    const wanted = profile.recentEvents.filter((e) => names.has(e.name) && e.receivedAt >= since);
+    const events = await Promise.all(wanted.map((e) => this.#deps.store.events.get(profile.spaceId, e.id)));
+    return events.filter((e): e is EventRecord => e !== null);
+  }
+
+  async #entries(event: EventRecord, performer: ProfileRecord, state: JourneyEntryState, version: LiveVersion): Promise<void> {
+    const entry = version.definition.entry;
+    if (state.status === 'paused') return this.#ignore(event, performer.id, version, 'the journey is paused');
+    const trigger = checkTrigger(entry, event);
+    if (!trigger.ok) return this.#ignore(event, performer.id, version, trigger.reason);
+    const targets = entryTargets(entry, event);
+    if ('none' in targets) return this.#ignore(event, performer.id, version, targets.none);
+    const profiles = 'performer' in targets
+      ? [performer]
+      : await Promise.all(targets.userIds.map((userId) => this.#deps.profiles.ensureUser(event.spaceId, userId, event.receivedAt)));
+    for (const profile of profiles) {
+      await this.#locks.run(profile.id, () => this.#enter(event, profile, version));
+    }
+  }
+
+  async #enter(event: EventRecord, profile: ProfileRecord, version: LiveVersion): Promise<void> {
+    const { store } = this.#deps;
+    const d = version.definition;
+    const journeyId = version.record.journeyId;
+    if (d.entry.audienceId && !(await this.#deps.audiences.memberAudienceIds(event.spaceId, profile.id)).has(d.entry.audienceId)) {
+      return this.#ignore(event, profile.id, version, `not a member of audience ${d.entry.audienceId}`);
+    }
+    const reentry = d.entry.reentry ?? { mode: 'one_active' };
+    const identifier = identifierOf(event, version.identifierPath, readPath) ?? null;
+    if (reentry.mode === 'multiple_active' && identifier === null) {
+      return this.#ignore(event, profile.id, version, `the event has no identifier at '${reentry.identifier}'`);
+    }
+    if (reentry.mode === 'once' && await store.instances.hasEntered(event.spaceId, journeyId, profile.id)) {
+      return this.#ignore(event, profile.id, version, 'entry once: the profile entered this journey before');
+    }
+    const active = await store.instances.countActive(event.spaceId, journeyId, profile.id);
+    if (reentry.mode === 'one_active' && active > 0) {
+      return this.#ignore(event, profile.id, version, 'one active session: an instance is already active');
+    }
+    const limit = d.settings?.maxActiveInstancesPerProfile ?? JOURNEY_LIMITS.defaultMaxActiveInstancesPerProfile;
+    if (active >= limit) return this.#ignore(event, profile.id, version, `the profile already has ${active} active instances (limit ${limit})`);
+
+    const at = new Date(this.#deps.clock.now()).toISOString();
+    const fresh: InstanceRecord = {
+      // Derived from the trigger, so processing the same event again after a crash finds it.
+      id: `ins_${createHash('sha256').update(`${journeyId}\u0000${profile.id}\u0000${event.id}`).digest('hex').slice(0, 26)}`,
+      spaceId: event.spaceId, journeyId, version: version.record.version, profileId: profile.id, identifier,
+      status: 'active', stepId: null, wait: null, wakeAt: null, context: { [event.name!]: event.message }, loops: {}, iteration: 0,
+      conversions: {}, triggerEventId: event.id, lastEventId: event.id, consumedEventId: null,
+      enteredAt: at, updatedAt: at, endedAt: null, endReason: null, outbox: [], rev: 0,
+    };
+    const result = runInstance(fresh, { kind: 'start' }, await this.#env(version, profile, event.spaceId));
+    const inserted = await store.instances.insert(result.instance);
+    if (inserted === 'active_conflict') {
+      return this.#ignore(event, profile.id, version, identifier === null
+        ? 'one active session: an instance is already active'
+        : `an instance with identifier ${identifier} is already active`);
+    }
+    const stored = inserted === 'ok' ? result.instance : await store.instances.get(event.spaceId, fresh.id);
+    if (stored) await this.#writer.materialize(stored);
+    if (stored?.wakeAt != null) this.#deps.onTimer?.(stored.wakeAt);
+  }
+
+  /** Records a trigger that started no instance, with the reason (idempotent per event, journey and profile). */
+  async #ignore(event: EventRecord, profileId: string, version: LiveVersion, reason: string): Promise<void> {
+    await this.#deps.store.activities.append([{
+      id: `${event.id}-${version.record.journeyId}-${profileId}`, spaceId: event.spaceId, journeyId: version.record.journeyId,
+      version: version.record.version, instanceId: null, profileId, type: 'trigger_ignored', stepId: null, eventId: event.id,
+      at: new Date(this.#deps.clock.now()).toISOString(), reason, data: null,
+    }]);
+  }
+}

@@ -1,0 +1,104 @@
+import type { JourneyStore, JourneyVersionRecord } from '../../store/journey-store.ts';
+import type { JourneyDefinition } from '../definition/journey-definition.ts';
+
+/** A version the runtime can run, with what matching needs precomputed. */
+export interface LiveVersion {
+  record: JourneyVersionRecord;
+  definition: JourneyDefinition;
+  /** Event names that goals, exit rules or hold-until branches listen to. */
+  followUpEvents: ReadonlySet<string>;
+  identifierPath: string | null;
+}
+
+/** Lifecycle facts of a journey that decide whether it takes new entries. */
+export interface JourneyEntryState {
+  journeyId: string;
+  name: string;
+  status: 'draft' | 'published' | 'paused' | 'archived';
+  liveVersion: number | null;
+}
+
+const TTL_MS = 2_000;
+
+function followUpEvents(d: JourneyDefinition): Set<string> {
+  const names = new Set<string>();
+  for (const goal of d.goals ?? []) names.add(goal.event);
+  for (const rule of d.exitRules ?? []) names.add(rule.event);
+  for (const step of d.steps) if (step.type === 'hold_until') for (const b of step.branches) names.add(b.event);
+  return names;
+}
+
+/**
+ * The runtime's cached view of every version that may still have instances, and of which
+ * journeys take entries on which event. This process's lifecycle changes invalidate it at once;
+ * other processes' changes are picked up within a couple of seconds.
+ */
+export class LiveJourneys {
+  readonly #store: JourneyStore;
+  #versions = new Map<string, LiveVersion>();
+  #entries = new Map<string, Array<{ state: JourneyEntryState; version: LiveVersion }>>();
+  #loadedAt = 0;
+  #loading: Promise<void> | null = null;
+
+  constructor(store: JourneyStore) {
+    this.#store = store;
+  }
+
+  /** Forgets everything; the next read reloads. */
+  invalidate(): void {
+    this.#loadedAt = 0;
+  }
+
+  /** A version by journey id and number (retired versions are not kept). */
+  async version(journeyId: string, version: number): Promise<LiveVersion | null> {
+    await this.#fresh();
+    return this.#versions.get(`${journeyId}#${version}`) ?? null;
+  }
+
+  /** Journeys of a space whose live version's entry event is `eventName` (published or paused). */
+  async entriesFor(spaceId: string, eventName: string): Promise<Array<{ state: JourneyEntryState; version: LiveVersion }>> {
+    await this.#fresh();
+    return this.#entries.get(`${spaceId}\u0000${eventName}`) ?? [];
+  }
+
+  /** Entry-by-property journeys of a space triggered by this event (for ordering keys). */
+  async propertyEntries(spaceId: string, eventName: string): Promise<string[]> {
+    return (await this.entriesFor(spaceId, eventName))
+      .flatMap(({ version }) => (version.definition.entry.whoEnters?.type === 'property' ? [version.definition.entry.whoEnters.path] : []));
+  }
+
+  async #fresh(): Promise<void> {
+    if (Date.now() - this.#loadedAt < TTL_MS) return;
+    this.#loading ??= this.#load().finally(() => { this.#loading = null; });
+    await this.#loading;
+  }
+
+  async #load(): Promise<void> {
+    const startedAt = Date.now();
+    const records = await this.#store.listActiveVersions();
+    const versions = new Map<string, LiveVersion>();
+    for (const record of records) {
+      const d = record.definition;
+      versions.set(`${record.journeyId}#${record.version}`, {
+        record, definition: d, followUpEvents: followUpEvents(d),
+        identifierPath: d.entry.reentry?.mode === 'multiple_active' ? d.entry.reentry.identifier : null,
+      });
+    }
+    const entries = new Map<string, Array<{ state: JourneyEntryState; version: LiveVersion }>>();
+    const spaces = new Set(records.map((r) => r.spaceId));
+    for (const spaceId of spaces) {
+      for (const j of await this.#store.list(spaceId, {})) {
+        if (j.liveVersion === null || (j.status !== 'published' && j.status !== 'paused')) continue;
+        const version = versions.get(`${j.id}#${j.liveVersion}`);
+        if (!version) continue;
+        const key = `${spaceId}\u0000${version.definition.entry.event}`;
+        const list = entries.get(key) ?? [];
+        list.push({ state: { journeyId: j.id, name: j.name, status: j.status, liveVersion: j.liveVersion }, version });
+        entries.set(key, list);
+      }
+    }
+    this.#versions = versions;
+    this.#entries = entries;
+    this.#loadedAt = startedAt;
+  }
+}

@@ -1,0 +1,73 @@
+import type { HoldBranch, HoldUntilStep } from '../../definition/journey-definition.ts';
+import type { EventRecord } from '../../../store/event-store.ts';
+import { addDuration, durationMs } from '../../definition/duration.ts';
+import { matcherFor } from '../../../conditions/cached-matcher.ts';
+import { readPath } from '../../../conditions/read-path.ts';
+import { identifierOf, record, type Run } from '../run.ts';
+
+/** Context key under which a matched hold-until event is kept. */
+export function contextAlias(event: string, branchId: string): string {
+  return `${event} - ${branchId}`;
+}
+
+/** Why an event does or does not satisfy a branch of a hold step for this instance. */
+export function matchBranch(run: Run, step: HoldUntilStep, event: EventRecord): { branch: HoldBranch } | { ignored: string } | null {
+  const candidates = step.branches.filter((b) => b.event === event.name);
+  if (candidates.length === 0) return null;
+  const identifier = identifierOf(event, run.env.identifierPath, readPath);
+  if (identifier !== undefined && identifier !== run.instance.identifier) {
+    return { ignored: `identifier ${identifier} is not this instance's (${run.instance.identifier})` };
+  }
+  for (const branch of candidates) {
+    if (matcherFor(branch.conditions)(event.message)) return { branch };
+  }
+  return { ignored: `conditions of branch ${candidates.map((b) => `'${b.id}'`).join(', ')} not met` };
+}
+
+/** Adds a matched event to the context, truncated to its identity if the context would exceed its limit. */
+export function addToContext(run: Run, key: string, event: EventRecord): void {
+  const limit = run.env.definition.settings?.maxContextBytes ?? 262_144;
+  const size = Buffer.byteLength(JSON.stringify(run.instance.context)) + Buffer.byteLength(JSON.stringify(event.message));
+  if (size <= limit) {
+    run.instance.context[key] = event.message;
+    return;
+  }
+  const { type, event: name, messageId, timestamp, userId, anonymousId } = event.message;
+  run.instance.context[key] = { type, event: name, messageId, timestamp, userId, anonymousId, truncated: true };
+  record(run, 'event_matched', { eventId: event.id, reason: `journey context limit of ${limit} bytes reached: '${key}' kept without its properties` });
+}
+
+/** Takes a branch: the event joins the context and the instance moves on. */
+export function takeBranch(run: Run, step: HoldUntilStep, branch: HoldBranch, event: EventRecord, how: string): string {
+  const key = contextAlias(event.name!, branch.id);
+  addToContext(run, key, event);
+  run.instance.consumedEventId = event.id;
+  run.instance.wait = null;
+  run.instance.wakeAt = null;
+  record(run, 'event_matched', { stepId: step.id, eventId: event.id, reason: `${how} matched branch '${branch.id}'`, data: { branch: branch.id, contextKey: key } });
+  return branch.next;
+}
+
+/**
+ * Enters a hold-until step: an event the profile performed within the look-back (and after the
+ * instance entered) that matches a branch is taken at once; otherwise the instance waits until
+ * the timeout.
+ */
+export function enterHoldUntil(run: Run, step: HoldUntilStep): 'wait' | string {
+  const { env, instance } = run;
+  const lookback = durationMs(step.lookback ?? env.definition.settings?.lookback ?? 'PT5M');
+  const since = new Date(env.now - lookback).toISOString();
+  for (const event of env.recentEvents) {
+    if (event.id <= instance.triggerEventId || event.receivedAt < since || event.id <= (instance.consumedEventId ?? '')) continue;
+    const match = matchBranch(run, step, event);
+    if (match && 'branch' in match) return takeBranch(run, step, match.branch, event, 'an event from the look-back window');
+  }
+  const until = addDuration(env.now, step.timeout.after);
+  instance.wait = { kind: 'hold', since: env.now, until };
+  instance.wakeAt = until;
+  record(run, 'waiting', {
+    reason: `waiting for ${step.branches.map((b) => b.event).join(' or ')} until ${new Date(until).toISOString()}`,
+    data: { until: new Date(until).toISOString(), events: step.branches.map((b) => b.event) },
+  });
+  return 'wait';
+}

@@ -1,0 +1,104 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+
+/** What the timer loop drives: the journey runtime's due-timer operations. */
+export interface TimerSource {
+  /** Fires up to `limit` due timers; answers how many were due. */
+  fireDue(limit: number): Promise<number>;
+  /** The earliest pending timer, or null. */
+  nextWakeAt(): Promise<number | null>;
+}
+
+/** Options of the timer loop. */
+export interface TimerLoopOptions {
+  source: TimerSource;
+  clock: Clock;
+  logger: Logger;
+  /** Timers claimed per round (default 1000). */
+  batchSize?: number;
+  /** Longest sleep between looks at the store, for timers written by other processes (default 1000 ms). */
+  maxSleepMs?: number;
+}
+
+/**
+ * Fires journey timers on time. Timers live on the instances themselves (an indexed `wakeAt`),
+ * so the loop claims them in batches straight from the store and sleeps exactly until the next
+ * one is due — instead of one Agenda job per timer, which would cost several database round
+ * trips each and poll only every few seconds. The runtime tells the loop about new timers so it
+ * can wake earlier.
+ */
+export class TimerLoop {
+  readonly #o: Required<TimerLoopOptions>;
+  #timer: NodeJS.Timeout | null = null;
+  #wakeAt = Number.POSITIVE_INFINITY;
+  #running = false;
+  #round: Promise<void> | null = null;
+  #again = false;
+
+  constructor(options: TimerLoopOptions) {
+    this.#o = { batchSize: 1000, maxSleepMs: 1000, ...options };
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#round;
+  }
+
+  /** A timer was set for `at`: wake by then. */
+  notify(at: number): void {
+    if (this.#running && at < this.#wakeAt) this.#schedule(at - this.#o.clock.now());
+  }
+
+  /** Fires everything due now, repeatedly, until nothing is due (the test clock uses this). */
+  async drain(): Promise<number> {
+    let fired = 0;
+    for (;;) {
+      const n = await this.#o.source.fireDue(this.#o.batchSize);
+      fired += n;
+      if (n === 0) return fired;
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    if (!this.#running) return;
+    const delay = Math.max(0, Math.min(delayMs, this.#o.maxSleepMs));
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#wakeAt = this.#o.clock.now() + delay;
+    this.#timer = setTimeout(() => this.#tick(), delay);
+  }
+
+  #tick(): void {
+    this.#timer = null;
+    this.#wakeAt = Number.POSITIVE_INFINITY;
+    if (this.#round) {
+      this.#again = true;
+      return;
+    }
+    this.#round = this.#runRound().finally(() => {
+      this.#round = null;
+      if (this.#again) {
+        this.#again = false;
+        this.#schedule(0);
+      }
+    });
+  }
+
+  async #runRound(): Promise<void> {
+    try {
+      const fired = await this.#o.source.fireDue(this.#o.batchSize);
+      if (fired >= this.#o.batchSize) return this.#schedule(0);
+      const next = await this.#o.source.nextWakeAt();
+      this.#schedule(next === null ? this.#o.maxSleepMs : next - this.#o.clock.now());
+    } catch (error) {
+      this.#o.logger.error('timer round failed', { error });
+      this.#schedule(this.#o.maxSleepMs);
+    }
+  }
+}
