@@ -34,6 +34,11 @@ export class JourneyService {
   async create(spaceId: string, doc: JourneyDefinition): Promise<JourneyRecord> {
     const id = `jrn_${randomUUID()}`;
     const draft = withActivationKeys(doc);
+    // Checked before claiming keys, so that a create refused for its name holds none of them
+    // (the insert below still catches a concurrent create of the same name).
+    if ((await this.#d.store.journeys.list(spaceId, {})).some((j) => j.name === draft.name)) {
+      throw new EngineError('conflict', `a journey named '${draft.name}' already exists in this space`, { path: '/name' });
+    }
     await this.#claimKeys(spaceId, id, draft);
     const now = new Date().toISOString();
     const journey: JourneyRecord = {

@@ -79,7 +79,7 @@ export type DelayWait =
   | { type: 'duration'; duration: string }
   /** Until the next `time` (HH:mm) on one of `weekdays` (all days when absent) in `timezone`. */
   | { type: 'time_of_day'; time: string; weekdays?: Weekday[]; timezone: string }
-  /** Until a date read from the journey context (e.g. `checkout_started.properties.pickup_at`), shifted by `offset`. */
+  /** Until a date read from `{ context, traits }` (e.g. `context.checkout_started.properties.pickup_at`, `traits.renewal_date`), shifted by `offset`. */
   | { type: 'property'; path: string; offset?: string };
 
 /** Days of the week for time-of-day delays. */

@@ -11,22 +11,29 @@ export interface StepEdge {
   at: string;
 }
 
+const STEP_TYPES = new Set(['delay', 'hold_until', 'data_split', 'random_split', 'send', 'exit']);
+
 /**
- * The arrows leaving a step (at `at`, e.g. `/steps/3`). Read from whichever of `next`,
- * `branches[].next`, `timeout.next` and `otherwise.next` are present, whatever the step's type,
- * so that a step with a mistyped `type` still connects the steps after it.
+ * The arrows leaving a step (at `at`, e.g. `/steps/3`): `next`, `branches[].next`, `timeout.next`
+ * and `otherwise.next` as its type has them. A step of unknown type (a schema problem) keeps
+ * whichever are present, so the steps after it do not look unreachable too.
  */
 export function stepEdges(step: JsonObject, at: string): StepEdge[] {
   const from = asString(step['id']);
   if (from === undefined) return [];
+  const type = step['type'];
+  const known = typeof type === 'string' && STEP_TYPES.has(type);
+  const has = (...types: string[]): boolean => !known || types.includes(type);
   const edges: StepEdge[] = [];
   const add = (to: unknown, kind: EdgeKind, where: string): void => {
     if (typeof to === 'string') edges.push({ from, to, kind, at: where });
   };
-  add(step['next'], 'next', `${at}/next`);
-  for (const { item, at: branchAt } of objectsAt(step['branches'], `${at}/branches`)) add(item['next'], 'branch', `${branchAt}/next`);
-  add(asObject(step['timeout'])?.['next'], 'timeout', `${at}/timeout/next`);
-  add(asObject(step['otherwise'])?.['next'], 'otherwise', `${at}/otherwise/next`);
+  if (has('delay', 'send')) add(step['next'], 'next', `${at}/next`);
+  if (has('hold_until', 'data_split', 'random_split')) {
+    for (const { item, at: branchAt } of objectsAt(step['branches'], `${at}/branches`)) add(item['next'], 'branch', `${branchAt}/next`);
+  }
+  if (has('hold_until')) add(asObject(step['timeout'])?.['next'], 'timeout', `${at}/timeout/next`);
+  if (has('data_split')) add(asObject(step['otherwise'])?.['next'], 'otherwise', `${at}/otherwise/next`);
   return edges;
 }
 

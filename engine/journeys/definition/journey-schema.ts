@@ -121,7 +121,7 @@ export const journeySchema = {
       timezone,
     }),
     DelayWaitProperty: variant('type', 'property', ['path'], {
-      path: { ...propertyPath, description: 'A date in the journey context, e.g. checkout_started.properties.pickup_at.' },
+      path: { ...propertyPath, description: 'A date in { context, traits }, e.g. context.checkout_started.properties.pickup_at or traits.renewal_date.' },
       offset: { type: 'string', minLength: 1, description: 'ISO-8601 duration, may be negative ("-PT1H"), at most 2 years either way.' },
     }),
     Weekday: { enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },

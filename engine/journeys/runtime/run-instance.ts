@@ -98,9 +98,10 @@ function matchHold(run: Run, event: EventRecord): void {
  * looping hold-until step counts a loop; past its limit the instance leaves by the timeout path.
  */
 export function goTo(run: Run, first: string, from: string | null): void {
-  let target: string | 'wait' = first;
+  // null means "the instance now waits (or has ended)".
+  let target: string | null = first;
   let previous = from;
-  while (target !== 'wait' && run.instance.status === 'active') {
+  while (target !== null && run.instance.status === 'active') {
     if (++run.transitions > MAX_TRANSITIONS_PER_RUN) {
       endInstance(run, 'exited', `more than ${MAX_TRANSITIONS_PER_RUN} steps in one run`);
       return;
@@ -131,8 +132,8 @@ export function goTo(run: Run, first: string, from: string | null): void {
   }
 }
 
-/** Executes one step: the next step's id, or 'wait'. */
-function executeStep(run: Run, step: Step): string | 'wait' {
+/** Executes one step: the next step's id, or null when the instance waits or ends. */
+function executeStep(run: Run, step: Step): string | null {
   switch (step.type) {
     case 'delay':
       return enterDelay(run, step);
@@ -147,7 +148,7 @@ function executeStep(run: Run, step: Step): string | 'wait' {
       return step.next;
     case 'exit':
       endInstance(run, 'completed', `reached exit step '${step.id}'`);
-      return 'wait';
+      return null;
     default: {
       const never: never = step;
       throw new Error(`unknown step type ${JSON.stringify(never)}`);

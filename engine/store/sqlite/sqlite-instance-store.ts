@@ -26,6 +26,8 @@ export class SqliteInstanceStore implements InstanceStore {
   readonly #countActive: Statement;
   readonly #due: Statement;
   readonly #next: Statement;
+  /** activeForProfiles statements by IN-list length: preparing one per call cost ~11 µs per processed event. */
+  readonly #activeFor = new Map<number, Statement>();
 
   constructor(db: Database, writes: SqliteWriteQueue) {
     this.#db = db;
@@ -72,8 +74,13 @@ export class SqliteInstanceStore implements InstanceStore {
 
   async activeForProfiles(spaceId: string, profileIds: string[]): Promise<InstanceRecord[]> {
     if (profileIds.length === 0) return [];
-    const rows = this.#db.prepare(`SELECT doc, has_outbox FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
-      AND space_id = ? AND status = 'active' ORDER BY id`).all(...profileIds, spaceId) as InstanceRow[];
+    let statement = this.#activeFor.get(profileIds.length);
+    if (!statement) {
+      statement = this.#db.prepare(`SELECT doc, has_outbox FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
+      AND space_id = ? AND status = 'active' ORDER BY id`);
+      if (this.#activeFor.size < 32) this.#activeFor.set(profileIds.length, statement);
+    }
+    const rows = statement.all(...profileIds, spaceId) as InstanceRow[];
     return rows.map((row) => parse(row)!);
   }
 

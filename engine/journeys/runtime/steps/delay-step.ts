@@ -28,9 +28,10 @@ export function delayUntil(wait: DelayWait, run: Run): { until: number } | { ski
     case 'time_of_day':
       return { until: nextTimeOfDay(now, wait.time, wait.timezone, wait.weekdays) };
     case 'property': {
-      const raw = readPath(wait.path, run.instance.context);
+      // Same subject as data-split conditions: the journey context and the profile's traits.
+      const raw = readPath(wait.path, { context: run.instance.context, traits: run.env.profile.traits });
       const at = typeof raw === 'number' ? raw : typeof raw === 'string' ? DateTime.fromISO(raw, { zone: 'utc' }).toMillis() : Number.NaN;
-      if (!Number.isFinite(at)) return { skip: `no date at '${wait.path}' in the journey context` };
+      if (!Number.isFinite(at)) return { skip: `no date at '${wait.path}'` };
       const until = wait.offset ? addDuration(at, wait.offset) : at;
       if (until <= now) return { skip: `the date at '${wait.path}' is already past` };
       return { until };
@@ -43,7 +44,7 @@ export function delayUntil(wait: DelayWait, run: Run): { until: number } | { ski
 }
 
 /** Enters a delay step: waits until its end, or continues at once when there is nothing to wait for. */
-export function enterDelay(run: Run, step: DelayStep): 'wait' | string {
+export function enterDelay(run: Run, step: DelayStep): string | null {
   const decided = delayUntil(step.wait, run);
   if ('skip' in decided) {
     record(run, 'waiting', { reason: `not waiting: ${decided.skip}` });
@@ -52,5 +53,5 @@ export function enterDelay(run: Run, step: DelayStep): 'wait' | string {
   run.instance.wait = { kind: 'delay', until: decided.until };
   run.instance.wakeAt = decided.until;
   record(run, 'waiting', { reason: `delay until ${new Date(decided.until).toISOString()}`, data: { until: new Date(decided.until).toISOString() } });
-  return 'wait';
+  return null;
 }

@@ -53,7 +53,7 @@ export function takeBranch(run: Run, step: HoldUntilStep, branch: HoldBranch, ev
  * instance entered) that matches a branch is taken at once; otherwise the instance waits until
  * the timeout.
  */
-export function enterHoldUntil(run: Run, step: HoldUntilStep): 'wait' | string {
+export function enterHoldUntil(run: Run, step: HoldUntilStep): string | null {
   const { env, instance } = run;
   const lookback = durationMs(step.lookback ?? env.definition.settings?.lookback ?? 'PT5M');
   const since = new Date(env.now - lookback).toISOString();
@@ -69,5 +69,5 @@ export function enterHoldUntil(run: Run, step: HoldUntilStep): 'wait' | string {
     reason: `waiting for ${step.branches.map((b) => b.event).join(' or ')} until ${new Date(until).toISOString()}`,
     data: { until: new Date(until).toISOString(), events: step.branches.map((b) => b.event) },
   });
-  return 'wait';
+  return null;
 }
