@@ -206,14 +206,15 @@ try {
     // Open loop: the p99 only counts if the engine also kept up with the offered rate.
     paced: paced ? paced.result.eventsPerSecond >= 0.98 * options.pacedRatePerSecond && paced.result.failedRequests === 0
       && paced.result.latency.p99Ms <= TARGETS.pacedP99Ms : null,
-    verified: verified && fullyProcessed,
+    // Storage correctness only: a processor still behind at the end (drain timed out) is reported above, not failed here.
+    verified,
   };
   const verdict = (ok: boolean | null) => (ok === null ? 'SKIPPED' : ok ? 'PASS' : 'FAIL');
   console.log(`target batch >= ${fmt(TARGETS.batchEventsPerS)} events/s: ${verdict(pass.batch)}${batch ? ` (${fmt(batch.result.eventsPerSecond)})` : ''}`);
   console.log(`target single >= ${fmt(TARGETS.singleEventsPerS)} events/s: ${verdict(pass.single)}${single ? ` (${fmt(single.result.eventsPerSecond)})` : ''}`);
   console.log(`target p99 <= ${TARGETS.pacedP99Ms} ms at ${fmt(options.pacedRatePerSecond)} events/s: ${verdict(pass.paced)}`
     + (paced ? ` (p99 ${ms(paced.result.latency.p99Ms)}, achieved ${fmt(paced.result.eventsPerSecond)} events/s)` : ''));
-  console.log(`correctness (stored == acknowledged, all processed): ${verdict(pass.verified)}`);
+  console.log(`correctness (stored == acknowledged): ${verdict(pass.verified)}`);
 
   const r2 = (n: number) => Math.round(n * 100) / 100;
   const perPhase = (f: (r: PhaseReport) => number) => Object.fromEntries(Object.entries(reports).map(([k, r]) => [k, r2(f(r))]));
@@ -232,7 +233,7 @@ try {
     engine_loop_delay_p99_ms: perPhase((r) => r.loopDelayP99Ms),
     other_load_cores: perPhase((r) => r.otherCores ?? NaN),
     acked_events: totals.acked, stored_events: check.stored, failed_requests: totals.failed,
-    pass, phase_seconds: options.phaseSeconds, event_bytes: sampleSize, cpu_calibration_ms: r2(calibrationMs),
+    all_processed: fullyProcessed, pass, phase_seconds: options.phaseSeconds, event_bytes: sampleSize, cpu_calibration_ms: r2(calibrationMs),
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
   })}`);
 } finally {

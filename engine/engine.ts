@@ -74,7 +74,8 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const processor = new EventProcessor({
     store, profiles, audiences, journeys: runtime, logger, batchSize: config.processorBatchSize,
   });
-  const ingest = new IngestService({ events: store.events, config, onStored: () => processor.wake() });
+  // receivedAt must be journey time: look-backs compare it with clock.now() (and the test clock moves it).
+  const ingest = new IngestService({ events: store.events, config, onStored: () => processor.wake(), now: () => clock.now() });
   const timerLoop = timers;
   const settle = async (): Promise<number> => {
     let fired = 0;

@@ -39,7 +39,8 @@ export function absorb(target: ProfileRecord, sources: readonly ProfileRecord[])
       email: emailOf(traits),
       firstSeenAt: s.firstSeenAt < out.firstSeenAt ? s.firstSeenAt : out.firstSeenAt,
       lastSeenAt: s.lastSeenAt > out.lastSeenAt ? s.lastSeenAt : out.lastSeenAt,
-      mergedFrom: [...out.mergedFrom, s.id],
+      // A joined profile brings the profiles joined into it before.
+      mergedFrom: [...new Set([...out.mergedFrom, s.id, ...s.mergedFrom])].filter((id) => id !== out.id),
       recentEvents: [...out.recentEvents, ...s.recentEvents]
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(-MAX_RECENT_EVENTS),
     };

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Agenda, type JobParameters } from 'agenda';
 import { SqliteWriteQueue } from '../../engine/store/sqlite/sqlite-write-queue.ts';
 import { SqliteAgendaBackend } from '../../engine/scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
+import { lockNextJobSql } from '../../engine/scheduler/sqlite-agenda/sqlite-job-repository.ts';
 import { agendaBackendContract } from '../contract/agenda-backend-contract.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
 
@@ -122,12 +123,15 @@ describe('SqliteAgendaBackend (SQLite specifics)', () => {
     expect(backend.ownsConnection).to.equal(false);
   });
 
-  it('reads the lock candidates from its indexes, without sorting the due jobs', () => {
+  it('finds the job to lock through its indexes, without sorting the due jobs', () => {
     const { db, writes } = database.open();
     new SqliteAgendaBackend({ db, writes });
-    const plan = (db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM agenda_jobs
-      WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ?
-      ORDER BY next_run_at ASC, priority DESC, id ASC LIMIT 1`).all('n', 0) as Array<{ detail: string }>).map((r) => r.detail);
-    expect(plan.join('\n')).to.match(/USING (COVERING )?INDEX agenda_jobs_due/).and.not.match(/TEMP B-TREE/);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${lockNextJobSql('"agenda_jobs"')}`)
+      .all({ name: 'n', nextScanAt: 0, lockDeadline: 0, lockedAt: 0, by: null }) as Array<{ detail: string }>).map((r) => r.detail);
+    const dueHalf = plan.findIndex((line) => line.includes('agenda_jobs_due'));
+    expect(plan[dueHalf]).to.match(/SEARCH agenda_jobs USING (COVERING )?INDEX agenda_jobs_due \(name=\? AND next_run_at<\?\)/);
+    // The due half reads the index in lock order: no sorter until the expired-lock half.
+    expect(plan.slice(dueHalf, plan.findIndex((line) => line.includes('UNION ALL'))).join('\n')).to.not.match(/TEMP B-TREE/);
+    expect(plan.join('\n')).to.match(/INDEX agenda_jobs_locked \(name=\? AND locked_at<\?\)/);
   });
 });

@@ -11,8 +11,9 @@ export function checkTrigger(entry: JourneyEntry, event: EventRecord): { ok: tru
   if (availability && availability.type === 'window') {
     const { from, to } = entryWindow(availability.startDate, availability.endDate, availability.timezone);
     const at = Date.parse(event.timestamp);
-    if (at < from) return { ok: false, reason: `before the entry window (opens ${new Date(from).toISOString()})` };
-    if (at > to) return { ok: false, reason: `after the entry window (closed ${new Date(to).toISOString()})` };
+    const { startDate, endDate, timezone } = availability;
+    if (at < from) return { ok: false, reason: `before the entry window (opens ${startDate} 00:00 ${timezone}, ${new Date(from).toISOString()})` };
+    if (at > to) return { ok: false, reason: `after the entry window (closed at the end of ${endDate} 23:59 ${timezone}, ${new Date(to).toISOString()})` };
   }
   return { ok: true };
 }
@@ -25,6 +26,9 @@ export function entryWindow(startDate: string, endDate: string, timezone: string
   };
 }
 
+/** Most users one event may enter through a property (protects the engine from a huge list). */
+export const MAX_ENTRY_TARGETS = 1_000;
+
 /** Who enters: the performer, or the distinct user ids listed at a property path (one id or an array). */
 export function entryTargets(entry: JourneyEntry, event: EventRecord): { performer: true } | { userIds: string[] } | { none: string } {
   const who = entry.whoEnters;
@@ -36,5 +40,6 @@ export function entryTargets(entry: JourneyEntry, event: EventRecord): { perform
     if ((typeof value === 'string' && value.length > 0) || (typeof value === 'number' && Number.isFinite(value))) ids.add(String(value));
   }
   if (ids.size === 0) return { none: `no user ids at '${who.path}'` };
+  if (ids.size > MAX_ENTRY_TARGETS) return { none: `${ids.size} user ids at '${who.path}'; at most ${MAX_ENTRY_TARGETS} enter per event` };
   return { userIds: [...ids] };
 }

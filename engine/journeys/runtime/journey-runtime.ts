@@ -167,9 +167,9 @@ export class JourneyRuntime {
 
   async #entries(event: EventRecord, performer: ProfileRecord, state: JourneyEntryState, version: LiveVersion): Promise<void> {
     const entry = version.definition.entry;
-    if (state.status === 'paused') return this.#ignore(event, performer.id, version, 'the journey is paused');
     const trigger = checkTrigger(entry, event);
     if (!trigger.ok) return this.#ignore(event, performer.id, version, trigger.reason);
+    if (state.status === 'paused') return this.#ignore(event, performer.id, version, 'the journey is paused');
     const targets = entryTargets(entry, event);
     if ('none' in targets) return this.#ignore(event, performer.id, version, targets.none);
     const profiles = 'performer' in targets
@@ -192,10 +192,17 @@ export class JourneyRuntime {
     if (reentry.mode === 'multiple_active' && identifier === null) {
       return this.#ignore(event, profile.id, version, `the event has no identifier at '${reentry.identifier}'`);
     }
-    if (reentry.mode === 'once' && await store.instances.hasEntered(event.spaceId, journeyId, profile.id)) {
+    // A joined anonymous history is the same person: its instances count for re-entry too.
+    const profileIds = [profile.id, ...profile.mergedFrom];
+    if (reentry.mode === 'once' && (await Promise.all(profileIds.map((id) => store.instances.hasEntered(event.spaceId, journeyId, id)))).some(Boolean)) {
       return this.#ignore(event, profile.id, version, 'entry once: the profile entered this journey before');
     }
-    const active = await store.instances.countActive(event.spaceId, journeyId, profile.id);
+    let active = 0;
+    for (const id of profileIds) active += await store.instances.countActive(event.spaceId, journeyId, id);
+    if (identifier !== null && profile.mergedFrom.length > 0 && (await store.instances.activeForProfiles(event.spaceId, profile.mergedFrom))
+      .some((i) => i.journeyId === journeyId && i.identifier === identifier)) {
+      return this.#ignore(event, profile.id, version, `an instance with identifier ${identifier} is already active`);
+    }
     if (reentry.mode === 'one_active' && active > 0) {
       return this.#ignore(event, profile.id, version, 'one active session: an instance is already active');
     }

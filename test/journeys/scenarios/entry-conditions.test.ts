@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startTestEngine, type TestEngine } from '../../support/test-engine.ts';
 import {
-  activityOf, createAndPublish, deliveriesOf, ignoredReasons, instancesOf, lifecycle, trackAndSettle, uniqueId,
+  activityOf, createAndPublish, deliveriesOf, ignoredReasons, instancesOf, lifecycle, trackAndSettle, uniqueId, uniqueIds,
 } from './scenario-helpers.ts';
 
 /** send → exit on `event`, with the given entry settings. */
@@ -31,7 +31,7 @@ describe('scenario: entry conditions, audience filter and lifecycle', () => {
       const journey = await createAndPublish(t, journeyOn('Category Viewed', {
         conditions: [{ path: 'properties.category', operator: 'equals_any_of', value: ['shoes', 'bags', 'hats'] }],
       }));
-      const [shoes, bags, hats, socks, none] = ['shoes', 'bags', 'hats', 'socks', 'none'].map((c) => uniqueId(`viewer-${c}`));
+      const [shoes, bags, hats, socks, none] = uniqueIds('viewer', 'shoes', 'bags', 'hats', 'socks', 'none');
       await trackAndSettle(t, { userId: shoes, event: 'Category Viewed', properties: { category: 'shoes' } });
       await trackAndSettle(t, { userId: bags, event: 'Category Viewed', properties: { category: 'bags' } });
       await trackAndSettle(t, { userId: hats, event: 'Category Viewed', properties: { category: 'hats' } });
@@ -53,7 +53,7 @@ describe('scenario: entry conditions, audience filter and lifecycle', () => {
           { path: 'properties.total', operator: 'gte', value: 50 },
         ],
       }));
-      const [both, wrongCountry, tooSmall, flat] = ['both', 'fr', 'small', 'flat'].map((s) => uniqueId(`checkout-${s}`));
+      const [both, wrongCountry, tooSmall, flat] = uniqueIds('checkout', 'both', 'fr', 'small', 'flat');
       await trackAndSettle(t, { userId: both, event: 'Checkout Completed', properties: { total: 80, shipping: { address: { country: 'DE' } } } });
       await trackAndSettle(t, { userId: wrongCountry, event: 'Checkout Completed', properties: { total: 80, shipping: { address: { country: 'FR' } } } });
       await trackAndSettle(t, { userId: tooSmall, event: 'Checkout Completed', properties: { total: 20, shipping: { address: { country: 'DE' } } } });
@@ -71,7 +71,7 @@ describe('scenario: entry conditions, audience filter and lifecycle', () => {
       const journey = await createAndPublish(t, journeyOn('Order Shipped', {
         conditions: [{ path: 'properties.order_id', operator: 'equals_any_of', value: [1001, '1002'] }],
       }));
-      const [asString, asNumber, other] = ['string', 'number', 'other'].map((s) => uniqueId(`shipped-${s}`));
+      const [asString, asNumber, other] = uniqueIds('shipped', 'string', 'number', 'other');
       await trackAndSettle(t, { userId: asString, event: 'Order Shipped', properties: { order_id: '1001' } });
       await trackAndSettle(t, { userId: asNumber, event: 'Order Shipped', properties: { order_id: 1002 } });
       await trackAndSettle(t, { userId: other, event: 'Order Shipped', properties: { order_id: '1003' } });
@@ -84,7 +84,7 @@ describe('scenario: entry conditions, audience filter and lifecycle', () => {
       const journey = await createAndPublish(t, journeyOn('Order Paid', {
         conditions: [{ path: 'properties.order_id', operator: 'equals', value: 1001 }],
       }));
-      const [match, fraction, text] = ['match', 'fraction', 'text'].map((s) => uniqueId(`paid-${s}`));
+      const [match, fraction, text] = uniqueIds('paid', 'match', 'fraction', 'text');
       await trackAndSettle(t, { userId: match, event: 'Order Paid', properties: { order_id: '1001' } });
       await trackAndSettle(t, { userId: fraction, event: 'Order Paid', properties: { order_id: '1001.5' } });
       await trackAndSettle(t, { userId: text, event: 'Order Paid', properties: { order_id: 'abc' } });
@@ -160,7 +160,7 @@ describe('scenario: entry conditions, audience filter and lifecycle', () => {
   describe('lifecycle', () => {
     it('a paused journey takes no entries (each recorded as ignored) and takes them again after resume', async () => {
       const journey = await createAndPublish(t, journeyOn('Coupon Requested'));
-      const [early, whilePaused, afterResume] = ['early', 'paused', 'resumed'].map((s) => uniqueId(`coupon-${s}`));
+      const [early, whilePaused, afterResume] = uniqueIds('coupon', 'early', 'paused', 'resumed');
       await trackAndSettle(t, { userId: early, event: 'Coupon Requested' });
       expect((await lifecycle(t, journey.id, 'pause')).status).to.equal('paused');
 

@@ -71,6 +71,11 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
 
+/** One unique id per label (`uniqueIds('buyer', 'a', 'b')` → two ids), typed as a tuple for destructuring. */
+export function uniqueIds<const L extends readonly string[]>(prefix: string, ...labels: L): { [K in keyof L]: string } {
+  return labels.map((label) => uniqueId(`${prefix}-${label}`)) as { [K in keyof L]: string };
+}
+
 /** Sends one track event (`/v1/track`) and expects it acknowledged; does not settle. */
 export async function track(t: TestEngine, event: Record<string, unknown>): Promise<void> {
   const res = await t.ingest('/v1/track', { type: 'track', ...event });

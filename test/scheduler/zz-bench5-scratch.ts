@@ -1,0 +1,22 @@
+import Database from 'better-sqlite3';
+const db = new Database(':memory:');
+db.exec(`CREATE TABLE j (id TEXT PRIMARY KEY, name TEXT NOT NULL, priority INTEGER NOT NULL, next_run_at INTEGER, locked_at INTEGER, disabled INTEGER NOT NULL DEFAULT 0, data TEXT);
+CREATE INDEX j_due ON j (name, next_run_at, priority DESC, id) WHERE locked_at IS NULL AND disabled = 0;`);
+const ins = db.prepare('INSERT INTO j VALUES (?, ?, ?, ?, NULL, 0, ?)');
+db.transaction(() => { for (let i = 0; i < 20000; i++) ins.run(String(i).padStart(26, '0'), 'b', i % 3, 1000 + (i % 100), '{"i":1}'); })();
+const run = (label: string, sql: string, ...args: unknown[]) => {
+  const s = db.prepare(sql);
+  const plan = db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...args).map((r: any) => r.detail).join(' | ');
+  const t0 = performance.now();
+  for (let i = 0; i < 20000; i++) s.get(...args);
+  console.log(label, (20000 / ((performance.now() - t0) / 1000)).toFixed(0), plan);
+};
+run('full', `SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? ORDER BY next_run_at, priority DESC, id LIMIT 1`, 'b', 5000);
+run('no order', `SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? LIMIT 1`, 'b', 5000);
+run('no range', `SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 ORDER BY next_run_at, priority DESC, id LIMIT 1`, 'b');
+run('order 1', `SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? ORDER BY next_run_at LIMIT 1`, 'b', 5000);
+run('rowid', `SELECT rowid FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? ORDER BY next_run_at, priority DESC, id LIMIT 1`, 'b', 5000);
+db.exec(`DROP INDEX j_due; CREATE INDEX j_due2 ON j (name, next_run_at, priority DESC, id) WHERE locked_at IS NULL AND disabled = 0`);
+run('idx asc prio', `SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? ORDER BY next_run_at, priority DESC, id LIMIT 1`, 'b', 5000);
+db.exec(`DROP INDEX j_due2; CREATE INDEX j_due3 ON j (name, next_run_at, priority, id) WHERE locked_at IS NULL AND disabled = 0`);
+run('idx all asc, order all asc', `SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? ORDER BY next_run_at, priority, id LIMIT 1`, 'b', 5000);

@@ -1,0 +1,15 @@
+import Database from 'better-sqlite3';
+const db = new Database(':memory:');
+db.exec(`CREATE TABLE j (id TEXT PRIMARY KEY, name TEXT NOT NULL, priority INTEGER NOT NULL, next_run_at INTEGER, locked_at INTEGER, disabled INTEGER NOT NULL DEFAULT 0, data TEXT);
+CREATE INDEX j_due ON j (name, next_run_at, priority DESC, id) WHERE locked_at IS NULL AND disabled = 0;`);
+const ins = db.prepare('INSERT INTO j VALUES (?, ?, ?, ?, NULL, 0, ?)');
+db.transaction(() => { for (let i = 0; i < 20000; i++) ins.run(String(i).padStart(26, '0'), 'b', i % 3, 1000 + (i % 100), '{"i":1}'); })();
+const a = db.prepare(`SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? ORDER BY next_run_at, priority DESC, id LIMIT 1`);
+const b = db.prepare(`SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? LIMIT 1`);
+const c = db.prepare(`SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? ORDER BY next_run_at, priority DESC, id`);
+for (let round = 0; round < 3; round++) for (const [l, s] of [['order+limit', a], ['limit', b], ['order, .get() no limit', c]] as const) {
+  const t0 = performance.now();
+  for (let i = 0; i < 20000; i++) s.get('b', 5000);
+  console.log(l, (20000 / ((performance.now() - t0) / 1000)).toFixed(0));
+}
+console.log(db.prepare(`EXPLAIN SELECT id FROM j WHERE name = ? AND locked_at IS NULL AND disabled = 0 AND next_run_at <= ? LIMIT 1`).all('b', 1).map((r: any) => `${r.addr} ${r.opcode} ${r.p1} ${r.p2} ${r.p3} ${r.p4 ?? ''}`).join('\n'));

@@ -1,0 +1,136 @@
+/**
+ * The real engine as a child process (`node --no-node-snapshot engine/main.ts`), for tests that
+ * must kill it the hard way (SIGKILL) and start it again on the same data directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Answer } from './test-engine.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Node 24 from the project's devDependencies (the machine's default node may be older). */
+const NODE = path.join(ROOT, 'node_modules/.bin/node');
+
+/** Options of an engine process. */
+export interface EngineProcessOptions {
+  dataDir: string;
+  /** Both at least 16 characters with no spaces or colons. */
+  writeKey: string;
+  adminToken: string;
+  /** ENGINE_TEST_CLOCK=1 (default true). */
+  testClock?: boolean;
+  /** Longest wait for GET /health to answer 200 (default 10 000 ms). */
+  startTimeoutMs?: number;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+}
+
+/** A running engine process and helpers that talk to it over HTTP. */
+export interface EngineProcess {
+  url: string;
+  pid: number;
+  /** Whether the process has exited. */
+  readonly exited: boolean;
+  /** POST to an ingest endpoint (`/v1/batch`…) with the write key as HTTP Basic username. */
+  ingest(endpoint: string, body: unknown): Promise<Answer>;
+  /** Calls the management API with the admin token. */
+  api(method: string, apiPath: string, body?: unknown): Promise<Answer>;
+  /** Sends SIGKILL (no shutdown of any kind) and waits until the process is gone. */
+  kill(): Promise<void>;
+  /** What the process wrote to stderr so far (for failure messages). */
+  stderr(): string;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function answer(response: Response): Promise<Answer> {
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text.length > 0 ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Starts `engine/main.ts` on a free port and resolves once GET /health answers 200. */
+export async function startEngineProcess(options: EngineProcessOptions): Promise<EngineProcess> {
+  const port = await freePort();
+  const child = spawn(NODE, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', 'engine/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: options.dataDir,
+      ENGINE_WRITE_KEY: options.writeKey,
+      ENGINE_ADMIN_TOKEN: options.adminToken,
+      LOG_LEVEL: 'error',
+      ...(options.testClock === false ? {} : { ENGINE_TEST_CLOCK: '1' }),
+      ...options.env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-20_000); });
+  const exit = waitForExit(child);
+  const url = `http://127.0.0.1:${port}`;
+  const basic = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`;
+
+  const handle: EngineProcess = {
+    url,
+    pid: child.pid!,
+    get exited() { return child.exitCode !== null || child.signalCode !== null; },
+    async ingest(endpoint, body) {
+      return answer(await fetch(`${url}${endpoint}`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: JSON.stringify(body),
+      }));
+    },
+    async api(method, apiPath, body) {
+      const headers: Record<string, string> = { authorization: `Bearer ${options.adminToken}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      return answer(await fetch(`${url}${apiPath}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
+    },
+    async kill() {
+      if (!handle.exited) child.kill('SIGKILL');
+      await exit;
+    },
+    stderr: () => stderr,
+  };
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+  for (;;) {
+    if (handle.exited) throw new Error(`the engine process exited while starting (code ${child.exitCode}, signal ${child.signalCode}):\n${stderr}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      await res.arrayBuffer();
+      if (res.status === 200) return handle;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await handle.kill();
+      throw new Error(`the engine process did not become healthy within ${options.startTimeoutMs ?? 10_000} ms:\n${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
