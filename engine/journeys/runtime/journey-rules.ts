@@ -21,7 +21,7 @@ export function applyJourneyRules(run: Run, event: EventRecord): void {
       continue;
     }
     const windowEnd = addDuration(Date.parse(run.instance.enteredAt), goal.within);
-    if (run.env.now > windowEnd) {
+    if (Date.parse(event.receivedAt) > windowEnd) {
       record(run, 'event_ignored', { eventId: event.id, reason: `goal '${goal.id}': its window closed at ${new Date(windowEnd).toISOString()}` });
       continue;
     }

@@ -72,13 +72,24 @@ export class JourneyRuntime {
 
   /** Fires up to `limit` due timers; answers how many instances were due. */
   async fireDue(limit: number): Promise<number> {
-    const due = await this.#deps.store.instances.due(this.#deps.clock.now(), limit);
+    const due = await this.#deps.store.instances.due(await this.#watermark(), limit);
     const byProfile = new Map<string, InstanceRecord[]>();
     for (const i of due) byProfile.set(i.profileId, [...(byProfile.get(i.profileId) ?? []), i]);
     await Promise.all([...byProfile].map(([profileId, instances]) => this.#locks.run(profileId, async () => {
       for (const instance of instances) await this.#advance(instance, { kind: 'timer' }, null);
     }).catch((error: unknown) => this.#deps.logger.error('timer failed', { profileId, error }))));
     return due.length;
+  }
+
+  /**
+   * Timers may fire up to now, but not past the oldest event still waiting to be processed: an
+   * event that arrived before a hold's deadline must be seen before the hold times out (after a
+   * restart with a backlog, for instance).
+   */
+  async #watermark(): Promise<number> {
+    const now = this.#deps.clock.now();
+    const [oldest] = await this.#deps.store.events.pending(1);
+    return oldest ? Math.min(now, Date.parse(oldest.receivedAt) - 1) : now;
   }
 
   /** The earliest pending timer of any instance. */

@@ -86,6 +86,11 @@ function matchHold(run: Run, event: EventRecord): void {
   if (!step || step.type !== 'hold_until' || run.instance.wait?.kind !== 'hold') return;
   const match = matchBranch(run, step, event);
   if (match === null) return;
+  // Arrival decides, not processing: an event that came after the deadline leaves the timeout to fire.
+  if (Date.parse(event.receivedAt) > run.instance.wait.until) {
+    record(run, 'event_ignored', { eventId: event.id, reason: `arrived after the hold timed out at ${new Date(run.instance.wait.until).toISOString()}` });
+    return;
+  }
   if ('ignored' in match) {
     record(run, 'event_ignored', { eventId: event.id, reason: match.ignored });
     return;
