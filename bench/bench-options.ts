@@ -27,6 +27,24 @@ export interface BenchOptions {
   readonly keepData: boolean;
   /** Only these phases of a benchmark (BENCH_PHASES, comma-separated, e.g. `single`); null runs all. */
   readonly phases: readonly string[] | null;
+  /** timers: timers coming due per second in the sustained phase (BENCH_TIMER_RATE, default 10000). */
+  readonly timerRatePerSecond: number;
+  /** timers: seconds over which the sustained phase's timers come due (BENCH_TIMER_SECONDS, default 10). */
+  readonly timerSeconds: number;
+  /** timers: instances all due at the same instant in the burst phase (BENCH_TIMER_BURST, default 100000). */
+  readonly timerBurst: number;
+  /** journeys: published journeys (BENCH_JOURNEYS, default 100). */
+  readonly journeyCount: number;
+  /** journeys: active instances to measure with (BENCH_JOURNEY_INSTANCES, default 1000000). */
+  readonly journeyInstances: number;
+  /** journeys: active instances per profile (BENCH_JOURNEY_INSTANCES_PER_PROFILE, default 5). */
+  readonly journeyInstancesPerProfile: number;
+  /** journeys: instances first built through HTTP ingest to time it (BENCH_JOURNEY_CALIBRATION, default 50000). */
+  readonly journeyCalibration: number;
+  /** journeys: events of each measured phase, follow-ups and triggers (BENCH_JOURNEY_EVENTS, default 30000). */
+  readonly journeyEvents: number;
+  /** journeys: largest setup time through HTTP before instances are written straight into SQLite (BENCH_JOURNEY_MAX_SETUP_SECONDS, default 60). */
+  readonly journeyMaxSetupSeconds: number;
 }
 
 function num(env: Env, name: string, fallback: number, min: number): number {
@@ -50,5 +68,14 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     engineCpuProfileDir: env['BENCH_ENGINE_CPU_PROF_DIR'] || null,
     keepData: env['BENCH_KEEP_DATA'] === '1',
     phases: env['BENCH_PHASES'] ? Object.freeze(env['BENCH_PHASES'].split(',').map((p) => p.trim()).filter(Boolean)) : null,
+    timerRatePerSecond: Math.round(num(env, 'BENCH_TIMER_RATE', 10_000, 1)),
+    timerSeconds: num(env, 'BENCH_TIMER_SECONDS', 10, 1),
+    timerBurst: Math.round(num(env, 'BENCH_TIMER_BURST', 100_000, 1)),
+    journeyCount: Math.round(num(env, 'BENCH_JOURNEYS', 100, 2)),
+    journeyInstances: Math.round(num(env, 'BENCH_JOURNEY_INSTANCES', 1_000_000, 1)),
+    journeyInstancesPerProfile: Math.round(num(env, 'BENCH_JOURNEY_INSTANCES_PER_PROFILE', 5, 1)),
+    journeyCalibration: Math.round(num(env, 'BENCH_JOURNEY_CALIBRATION', 50_000, 100)),
+    journeyEvents: Math.round(num(env, 'BENCH_JOURNEY_EVENTS', 30_000, 100)),
+    journeyMaxSetupSeconds: num(env, 'BENCH_JOURNEY_MAX_SETUP_SECONDS', 60, 1),
   });
 }

@@ -35,8 +35,8 @@ export interface AppDeps {
   audiences: AudienceService;
   profiles: ProfileFinder;
   journeys: JourneyService;
-  /** Present only with ENGINE_TEST_CLOCK=1: the clock and how to settle after moving it. */
-  testClock: { clock: ManualClock; settle: () => Promise<number> } | null;
+  /** Present only with ENGINE_TEST_CLOCK=1: the clock, and how to move it and settle. */
+  testClock: { clock: ManualClock; advance: (ms: number) => Promise<number> } | null;
   operatorToken: string;
   /** Whether the engine accepts events yet (false while starting or stopping). */
   isReady: () => boolean;
@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps): AppListener {
   app.use('/api/v1/audiences', createAudienceRoutes(deps.audiences));
   app.use('/api/v1/catalog', createCatalogRoutes(deps.store.catalog));
   app.use('/api/v1', createJourneyRoutes(deps.journeys, deps.store, deps.profiles));
-  if (deps.testClock) app.use('/api/v1/test-clock', createTestClockRoutes(deps.testClock.clock, deps.testClock.settle));
+  if (deps.testClock) app.use('/api/v1/test-clock', createTestClockRoutes(deps.testClock.clock, deps.testClock.advance));
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));
 

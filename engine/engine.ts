@@ -8,15 +8,14 @@ import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { CredentialService } from './spaces/credential-service.ts';
 import { bootstrap, type BootstrapCredentials } from './spaces/bootstrap.ts';
 import { IngestService } from './ingest/ingest-service.ts';
-import { ProfileService } from './profiles/profile-service.ts';
 import { ProfileFinder } from './profiles/profile-finder.ts';
 import { AudienceService } from './audiences/audience-service.ts';
-import { EventProcessor } from './processing/event-processor.ts';
-import { LiveJourneys } from './journeys/runtime/live-journeys.ts';
-import { JourneyRuntime } from './journeys/runtime/journey-runtime.ts';
 import { JourneyService } from './journeys/journey-service.ts';
-import { TimerLoop } from './scheduler/timer-loop.ts';
 import { BackgroundTasks } from './scheduler/background-tasks.ts';
+import { ProcessingCore } from './processing/processing-core.ts';
+import { LocalProcessing } from './processing/local-processing.ts';
+import { WorkerProcessing } from './processing/worker-processing.ts';
+import type { ProcessingHandle } from './processing/processing-handle.ts';
 import { createApp } from './app.ts';
 
 /** A running engine: its server, its parts (for tests and benchmarks) and how to stop it. */
@@ -25,12 +24,11 @@ export interface RunningEngine {
   server: http.Server;
   store: Store;
   credentials: BootstrapCredentials;
-  processor: EventProcessor;
-  runtime: JourneyRuntime;
-  timers: TimerLoop;
+  /** Event, journey and timer processing (on its own thread unless the store is in memory). */
+  processing: ProcessingHandle;
   clock: Clock;
   logger: Logger;
-  /** Resolves once stored events are processed, due timers fired and background work done. */
+  /** Resolves once stored events are processed, due timers fired and background work done; answers timers fired. */
   settle(): Promise<number>;
   /** Stops accepting requests, finishes in-flight processing and closes the store. */
   close(): Promise<void>;
@@ -45,6 +43,17 @@ function openStore(config: EngineConfig): Store {
   return openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
 }
 
+/**
+ * Starts processing: on a worker thread with its own connection when the store is a file (so
+ * ingest and processing use both cores), in this thread for an in-memory store.
+ */
+async function startProcessing(config: EngineConfig, store: Store, clock: Clock, logger: Logger): Promise<ProcessingHandle> {
+  if (config.dataDir !== ':memory:') return WorkerProcessing.start(config, logger);
+  const core = new ProcessingCore({ config, store, clock, logger });
+  await core.start();
+  return new LocalProcessing(core);
+}
+
 /** Opens the store, bootstraps credentials, starts processing and timers, and listens on the configured port. */
 export async function startEngine(config: EngineConfig, options: { logger?: Logger } = {}): Promise<RunningEngine> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -53,58 +62,43 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const store = openStore(config);
   const credentials = new CredentialService(store.spaces);
   const bootstrapped = await bootstrap(config, store.spaces, credentials);
+  const processing = await startProcessing(config, store, clock, logger);
   const finder = new ProfileFinder(store.profiles);
-  const audiences = new AudienceService(store.audiences, finder, logger);
-  const profiles = new ProfileService(store.profiles);
-  const live = new LiveJourneys(store.journeys);
   const background = new BackgroundTasks(logger);
-  let timers: TimerLoop | null = null;
-  const runtime = new JourneyRuntime({
-    store, live, clock, audiences, profiles, logger, onTimer: (at) => timers?.notify(at),
+  const audiences = new AudienceService(store.audiences, finder, logger, () => processing.invalidateAudiences());
+  const journeys = new JourneyService({
+    store, onChange: () => processing.invalidateJourneys(),
+    exitVersion: async (spaceId, journeyId, version, reason) => processing.exitVersion(spaceId, journeyId, version, reason),
   });
-  timers = new TimerLoop({ source: runtime, clock, logger });
-  const exitVersion = async (spaceId: string, journeyId: string, version: number, reason: string) => {
-    background.run(`exit ${journeyId} v${version}`, async () => {
-      await runtime.exitVersion(spaceId, journeyId, version, reason);
-      await store.journeys.setVersionState(spaceId, journeyId, version, 'retired');
-      live.invalidate();
-    });
-  };
-  const journeys = new JourneyService({ store, onChange: () => live.invalidate(), exitVersion });
-  const processor = new EventProcessor({
-    store, profiles, audiences, journeys: runtime, logger, batchSize: config.processorBatchSize,
-  });
-  // receivedAt must be journey time: look-backs compare it with clock.now() (and the test clock moves it).
-  const ingest = new IngestService({ events: store.events, config, onStored: () => processor.wake(), now: () => clock.now() });
-  const timerLoop = timers;
+  const ingest = new IngestService({ events: store.events, config, onStored: () => processing.wake(), now: () => clock.now() });
   const settle = async (): Promise<number> => {
-    let fired = 0;
-    for (let round = 0; round < 100; round++) {
-      await processor.idle();
-      await background.idle();
-      const n = await timerLoop.drain();
-      fired += n;
-      if (n === 0 && !background.busy) return fired;
-    }
-    return fired;
+    await background.idle();
+    return processing.settle();
   };
   let ready = false;
   const listener = createApp({
     config, logger, store, credentials, ingest, audiences, profiles: finder, journeys,
-    testClock: manualClock ? { clock: manualClock, settle } : null,
+    testClock: manualClock ? {
+      clock: manualClock,
+      advance: async (ms: number) => {
+        manualClock.advance(ms);
+        processing.advanceClock(ms);
+        return settle();
+      },
+    } : null,
     operatorToken: bootstrapped.operatorToken, isReady: () => ready,
   });
   const server = http.createServer({ keepAliveTimeout: 65_000 }, listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
-  await runtime.recoverOutboxes();
-  for (const v of await store.journeys.listActiveVersions()) {
-    if (v.state === 'exiting') await exitVersion(v.spaceId, v.journeyId, v.version, `version ${v.version} was archived`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+  } catch (error) {
+    await processing.close();
+    await store.close();
+    throw error;
   }
-  processor.start();
-  timerLoop.start();
   const spaceIds = (await store.spaces.listSpaces()).map((s) => s.id);
   background.run('audience backfills', () => audiences.resumeBackfills(spaceIds));
   const pruner = setInterval(() => {
@@ -117,7 +111,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
-    server, store, credentials: bootstrapped, processor, runtime, timers: timerLoop, clock, logger, settle,
+    server, store, credentials: bootstrapped, processing, clock, logger, settle,
     close() {
       closing ??= (async () => {
         ready = false;
@@ -126,8 +120,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await processor.stop();
-        await timerLoop.stop();
+        await processing.close();
         await background.idle();
         await store.close();
       })();

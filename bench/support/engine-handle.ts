@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { EngineConfig } from '../../engine/config.ts';
 import type { EngineReply, EngineRequest, EngineStats } from './engine-messages.ts';
 
 const ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
@@ -8,6 +9,8 @@ const ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
 export interface EngineProcess {
   url: string;
   writeKey: string;
+  /** The default space's admin token (management API), null when an earlier start generated it and its file is gone. */
+  adminToken: string | null;
   /** The engine's SQLite file, to be read after stop(). */
   dbFile: string;
   pid: number;
@@ -18,6 +21,8 @@ export interface EngineProcess {
   stopProfile(file: string): Promise<void>;
   /** Waits until the processor has caught up with every stored event, or the timeout. */
   drain(timeoutMs: number): Promise<Extract<EngineReply, { kind: 'drained' }>>;
+  /** RunningEngine.settle(): events processed, due timers fired and background work done, or the timeout. */
+  settle(timeoutMs: number): Promise<Extract<EngineReply, { kind: 'settled' }>>;
   /** Closes the engine (server, processor, store) and waits for the process to exit. */
   stop(): Promise<void>;
 }
@@ -45,9 +50,18 @@ function nextReply<K extends EngineReply['kind']>(child: ChildProcess, kind: K):
   });
 }
 
-/** Starts the engine in a child process with this process's execArgv. One request is outstanding at a time. */
-export async function startEngineProcess(options: { dataDir: string }): Promise<EngineProcess> {
-  const child = fork(ENTRY, [options.dataDir], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Starts the engine in a child process with this process's execArgv. One request is outstanding at a time.
+ * `config` overrides engine settings (e.g. `{ testClock: true }`); `env` is added to the child's environment.
+ */
+export async function startEngineProcess(options: {
+  dataDir: string; config?: Partial<EngineConfig>; env?: Record<string, string>;
+}): Promise<EngineProcess> {
+  const args = options.config ? [options.dataDir, JSON.stringify(options.config)] : [options.dataDir];
+  const child = fork(ENTRY, args, {
+    execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+  });
   const ready = await nextReply(child, 'ready');
   const request = <K extends EngineReply['kind']>(message: EngineRequest, kind: K): Promise<ReplyOf<K>> => {
     const reply = nextReply(child, kind);
@@ -57,6 +71,7 @@ export async function startEngineProcess(options: { dataDir: string }): Promise<
   return {
     url: ready.url,
     writeKey: ready.writeKey,
+    adminToken: ready.adminToken ?? null,
     dbFile: ready.dbFile,
     pid: child.pid!,
     async stats() {
@@ -70,6 +85,9 @@ export async function startEngineProcess(options: { dataDir: string }): Promise<
     },
     drain(timeoutMs) {
       return request({ kind: 'drain', timeoutMs }, 'drained');
+    },
+    settle(timeoutMs) {
+      return request({ kind: 'settle', timeoutMs }, 'settled');
     },
     async stop() {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -7,6 +7,8 @@ export type EngineRequest =
   | { kind: 'profile-start' }
   /** Stops the CPU profile started last and writes it (V8 .cpuprofile JSON) to `file`. */
   | { kind: 'profile-stop'; file: string }
+  /** Waits for RunningEngine.settle(): events processed, due timers fired, background work done. */
+  | { kind: 'settle'; timeoutMs: number }
   | { kind: 'stop' };
 
 /** CPU and memory of the engine process at one instant. */
@@ -14,6 +16,8 @@ export interface EngineStats {
   cpuUserMs: number;
   cpuSystemMs: number;
   rssMb: number;
+  /** V8 heap in use (process.memoryUsage().heapUsed). */
+  heapUsedMb: number;
   /** Stored events the processor has not processed yet. */
   backlog: number;
   /** Event-loop delay since the previous stats request: how long a ready request could wait. */
@@ -28,9 +32,10 @@ export interface EngineStats {
 
 /** Replies and notices of the engine process. */
 export type EngineReply =
-  | { kind: 'ready'; url: string; writeKey: string; dbFile: string }
+  | { kind: 'ready'; url: string; writeKey: string; dbFile: string; adminToken: string | null }
   | { kind: 'stats'; stats: EngineStats }
   | { kind: 'drained'; backlogBefore: number; backlogAfter: number; ms: number; complete: boolean }
+  | { kind: 'settled'; fired: number; ms: number; complete: boolean }
   | { kind: 'profiling' }
   | { kind: 'profiled'; file: string }
   | { kind: 'stopped' }

@@ -1,6 +1,7 @@
 /**
  * Child-process entry: runs a real engine on a data directory (argv[2]) with durable writes
  * (synchronous=FULL) and quiet logs, and answers the benchmark's IPC requests (engine-messages.ts).
+ * argv[3], when given, is a JSON object of engine config overrides (e.g. `{"testClock":true}`).
  * It is not a benchmark itself, so the runner does not pick it up.
  */
 import fs from 'node:fs';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { startEngine } from '../../engine/engine.ts';
-import { testConfig } from '../../engine/config.ts';
+import { testConfig, type EngineConfig } from '../../engine/config.ts';
 import { createLogger } from '../../engine/logger.ts';
 import { SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import type { EngineReply, EngineRequest } from './engine-messages.ts';
@@ -24,8 +25,9 @@ if (!dataDir || !process.send) {
   process.exit(2);
 }
 
+const overrides = (process.argv[3] ? JSON.parse(process.argv[3]) : {}) as Partial<EngineConfig>;
 const engine = await startEngine(
-  testConfig({ dataDir, sqliteSynchronous: 'full', logLevel: 'error', port: 0, host: '127.0.0.1' }),
+  testConfig({ dataDir, sqliteSynchronous: 'full', logLevel: 'error', port: 0, host: '127.0.0.1', ...overrides }),
   { logger: createLogger('error') },
 );
 const dbFile = path.join(dataDir, SQLITE_FILE);
@@ -44,12 +46,23 @@ async function drain(timeoutMs: number): Promise<EngineReply> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const complete = await Promise.race([
-    engine.processor.idle().then(() => true),
+    engine.settle().then(() => true),
     new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); }),
   ]);
   clearTimeout(timer);
   const ms = performance.now() - started;
   return { kind: 'drained', backlogBefore, backlogAfter: backlog(), ms, complete };
+}
+
+async function settle(timeoutMs: number): Promise<EngineReply> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const fired = await Promise.race([
+    engine.settle(),
+    new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), timeoutMs); }),
+  ]);
+  clearTimeout(timer);
+  return { kind: 'settled', fired: fired ?? 0, ms: performance.now() - started, complete: fired !== null };
 }
 
 // In-process CPU profiling (inspector), so each phase gets its own profile without the start-up.
@@ -77,7 +90,7 @@ async function handle(request: EngineRequest): Promise<void> {
       lastElu = perf.eventLoopUtilization();
       reply({ kind: 'stats', stats: {
         cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
-        rssMb: process.memoryUsage.rss() / 2 ** 20, backlog: backlog(),
+        rssMb: process.memoryUsage.rss() / 2 ** 20, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20, backlog: backlog(),
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
         loopUtilization: elu.utilization,
       } });
@@ -86,6 +99,9 @@ async function handle(request: EngineRequest): Promise<void> {
     }
     case 'drain':
       reply(await drain(request.timeoutMs));
+      return;
+    case 'settle':
+      reply(await settle(request.timeoutMs));
       return;
     case 'profile-start':
       await startProfile();
@@ -114,4 +130,4 @@ process.on('message', (request: EngineRequest) => {
 process.on('disconnect', () => process.exit(1));
 
 if (!engine.credentials.writeKey) throw new Error('the bootstrapped engine has no write key');
-reply({ kind: 'ready', url: engine.url, writeKey: engine.credentials.writeKey, dbFile });
+reply({ kind: 'ready', url: engine.url, writeKey: engine.credentials.writeKey, dbFile, adminToken: engine.credentials.adminToken });

@@ -23,12 +23,20 @@ export class AudienceService {
   readonly #profiles: ProfileFinder;
   readonly #logger: Logger;
   readonly #rules = new Map<string, { list: RuleAudience[]; expires: number }>();
-  readonly #backfills = new Set<Promise<void>>();
 
-  constructor(store: AudienceStore, profiles: ProfileFinder, logger: Logger) {
+  readonly #onRulesChanged: () => void;
+
+  /** `onRulesChanged` tells other holders of compiled rules (the processing thread) to reload. */
+  constructor(store: AudienceStore, profiles: ProfileFinder, logger: Logger, onRulesChanged: () => void = () => {}) {
     this.#store = store;
     this.#profiles = profiles;
     this.#logger = logger;
+    this.#onRulesChanged = onRulesChanged;
+  }
+
+  /** Forgets compiled rules; the next evaluation reloads them. */
+  invalidate(): void {
+    this.#rules.clear();
   }
 
   async create(spaceId: string, input: AudienceInput): Promise<AudienceRecord> {
@@ -40,7 +48,7 @@ export class AudienceService {
     if (await this.#store.insert(audience) === 'conflict') {
       throw new EngineError('conflict', `an audience named '${input.name}' already exists in this space`, { path: '/name' });
     }
-    this.#rules.delete(spaceId);
+    this.#rulesChanged(spaceId);
     if (audience.rule) await this.backfill(audience);
     return (await this.#store.get(spaceId, audience.id)) ?? audience;
   }
@@ -57,7 +65,7 @@ export class AudienceService {
     const result = await this.#store.update(next, current.version);
     if (result === 'conflict') throw new EngineError('conflict', `an audience named '${input.name}' already exists in this space`, { path: '/name' });
     if (result === 'version_conflict') throw new EngineError('version_conflict', `audience '${id}' changed while being updated; retry`);
-    this.#rules.delete(spaceId);
+    this.#rulesChanged(spaceId);
     if (ruleChanged) await this.backfill(next);
     return (await this.#store.get(spaceId, id)) ?? next;
   }
@@ -74,7 +82,7 @@ export class AudienceService {
 
   async delete(spaceId: string, id: string): Promise<void> {
     if (!await this.#store.delete(spaceId, id)) throw notFound('audience', id);
-    this.#rules.delete(spaceId);
+    this.#rulesChanged(spaceId);
   }
 
   /** Re-evaluates every rule audience of the profile's space against its traits. */
@@ -177,6 +185,11 @@ export class AudienceService {
     const profileIds = await this.#store.members(spaceId, id, { after, limit: limit + 1 });
     const page = profileIds.slice(0, limit);
     return { profileIds: page, nextCursor: profileIds.length > limit ? page[page.length - 1]! : null };
+  }
+
+  #rulesChanged(spaceId: string): void {
+    this.#rules.delete(spaceId);
+    this.#onRulesChanged();
   }
 
   async #ruleAudiences(spaceId: string): Promise<RuleAudience[]> {

@@ -34,11 +34,7 @@ export class JourneyService {
   async create(spaceId: string, doc: JourneyDefinition): Promise<JourneyRecord> {
     const id = `jrn_${randomUUID()}`;
     const draft = withActivationKeys(doc);
-    // Checked before claiming keys, so that a create refused for its name holds none of them
-    // (the insert below still catches a concurrent create of the same name).
-    if ((await this.#d.store.journeys.list(spaceId, {})).some((j) => j.name === draft.name)) {
-      throw new EngineError('conflict', `a journey named '${draft.name}' already exists in this space`, { path: '/name' });
-    }
+    await this.#ensureNameFree(spaceId, draft.name, id);
     await this.#claimKeys(spaceId, id, draft);
     const now = new Date().toISOString();
     const journey: JourneyRecord = {
@@ -66,6 +62,7 @@ export class JourneyService {
     const current = await this.get(spaceId, id);
     if (current.status === 'archived') throw new EngineError('invalid_transition', `journey '${id}' is archived and cannot be edited; duplicate it instead`);
     const draft = withActivationKeys(doc);
+    await this.#ensureNameFree(spaceId, draft.name, id);
     await this.#claimKeys(spaceId, id, draft);
     return this.#save({
       ...current, name: draft.name, description: draft.description ?? null, draft,
@@ -108,7 +105,9 @@ export class JourneyService {
       spaceId, journeyId: id, version, definition: withDefaults(journey.draft), state: 'live', publishedAt: new Date().toISOString(),
     });
     const previous = journey.liveVersion;
-    const saved = await this.#save({ ...journey, status: 'published', liveVersion: version, draft: null, draftVersion: null }, journey.rev);
+    // A paused journey stays paused: publishing a new version is not a resume.
+    const status = journey.status === 'paused' ? 'paused' : 'published';
+    const saved = await this.#save({ ...journey, status, liveVersion: version, draft: null, draftVersion: null }, journey.rev);
     if (previous !== null && previous !== version) {
       await this.#retire(spaceId, id, previous, options.previousVersion === 'archive' ? 'exiting' : 'draining');
     }
@@ -173,6 +172,17 @@ export class JourneyService {
       eventInCatalog: async (name) => (await this.#d.store.catalog.get(spaceId, name)) !== null,
       audienceExists: async (audienceId) => (await this.#d.store.audiences.get(spaceId, audienceId)) !== null,
     });
+  }
+
+  /**
+   * Refuses a name another journey of the space has, before any activation key is claimed, so a
+   * save refused for its name holds none of its keys (the journey write still catches a
+   * concurrent save of the same name).
+   */
+  async #ensureNameFree(spaceId: string, name: string, journeyId: string): Promise<void> {
+    if ((await this.#d.store.journeys.list(spaceId, {})).some((j) => j.name === name && j.id !== journeyId)) {
+      throw new EngineError('conflict', `a journey named '${name}' already exists in this space`, { path: '/name' });
+    }
   }
 
   async #claimKeys(spaceId: string, journeyId: string, doc: JourneyDefinition): Promise<void> {

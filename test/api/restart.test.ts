@@ -173,7 +173,7 @@ describe('api: state survives a restart', () => {
     await ok(first.ingest('/v1/identify', { userId: 'late-pro', traits: { plan: 'pro' } }));
     await first.settle();
     const audience = await ok(first.api('POST', '/api/v1/audiences', { name: 'Late pros', rule: [{ path: 'plan', operator: 'equals', value: 'pro' }] }), 201);
-    await first.engine.processor.stop();
+    await first.engine.processing.stopProcessing();
 
     await ok(first.ingest('/v1/batch', {
       batch: [

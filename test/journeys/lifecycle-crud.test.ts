@@ -107,6 +107,19 @@ describe('journey lifecycle: create, read, list, update, delete', () => {
     expect((await t.api('GET', `/api/v1/journeys/${mine.id}`)).body.journey.name).to.equal(mine.name);
   });
 
+  it('a rename refused for its name leaves the activation keys of the refused document free', async () => {
+    const taken = uniqueId('Occupied too');
+    await create(welcomeJourney(taken));
+    const mine = await create(welcomeJourney(uniqueId('Renamer')));
+    const key = uniqueId('rename_key').replaceAll('-', '_');
+    const withKey = (n: string) => welcomeJourney(n, {
+      steps: [{ id: 'welcome', type: 'send', eventName: 'Welcome', activationKey: key, next: 'done' }, { id: 'done', type: 'exit' }],
+    });
+    expect((await t.api('PUT', `/api/v1/journeys/${mine.id}`, withKey(taken))).status).to.equal(409);
+    const other = await t.api('POST', '/api/v1/journeys', withKey(uniqueId('Key taker')));
+    expect(other.status, JSON.stringify(other.body)).to.equal(201);
+  });
+
   it('allows the same name in another space', async () => {
     const name = uniqueId('Shared name');
     const mine = await create(welcomeJourney(name));

@@ -51,7 +51,10 @@ async function answer(response: Response): Promise<Answer> {
 
 /** Starts an engine (in-memory store unless `dataDir` is given) on 127.0.0.1 and a free port. */
 export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Promise<TestEngine> {
-  const config = testConfig({ host: '127.0.0.1', port: 0, ...overrides });
+  // A real file by default, so that tests run the engine as it runs in production (processing on
+  // its own thread); pass dataDir ':memory:' for the single-thread mode.
+  const ownDir = overrides.dataDir === undefined ? tempDataDir() : null;
+  const config = testConfig({ host: '127.0.0.1', port: 0, ...(ownDir ? { dataDir: ownDir } : {}), ...overrides });
   const engine = await startEngine(config, { logger: createLogger('error', true) });
   const url = engine.url;
   const c = engine.credentials;
@@ -78,6 +81,9 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Pr
       return answer(await fetch(`${url}${apiPath}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) }));
     },
     settle: async () => { await engine.settle(); },
-    close: () => engine.close(),
+    close: async () => {
+      await engine.close();
+      if (ownDir) removeDir(ownDir);
+    },
   };
 }

@@ -178,6 +178,8 @@ export class JourneyRuntime {
 
   async #entries(event: EventRecord, performer: ProfileRecord, state: JourneyEntryState, version: LiveVersion): Promise<void> {
     const entry = version.definition.entry;
+    // An event that arrived before this version was published (a backlog after a restart) does not enter it.
+    if (event.receivedAt < version.record.publishedAt) return;
     const trigger = checkTrigger(entry, event);
     if (!trigger.ok) return this.#ignore(event, performer.id, version, trigger.reason);
     if (state.status === 'paused') return this.#ignore(event, performer.id, version, 'the journey is paused');
@@ -195,6 +197,15 @@ export class JourneyRuntime {
     const { store } = this.#deps;
     const d = version.definition;
     const journeyId = version.record.journeyId;
+    // Derived from the trigger, so processing the same event again after a crash finds it.
+    const instanceId = `ins_${createHash('sha256').update(`${journeyId}\u0000${profile.id}\u0000${event.id}`).digest('hex').slice(0, 26)}`;
+    const existing = await store.instances.get(event.spaceId, instanceId);
+    if (existing) {
+      // This trigger already started its instance (before a crash): finish its effects, never record it as ignored.
+      await this.#writer.materialize(existing);
+      if (existing.wakeAt != null) this.#deps.onTimer?.(existing.wakeAt);
+      return;
+    }
     if (d.entry.audienceId && !(await this.#deps.audiences.memberAudienceIds(event.spaceId, profile.id)).has(d.entry.audienceId)) {
       return this.#ignore(event, profile.id, version, `not a member of audience ${d.entry.audienceId}`);
     }
@@ -220,16 +231,17 @@ export class JourneyRuntime {
     const limit = d.settings?.maxActiveInstancesPerProfile ?? JOURNEY_LIMITS.defaultMaxActiveInstancesPerProfile;
     if (active >= limit) return this.#ignore(event, profile.id, version, `the profile already has ${active} active instances (limit ${limit})`);
 
-    const at = new Date(this.#deps.clock.now()).toISOString();
+    // One clock reading for the entry time and the first run, so timers measure from entry exactly.
+    const env = await this.#env(version, profile, event.spaceId);
+    const at = new Date(env.now).toISOString();
     const fresh: InstanceRecord = {
-      // Derived from the trigger, so processing the same event again after a crash finds it.
-      id: `ins_${createHash('sha256').update(`${journeyId}\u0000${profile.id}\u0000${event.id}`).digest('hex').slice(0, 26)}`,
+      id: instanceId,
       spaceId: event.spaceId, journeyId, version: version.record.version, profileId: profile.id, identifier,
       status: 'active', stepId: null, wait: null, wakeAt: null, context: { [event.name!]: event.message }, loops: {}, iteration: 0,
       conversions: {}, triggerEventId: event.id, lastEventId: event.id, consumedEventId: null,
       enteredAt: at, updatedAt: at, endedAt: null, endReason: null, outbox: [], rev: 0,
     };
-    const result = runInstance(fresh, { kind: 'start' }, await this.#env(version, profile, event.spaceId));
+    const result = runInstance(fresh, { kind: 'start' }, env);
     const inserted = await store.instances.insert(result.instance);
     if (inserted === 'active_conflict') {
       return this.#ignore(event, profile.id, version, identifier === null

@@ -20,6 +20,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** `full` (default) survives power loss; `normal` survives process crashes only. */
   synchronous?: 'full' | 'normal';
+  /** Most writes per group commit (default 5000); smaller keeps transactions short. */
+  maxWriteBatch?: number;
 }
 
 /** File name of the embedded database inside the data directory. */
@@ -38,7 +40,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   db.pragma('foreign_keys = OFF');
   db.pragma('busy_timeout = 5000');
   applySqliteSchema(db);
-  const writes = new SqliteWriteQueue(db);
+  const writes = new SqliteWriteQueue(db, { maxBatch: options.maxWriteBatch ?? 5000 });
   return {
     kind: 'sqlite',
     spaces: new SqliteSpaceStore(db, writes),

@@ -1,0 +1,71 @@
+/**
+ * Read-only looks into the engine's SQLite file (DATA_DIR/engine.db) for counts and timings. The
+ * benchmark reads the tables the engine writes (instances, activities, deliveries, events), never
+ * its code, so a refactor of the engine's internals does not break it. WAL mode lets this
+ * connection read while the engine writes.
+ */
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+
+export type ReadOnlyDb = Database.Database;
+
+/** Opens the engine's database read-only. */
+export function openReadOnly(dbFile: string): ReadOnlyDb {
+  return new Database(dbFile, { readonly: true, fileMustExist: true });
+}
+
+/** Instances per status, for one journey or all. */
+export function instanceCounts(db: ReadOnlyDb, journeyId?: string): { active: number; completed: number; exited: number; total: number } {
+  const rows = (journeyId
+    ? db.prepare('SELECT status, count(*) AS n FROM instances WHERE journey_id = ? GROUP BY status').all(journeyId)
+    : db.prepare('SELECT status, count(*) AS n FROM instances GROUP BY status').all()) as Array<{ status: string; n: number }>;
+  const by = Object.fromEntries(rows.map((r) => [r.status, r.n])) as Record<string, number>;
+  const active = by['active'] ?? 0;
+  const completed = by['completed'] ?? 0;
+  const exited = by['exited'] ?? 0;
+  return { active, completed, exited, total: active + completed + exited };
+}
+
+/** Rows of a table (a plain count). */
+export function countRows(db: ReadOnlyDb, table: 'instances' | 'activities' | 'deliveries' | 'events' | 'profiles'): number {
+  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+/** Polls `read` every `everyMs` until `done` says so or `timeoutMs` passes; answers the last value and whether it got there. */
+export async function pollUntil<T>(read: () => T, done: (value: T) => boolean, options: { timeoutMs: number; everyMs?: number }): Promise<{ value: T; ok: boolean; ms: number }> {
+  const started = performance.now();
+  for (;;) {
+    const value = read();
+    const ms = performance.now() - started;
+    if (done(value)) return { value, ok: true, ms };
+    if (ms >= options.timeoutMs) return { value, ok: false, ms };
+    await new Promise((resolve) => setTimeout(resolve, options.everyMs ?? 100));
+  }
+}
+
+/**
+ * Delay timers that fired, from the engine's own activity log: each 'step_reached' with reason
+ * 'delay over' carries the time it was due (`data.waitedUntil`) and the journey time it fired (`at`).
+ */
+export function delayFirings(db: ReadOnlyDb, journeyId: string): { dueMs: Float64Array; firedMs: Float64Array } {
+  const rows = db.prepare(`SELECT json_extract(doc, '$.data.waitedUntil') AS due, at FROM activities
+    WHERE journey_id = ? AND type = 'step_reached' AND json_extract(doc, '$.reason') = 'delay over'`).raw().all(journeyId) as Array<[string, string]>;
+  const dueMs = new Float64Array(rows.length);
+  const firedMs = new Float64Array(rows.length);
+  rows.forEach(([due, at], i) => {
+    dueMs[i] = Date.parse(due);
+    firedMs[i] = Date.parse(at);
+  });
+  return { dueMs, firedMs };
+}
+
+/** Bytes on disk of the database: the main file plus its WAL. */
+export function fileBytes(dbFile: string): { main: number; wal: number } {
+  const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+  return { main: size(dbFile), wal: size(`${dbFile}-wal`) };
+}
+
+/** Bytes of each table and index inside the file (SQLite's dbstat), largest first. */
+export function tableBytes(db: ReadOnlyDb): Array<{ name: string; bytes: number; rows?: number }> {
+  return db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all() as Array<{ name: string; bytes: number }>;
+}

@@ -1,0 +1,23 @@
+import type { ProcessingCore } from './processing-core.ts';
+import type { ProcessingHandle } from './processing-handle.ts';
+
+/** Processing in the engine's own thread (in-memory store: nothing else can open it). */
+export class LocalProcessing implements ProcessingHandle {
+  readonly #core: ProcessingCore;
+
+  constructor(core: ProcessingCore) {
+    this.#core = core;
+  }
+
+  wake(): void { this.#core.wake(); }
+  invalidateJourneys(): void { this.#core.invalidateJourneys(); }
+  invalidateAudiences(): void { this.#core.invalidateAudiences(); }
+  exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void {
+    this.#core.exitVersion(spaceId, journeyId, version, reason);
+  }
+  // The core reads the same clock object as the engine.
+  advanceClock(): void {}
+  settle(): Promise<number> { return this.#core.settle(); }
+  stopProcessing(): Promise<void> { return this.#core.stop(); }
+  close(): Promise<void> { return this.#core.stop(); }
+}

@@ -1,0 +1,99 @@
+import type { EngineConfig } from '../config.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/store.ts';
+import { ProfileService } from '../profiles/profile-service.ts';
+import { ProfileFinder } from '../profiles/profile-finder.ts';
+import { AudienceService } from '../audiences/audience-service.ts';
+import { LiveJourneys } from '../journeys/runtime/live-journeys.ts';
+import { JourneyRuntime } from '../journeys/runtime/journey-runtime.ts';
+import { TimerLoop } from '../scheduler/timer-loop.ts';
+import { BackgroundTasks } from '../scheduler/background-tasks.ts';
+import { EventProcessor } from './event-processor.ts';
+
+/**
+ * Everything that turns stored events and due timers into state: the event processor (profiles,
+ * audiences, catalog, journeys), the journey runtime and the timer loop. It runs on its own
+ * thread (processing-worker.ts) when the store is a file, or in the engine's thread for an
+ * in-memory store.
+ */
+export class ProcessingCore {
+  readonly processor: EventProcessor;
+  readonly runtime: JourneyRuntime;
+  readonly timers: TimerLoop;
+  readonly #store: Store;
+  readonly #live: LiveJourneys;
+  readonly #audiences: AudienceService;
+  readonly #background: BackgroundTasks;
+
+  constructor(options: { config: EngineConfig; store: Store; clock: Clock; logger: Logger }) {
+    const { config, store, clock, logger } = options;
+    this.#store = store;
+    const profiles = new ProfileService(store.profiles);
+    this.#audiences = new AudienceService(store.audiences, new ProfileFinder(store.profiles), logger);
+    this.#live = new LiveJourneys(store.journeys);
+    this.#background = new BackgroundTasks(logger);
+    let timers: TimerLoop | null = null;
+    this.runtime = new JourneyRuntime({
+      store, live: this.#live, clock, audiences: this.#audiences, profiles, logger, onTimer: (at) => timers?.notify(at),
+    });
+    timers = new TimerLoop({ source: this.runtime, clock, logger });
+    this.timers = timers;
+    this.processor = new EventProcessor({
+      store, profiles, audiences: this.#audiences, journeys: this.runtime, logger, batchSize: config.processorBatchSize,
+    });
+  }
+
+  /** Finishes what a crash interrupted, then starts processing events and timers. */
+  async start(): Promise<void> {
+    await this.runtime.recoverOutboxes();
+    for (const v of await this.#store.journeys.listActiveVersions()) {
+      if (v.state === 'exiting') this.exitVersion(v.spaceId, v.journeyId, v.version, `version ${v.version} was archived`);
+    }
+    this.processor.start();
+    this.timers.start();
+  }
+
+  wake(): void {
+    this.processor.wake();
+  }
+
+  /** Journeys changed (published, paused, archived…): reload what is live. */
+  invalidateJourneys(): void {
+    this.#live.invalidate();
+  }
+
+  /** Audience rules changed: recompile them. */
+  invalidateAudiences(): void {
+    this.#audiences.invalidate();
+  }
+
+  /** Exits every active instance of an archived version, then retires it (resumed after a restart). */
+  exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void {
+    this.#live.invalidate();
+    this.#background.run(`exit ${journeyId} v${version}`, async () => {
+      await this.runtime.exitVersion(spaceId, journeyId, version, reason);
+      await this.#store.journeys.setVersionState(spaceId, journeyId, version, 'retired');
+      this.#live.invalidate();
+    });
+  }
+
+  /** Waits until stored events are processed, due timers fired and background work done; answers timers fired. */
+  async settle(): Promise<number> {
+    let fired = 0;
+    for (let round = 0; round < 100; round++) {
+      await this.processor.idle();
+      await this.#background.idle();
+      const n = await this.timers.drain();
+      fired += n;
+      if (n === 0 && !this.#background.busy) return fired;
+    }
+    return fired;
+  }
+
+  async stop(): Promise<void> {
+    await this.processor.stop();
+    await this.timers.stop();
+    await this.#background.idle();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Entry point of the processing thread: opens its own connection to the store file and runs the
+ * ProcessingCore, so that processing uses the second core while the engine thread serves HTTP.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../logger.ts';
+import { ManualClock, systemClock } from '../clock.ts';
+import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
+import { ProcessingCore } from './processing-core.ts';
+import type { FromWorker, ProcessingWorkerData, ToWorker } from './processing-messages.ts';
+
+const data = workerData as ProcessingWorkerData;
+const port = parentPort!;
+const send = (message: FromWorker) => port.postMessage(message);
+const logger = createLogger(data.config.logLevel, data.silent);
+const clock = data.config.testClock ? new ManualClock() : systemClock;
+// Short transactions keep the engine thread's ingest commits from waiting behind ours.
+const store = openSqliteStore({ dataDir: data.config.dataDir, synchronous: data.config.sqliteSynchronous, maxWriteBatch: 200 });
+const core = new ProcessingCore({ config: data.config, store, clock, logger });
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'wake': core.wake(); break;
+    case 'invalidate-journeys': core.invalidateJourneys(); break;
+    case 'invalidate-audiences': core.invalidateAudiences(); break;
+    case 'exit-version': core.exitVersion(message.spaceId, message.journeyId, message.version, message.reason); break;
+    case 'advance-clock': if (clock instanceof ManualClock) clock.advance(message.ms); break;
+    case 'settle':
+      core.settle().then((fired) => send({ type: 'settled', id: message.id, fired }),
+        (error: unknown) => { logger.error('settle failed', { error }); send({ type: 'settled', id: message.id, fired: 0 }); });
+      break;
+    case 'stop':
+      core.stop().then(() => store.close()).finally(() => send({ type: 'stopped', id: message.id }));
+      break;
+    default: {
+      const never: never = message;
+      logger.error('unknown message to the processing worker', { message: never });
+    }
+  }
+});
+
+core.start().then(() => send({ type: 'started' }), (error: unknown) => {
+  logger.error('processing failed to start', { error });
+  send({ type: 'start-failed', message: error instanceof Error ? error.message : String(error) });
+});
