@@ -43,8 +43,14 @@ export interface BenchOptions {
   readonly journeyCalibration: number;
   /** journeys: events of each measured phase, follow-ups and triggers (BENCH_JOURNEY_EVENTS, default 30000). */
   readonly journeyEvents: number;
-  /** journeys: largest setup time through HTTP before instances are written straight into SQLite (BENCH_JOURNEY_MAX_SETUP_SECONDS, default 60). */
-  readonly journeyMaxSetupSeconds: number;
+  /**
+   * How timers and journeys build their instances (BENCH_SETUP): `http` through ingest, `sqlite` as
+   * copies of real rows written into the stopped engine's file, `auto` (default) http unless the
+   * engine's measured entry rate says it would take longer than maxHttpSetupSeconds.
+   */
+  readonly setup: 'auto' | 'http' | 'sqlite';
+  /** Longest setup through HTTP that `auto` accepts, per phase (BENCH_MAX_HTTP_SETUP_SECONDS, default 30). */
+  readonly maxHttpSetupSeconds: number;
 }
 
 function num(env: Env, name: string, fallback: number, min: number): number {
@@ -53,6 +59,12 @@ function num(env: Env, name: string, fallback: number, min: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got '${raw}'`);
   return n;
+}
+
+function setupMode(raw: string | undefined): 'auto' | 'http' | 'sqlite' {
+  if (raw === undefined || raw === '') return 'auto';
+  if (raw === 'auto' || raw === 'http' || raw === 'sqlite') return raw;
+  throw new Error(`BENCH_SETUP must be auto, http or sqlite, got '${raw}'`);
 }
 
 /** Reads the benchmark options from `env` (the process environment by default). */
@@ -76,6 +88,7 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     journeyInstancesPerProfile: Math.round(num(env, 'BENCH_JOURNEY_INSTANCES_PER_PROFILE', 5, 1)),
     journeyCalibration: Math.round(num(env, 'BENCH_JOURNEY_CALIBRATION', 50_000, 100)),
     journeyEvents: Math.round(num(env, 'BENCH_JOURNEY_EVENTS', 30_000, 100)),
-    journeyMaxSetupSeconds: num(env, 'BENCH_JOURNEY_MAX_SETUP_SECONDS', 60, 1),
+    setup: setupMode(env['BENCH_SETUP']),
+    maxHttpSetupSeconds: num(env, 'BENCH_MAX_HTTP_SETUP_SECONDS', 30, 1),
   });
 }

@@ -4,7 +4,9 @@ import { ConfigError, type EngineConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ManualClock, systemClock, type Clock } from './clock.ts';
 import type { Store } from './store/store.ts';
-import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
+import { openSqliteStorage } from './store/sqlite/open-sqlite-store.ts';
+import { SqliteAgendaBackend } from './scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
+import type { AgendaBackend } from 'agenda';
 import { CredentialService } from './spaces/credential-service.ts';
 import { bootstrap, type BootstrapCredentials } from './spaces/bootstrap.ts';
 import { IngestService } from './ingest/ingest-service.ts';
@@ -34,22 +36,21 @@ export interface RunningEngine {
   close(): Promise<void>;
 }
 
-const DEDUPE_PRUNE_INTERVAL_MS = 10 * 60_000;
-
-function openStore(config: EngineConfig): Store {
+function openStore(config: EngineConfig): { store: Store; agendaBackend: AgendaBackend } {
   if (config.mongodbUri) {
     throw new ConfigError('MONGODB_URI is set, but the MongoDB store is not part of this version yet; unset it to use the embedded store');
   }
-  return openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  const { store, db, writes } = openSqliteStorage({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  return { store, agendaBackend: new SqliteAgendaBackend({ db, writes }) };
 }
 
 /**
  * Starts processing: on a worker thread with its own connection when the store is a file (so
  * ingest and processing use both cores), in this thread for an in-memory store.
  */
-async function startProcessing(config: EngineConfig, store: Store, clock: Clock, logger: Logger): Promise<ProcessingHandle> {
+async function startProcessing(config: EngineConfig, store: Store, agendaBackend: AgendaBackend, clock: Clock, logger: Logger): Promise<ProcessingHandle> {
   if (config.dataDir !== ':memory:') return WorkerProcessing.start(config, logger);
-  const core = new ProcessingCore({ config, store, clock, logger });
+  const core = new ProcessingCore({ config, store, clock, logger, agendaBackend });
   await core.start();
   return new LocalProcessing(core);
 }
@@ -59,10 +60,10 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const logger = options.logger ?? createLogger(config.logLevel);
   const manualClock = config.testClock ? new ManualClock() : null;
   const clock: Clock = manualClock ?? systemClock;
-  const store = openStore(config);
+  const { store, agendaBackend } = openStore(config);
   const credentials = new CredentialService(store.spaces);
   const bootstrapped = await bootstrap(config, store.spaces, credentials);
-  const processing = await startProcessing(config, store, clock, logger);
+  const processing = await startProcessing(config, store, agendaBackend, clock, logger);
   const finder = new ProfileFinder(store.profiles);
   const background = new BackgroundTasks(logger);
   const audiences = new AudienceService(store.audiences, finder, logger, () => processing.invalidateAudiences());
@@ -101,10 +102,6 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   }
   const spaceIds = (await store.spaces.listSpaces()).map((s) => s.id);
   background.run('audience backfills', () => audiences.resumeBackfills(spaceIds));
-  const pruner = setInterval(() => {
-    background.run('dedupe pruning', async () => { await store.events.pruneDedupe(Date.now() - config.dedupeWindowMs); });
-  }, DEDUPE_PRUNE_INTERVAL_MS);
-  pruner.unref();
   ready = true;
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -115,7 +112,6 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
     close() {
       closing ??= (async () => {
         ready = false;
-        clearInterval(pruner);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -10,6 +10,8 @@ import { JourneyRuntime } from '../journeys/runtime/journey-runtime.ts';
 import { TimerLoop } from '../scheduler/timer-loop.ts';
 import { BackgroundTasks } from '../scheduler/background-tasks.ts';
 import { EventProcessor } from './event-processor.ts';
+import type { Agenda, AgendaBackend } from 'agenda';
+import { retireDrainedVersions, startEngineJobs } from '../scheduler/engine-jobs.ts';
 
 /**
  * Everything that turns stored events and due timers into state: the event processor (profiles,
@@ -25,10 +27,19 @@ export class ProcessingCore {
   readonly #live: LiveJourneys;
   readonly #audiences: AudienceService;
   readonly #background: BackgroundTasks;
+  readonly #agendaBackend: AgendaBackend;
+  readonly #logger: Logger;
+  readonly #dedupeWindowMs: number;
+  readonly #exiting = new Set<string>();
+  #agenda: Agenda | null = null;
 
-  constructor(options: { config: EngineConfig; store: Store; clock: Clock; logger: Logger }) {
+  /** `agendaBackend` stores the engine's recurring jobs in the same database as the store. */
+  constructor(options: { config: EngineConfig; store: Store; clock: Clock; logger: Logger; agendaBackend: AgendaBackend }) {
     const { config, store, clock, logger } = options;
     this.#store = store;
+    this.#agendaBackend = options.agendaBackend;
+    this.#logger = logger;
+    this.#dedupeWindowMs = config.dedupeWindowMs;
     const profiles = new ProfileService(store.profiles);
     this.#audiences = new AudienceService(store.audiences, new ProfileFinder(store.profiles), logger);
     this.#live = new LiveJourneys(store.journeys);
@@ -44,14 +55,33 @@ export class ProcessingCore {
     });
   }
 
-  /** Finishes what a crash interrupted, then starts processing events and timers. */
+  /** Finishes what a crash interrupted, then starts processing events, timers and the recurring jobs. */
   async start(): Promise<void> {
     await this.runtime.recoverOutboxes();
+    await this.#resumeVersionExits();
+    this.processor.start();
+    this.timers.start();
+    this.#agenda = await startEngineJobs({
+      backend: this.#agendaBackend,
+      logger: this.#logger,
+      work: {
+        fireDueTimers: () => this.timers.drain(),
+        recoverOutboxes: () => this.runtime.recoverOutboxes(),
+        resumeVersionExits: () => this.#resumeVersionExits(),
+        retireDrainedVersions: async () => {
+          const retired = await retireDrainedVersions(this.#store);
+          if (retired > 0) this.#live.invalidate();
+          return retired;
+        },
+        pruneDedupe: () => this.#store.events.pruneDedupe(Date.now() - this.#dedupeWindowMs),
+      },
+    });
+  }
+
+  async #resumeVersionExits(): Promise<void> {
     for (const v of await this.#store.journeys.listActiveVersions()) {
       if (v.state === 'exiting') this.exitVersion(v.spaceId, v.journeyId, v.version, `version ${v.version} was archived`);
     }
-    this.processor.start();
-    this.timers.start();
   }
 
   wake(): void {
@@ -71,10 +101,17 @@ export class ProcessingCore {
   /** Exits every active instance of an archived version, then retires it (resumed after a restart). */
   exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void {
     this.#live.invalidate();
-    this.#background.run(`exit ${journeyId} v${version}`, async () => {
-      await this.runtime.exitVersion(spaceId, journeyId, version, reason);
-      await this.#store.journeys.setVersionState(spaceId, journeyId, version, 'retired');
-      this.#live.invalidate();
+    const key = `${journeyId}#${version}`;
+    if (this.#exiting.has(key)) return;
+    this.#exiting.add(key);
+    this.#background.run(`exit ${key}`, async () => {
+      try {
+        await this.runtime.exitVersion(spaceId, journeyId, version, reason);
+        await this.#store.journeys.setVersionState(spaceId, journeyId, version, 'retired');
+        this.#live.invalidate();
+      } finally {
+        this.#exiting.delete(key);
+      }
     });
   }
 
@@ -92,6 +129,8 @@ export class ProcessingCore {
   }
 
   async stop(): Promise<void> {
+    await this.#agenda?.stop();
+    this.#agenda = null;
     await this.processor.stop();
     await this.timers.stop();
     await this.#background.idle();

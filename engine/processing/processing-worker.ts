@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.ts';
 import { ManualClock, systemClock } from '../clock.ts';
-import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
+import { openSqliteStorage } from '../store/sqlite/open-sqlite-store.ts';
+import { SqliteAgendaBackend } from '../scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
 import { ProcessingCore } from './processing-core.ts';
 import type { FromWorker, ProcessingWorkerData, ToWorker } from './processing-messages.ts';
 
@@ -15,8 +16,8 @@ const send = (message: FromWorker) => port.postMessage(message);
 const logger = createLogger(data.config.logLevel, data.silent);
 const clock = data.config.testClock ? new ManualClock() : systemClock;
 // Short transactions keep the engine thread's ingest commits from waiting behind ours.
-const store = openSqliteStore({ dataDir: data.config.dataDir, synchronous: data.config.sqliteSynchronous, maxWriteBatch: 200 });
-const core = new ProcessingCore({ config: data.config, store, clock, logger });
+const { store, db, writes } = openSqliteStorage({ dataDir: data.config.dataDir, synchronous: data.config.sqliteSynchronous, maxWriteBatch: 200 });
+const core = new ProcessingCore({ config: data.config, store, clock, logger, agendaBackend: new SqliteAgendaBackend({ db, writes }) });
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {

@@ -29,6 +29,11 @@ export const SQLITE_FILE = 'engine.db';
 
 /** Opens (creating if needed) the embedded SQLite store. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
+  return openSqliteStorage(options).store;
+}
+
+/** The store plus its connection and write queue, for parts that live in the same database (Agenda's jobs). */
+export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; db: Database.Database; writes: SqliteWriteQueue } {
   let file = ':memory:';
   if (options.dataDir !== ':memory:') {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -41,7 +46,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   db.pragma('busy_timeout = 5000');
   applySqliteSchema(db);
   const writes = new SqliteWriteQueue(db, { maxBatch: options.maxWriteBatch ?? 5000 });
-  return {
+  const store: Store = {
     kind: 'sqlite',
     spaces: new SqliteSpaceStore(db, writes),
     events: new SqliteEventStore(db, writes),
@@ -57,4 +62,5 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       db.close();
     },
   };
+  return { store, db, writes };
 }

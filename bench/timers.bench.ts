@@ -1,0 +1,304 @@
+/**
+ * Journey timers, on a real engine in a child process, driven only through its HTTP API; counts
+ * and timings are read from its SQLite file (read-only), never from its code.
+ *
+ * Both phases publish "TimerDue → delay until the date in the event (`properties.due_at`) → send
+ * → exit": a property-date delay, so every instance's due time is exactly the one chosen here, on
+ * the real clock.
+ * - sustained: timers come due at a fixed rate (10,000/s for 10 s by default). Lateness = the
+ *   journey time at which the engine fired a timer (its 'step_reached' activity, reason 'delay
+ *   over') minus the due time it stored (`data.waitedUntil`).
+ * - burst: 100,000 timers all due at the same instant; drain time = the last one's fire time
+ *   minus that instant.
+ * Instances are entered through /v1/batch (100 track events per request, distinct users) when the
+ * engine's measured entry rate allows it within BENCH_MAX_HTTP_SETUP_SECONDS; otherwise they are
+ * copies of a real instance written into the stopped engine's file (support/synthetic-rows.ts) and
+ * the engine is restarted on it (BENCH_SETUP forces either way).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { benchOptions } from './bench-options.ts';
+import { startEngineProcess, type EngineProcess } from './support/engine-handle.ts';
+import type { EngineStats } from './support/engine-messages.ts';
+import { IngestClient } from './support/ingest-client.ts';
+import { AdminClient } from './support/admin-client.ts';
+import { batches, batchRequest, sendAll } from './support/bulk-ingest.ts';
+import { countRows, delayFirings, instanceCounts, openReadOnly, pollUntil, type ReadOnlyDb } from './support/engine-db.ts';
+import { distribution, histogram, type Distribution } from './support/distribution.ts';
+import { readInstanceTemplate, readProfileTemplate, writeSyntheticRows } from './support/synthetic-rows.ts';
+import { calibrateCpuMs, coresUsed, machineInfo, readCpuTimes } from './support/machine.ts';
+
+const TARGETS = { sustainedTimersPerS: 20_000, latenessP99Ms: 100, latenessAtRate: 10_000, burstSeconds: 5 };
+const OTHER_LOAD_WARNING_CORES = 0.15;
+const CONNECTIONS = 8;
+const PER_BATCH = 100;
+const EVENT = 'TimerDue';
+/** Rows per second the synthetic writer is assumed to manage when placing the first due time (measured: more). */
+const ASSUMED_WRITE_ROWS_PER_S = 20_000;
+
+const options = benchOptions();
+const machine = machineInfo();
+const runId = randomUUID().slice(0, 8);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const r2 = (n: number) => Math.round(n * 100) / 100;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+const log = (line: string) => console.log(`timers: ${line}`);
+const dist = (d: Distribution) => `p50 ${fmt(d.p50, 1)} ms, p90 ${fmt(d.p90, 1)}, p99 ${fmt(d.p99, 1)}, p99.9 ${fmt(d.p999, 1)}, max ${fmt(d.max, 1)} (n=${fmt(d.count)})`;
+
+calibrateCpuMs();
+const calibrationMs = calibrateCpuMs();
+log(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; CPU calibration ${fmt(calibrationMs, 1)} ms`);
+
+/** One engine under test, with the clients the benchmark talks to it through. */
+interface Bench {
+  dataDir: string;
+  engine: EngineProcess;
+  admin: AdminClient;
+  client: IngestClient;
+  db: ReadOnlyDb;
+  running: boolean;
+}
+
+const benches: Bench[] = [];
+
+async function connect(b: Pick<Bench, 'dataDir'>): Promise<Bench> {
+  const engine = await startEngineProcess({ dataDir: b.dataDir });
+  if (!engine.adminToken) throw new Error('the engine started without a printable admin token');
+  return {
+    dataDir: b.dataDir, engine, running: true,
+    admin: new AdminClient({ url: engine.url, adminToken: engine.adminToken }),
+    client: new IngestClient({ url: engine.url, writeKey: engine.writeKey, connections: CONNECTIONS }),
+    db: openReadOnly(engine.dbFile),
+  };
+}
+
+async function stopEngine(b: Bench): Promise<void> {
+  if (!b.running) return;
+  b.running = false;
+  b.db.close();
+  await b.client.close();
+  await b.engine.stop();
+}
+
+async function startBench(name: string): Promise<Bench> {
+  const b = await connect({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), `journey-bench-timers-${name}-`)) });
+  benches.push(b);
+  return b;
+}
+
+/** Stops an engine and starts a new one on the same data directory (same credentials). */
+async function restart(b: Bench): Promise<void> {
+  await stopEngine(b);
+  Object.assign(b, await connect(b));
+}
+
+function trackOf(user: string, messageId: string, properties: Record<string, unknown>): Record<string, unknown> {
+  return { type: 'track', event: EVENT, userId: user, messageId, timestamp: new Date().toISOString(), properties };
+}
+
+/** Sends `total` trigger events (distinct users) and waits until that many more instances of the journey exist. */
+async function enterByHttp(b: Bench, journeyId: string, total: number, make: (i: number) => Record<string, unknown>, timeoutMs: number) {
+  const already = instanceCounts(b.db, journeyId).total;
+  const started = performance.now();
+  const sent = await sendAll(b.client, batches(total, PER_BATCH, make), CONNECTIONS);
+  if (sent.failedRequests > 0) throw new Error(`${sent.failedRequests} ingest requests failed; first: ${sent.firstError}`);
+  const waited = await pollUntil(() => instanceCounts(b.db, journeyId).total, (n) => n >= already + total, { timeoutMs, everyMs: 50 });
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, ingestSeconds: sent.seconds, created: waited.value - already, perSecond: (waited.value - already) / seconds };
+}
+
+/**
+ * Publishes the journey, measures the entry rate on a probe, then makes `total` instances whose
+ * timers are due at `dueAt(i, t0)`, with t0 placed after the setup. Answers t0 and how it was done.
+ */
+async function prepare(name: string, total: number, dueAt: (i: number, t0: number) => number) {
+  const b = await startBench(name);
+  const seeded = await b.client.send(batchRequest([trackOf(`seed-${runId}`, `${runId}-seed`, {})]));
+  if (!seeded.ok) throw new Error(`seeding the catalog failed: ${seeded.error}`);
+  await b.engine.settle(30_000);
+  const journeyId = await b.admin.publishJourney({
+    name: `Bench timers, ${name}`,
+    entry: { event: EVENT },
+    start: 'wait',
+    steps: [
+      { id: 'wait', type: 'delay', wait: { type: 'property', path: `context.${EVENT}.properties.due_at` }, next: 'notify' },
+      { id: 'notify', type: 'send', eventName: 'Timer Fired', next: 'done' },
+      { id: 'done', type: 'exit' },
+    ],
+  });
+  // The probe's timers are due tomorrow: they never fire here, and one of them is the template for synthetic rows.
+  const probeSize = Math.min(2_000, Math.max(200, Math.round(total / 50)));
+  const tomorrow = Date.now() + 86_400_000;
+  const probe = await enterByHttp(b, journeyId, probeSize, (i) => trackOf(`probe-${name}-${runId}-${i}`, `${runId}-probe-${name}-${i}`, { due_at: new Date(tomorrow).toISOString() }), 60_000);
+  const httpEstimateSeconds = total / probe.perSecond;
+  const setup = options.setup !== 'auto' ? options.setup : httpEstimateSeconds <= options.maxHttpSetupSeconds ? 'http' : 'sqlite';
+  log(`${name}: ${fmt(probe.perSecond)} instances entered/s through /v1/batch (probe of ${fmt(probeSize)}): ${fmt(total)} would take ~${fmt(httpEstimateSeconds, 1)} s`
+    + ` -> setup by ${setup === 'http' ? 'HTTP ingest' : 'writing copies of a real instance into the stopped engine\'s SQLite file'}`);
+
+  let t0: number;
+  let setupSeconds: number;
+  if (setup === 'http') {
+    t0 = Date.now() + Math.round(httpEstimateSeconds * 1000 * 1.3) + 2_000;
+    const entered = await enterByHttp(b, journeyId, total, (i) => trackOf(`t-${name}-${runId}-${i}`, `${runId}-t-${name}-${i}`, { due_at: new Date(dueAt(i, t0)).toISOString() }),
+      Math.max(10_000, t0 - Date.now() + 10_000));
+    setupSeconds = entered.seconds;
+    log(`  entered ${fmt(entered.created)} instances in ${fmt(entered.seconds, 1)} s (${fmt(entered.perSecond)}/s; ingest acked in ${fmt(entered.ingestSeconds, 1)} s)`);
+  } else {
+    const started = performance.now();
+    const instance = readInstanceTemplate(b.db, journeyId);
+    const profile = readProfileTemplate(b.db, instance.profileId);
+    await stopEngine(b);
+    t0 = Date.now() + Math.round((total * 2 / ASSUMED_WRITE_ROWS_PER_S) * 1000) + 4_000;
+    const written = writeSyntheticRows(b.engine.dbFile, profile, {
+      profiles: total, userId: (p) => `t-${name}-${runId}-${p}`,
+      instances: total, instanceOf: (k) => ({ template: instance, profile: k, wakeAt: dueAt(k, t0) }),
+    });
+    await restart(b);
+    setupSeconds = (performance.now() - started) / 1000;
+    log(`  wrote ${fmt(total)} profiles and ${fmt(total)} instances in ${fmt(written.seconds, 1)} s, engine restarted; setup ${fmt(setupSeconds, 1)} s`);
+  }
+  const readyBeforeMs = t0 - Date.now();
+  if (readyBeforeMs < 0) log(`  WARNING: setup ended ${fmt(-readyBeforeMs / 1000, 1)} s AFTER the first timer was due`);
+  return { b, journeyId, t0, setup, setupSeconds, entryRatePerS: probe.perSecond, readyBeforeMs };
+}
+
+/** Watches the engine from just before t0 until `total` instances completed or the deadline; then stops it and reads the firings. */
+async function watch(name: string, b: Bench, journeyId: string, total: number, t0: number, deadline: number) {
+  await sleep(t0 - Date.now() - 300);
+  if (options.engineCpuProfileDir) {
+    fs.mkdirSync(options.engineCpuProfileDir, { recursive: true });
+    await b.engine.startProfile();
+  }
+  const before = await b.engine.stats();
+  const machineBefore = readCpuTimes();
+  const generatorBefore = process.cpuUsage();
+  const wallStart = performance.now();
+  const polled = await pollUntil(() => instanceCounts(b.db, journeyId).completed, (n) => n >= total, { timeoutMs: deadline - Date.now(), everyMs: 100 });
+  const stoppedAt = Date.now();
+  const wallMs = performance.now() - wallStart;
+  const after: EngineStats = await b.engine.stats();
+  const machineCores = coresUsed(machineBefore, readCpuTimes(), machine.cpus);
+  const generator = process.cpuUsage(generatorBefore);
+  if (options.engineCpuProfileDir) {
+    const file = path.join(options.engineCpuProfileDir, `timers-${name}.cpuprofile`);
+    await b.engine.stopProfile(file);
+    log(`  CPU profile: ${file}`);
+  }
+  // Stopping waits for the timer round in flight, so every fired timer's activities are written when the file is read.
+  const dbFile = b.engine.dbFile;
+  await stopEngine(b);
+  const db = new Database(dbFile, { readonly: true });
+  const firings = delayFirings(db, journeyId);
+  const completed = instanceCounts(db, journeyId).completed;
+  const deliveries = countRows(db, 'deliveries');
+  const unfiredDue = (db.prepare(`SELECT wake_at FROM instances WHERE journey_id = ? AND status = 'active' AND wake_at <= ?`).raw().all(journeyId, stoppedAt) as number[][]).map((r) => r[0]!);
+  db.close();
+  const engineCores = (after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs) / wallMs;
+  const otherCores = machineCores ? Math.max(0, machineCores.busy - engineCores - (generator.user + generator.system) / 1000 / wallMs) : null;
+  return { firings, completed, deliveries, unfiredDue, stoppedAt, allDone: polled.ok, enginePercent: 100 * engineCores, otherCores, rssMb: after.rssMb, heapUsedMb: after.heapUsedMb };
+}
+
+function reportCpu(w: { enginePercent: number; otherCores: number | null; rssMb: number }): void {
+  log(`  engine CPU ${fmt(w.enginePercent)}% of a core, RSS ${fmt(w.rssMb)} MB; other processes ${w.otherCores === null ? 'n/a' : `${fmt(w.otherCores, 2)} cores`}`);
+  if ((w.otherCores ?? 0) > OTHER_LOAD_WARNING_CORES) log(`  WARNING: other processes used ${fmt(w.otherCores!, 2)} cores during this phase; its figures are disturbed`);
+}
+
+/** Phase (a): timers coming due at a fixed rate. */
+async function sustained() {
+  const rate = options.timerRatePerSecond;
+  const total = Math.round(rate * options.timerSeconds);
+  const windowMs = options.timerSeconds * 1000;
+  const p = await prepare('sustained', total, (i, t0) => t0 + Math.floor((i * 1000) / rate));
+  log(`  ${fmt(total)} timers due at ${fmt(rate)}/s from ${new Date(p.t0).toISOString()} for ${fmt(options.timerSeconds, 1)} s`);
+  const w = await watch('sustained', p.b, p.journeyId, total, p.t0, p.t0 + windowMs + options.drainTimeoutSeconds * 1000);
+  const lateness: number[] = [];
+  let lastFired = 0;
+  for (let i = 0; i < w.firings.dueMs.length; i++) {
+    lateness.push(w.firings.firedMs[i]! - w.firings.dueMs[i]!);
+    lastFired = Math.max(lastFired, w.firings.firedMs[i]!);
+  }
+  // A timer still waiting when the engine was stopped was at least this late: counted as such (a lower bound).
+  for (const due of w.unfiredDue) lateness.push(w.stoppedAt - due);
+  const late = distribution(lateness);
+  const fired = w.firings.dueMs.length;
+  const perSecond = histogram(w.firings.firedMs, p.t0, 1000);
+  const achieved = (fired / (Math.max(lastFired, p.t0 + windowMs) - p.t0)) * 1000;
+  log(`  fired ${fmt(fired)} of ${fmt(total)} timers (${fmt(w.completed)} instances completed, ${fmt(w.deliveries)} deliveries); ${fmt(achieved)} timers/s from the first due time to the last firing`
+    + (fired < total ? `; ${fmt(total - fired)} NOT fired ${fmt((w.stoppedAt - p.t0 - windowMs) / 1000, 1)} s after the window closed` : `; the last ${fmt((lastFired - p.t0 - windowMs) / 1000, 2)} s after the window closed`));
+  log(`  fired per second from the first due time: ${perSecond.map((n) => fmt(n)).join(' ')}`);
+  log(`  lateness (fired - due): ${dist(late)}${w.unfiredDue.length > 0 ? ` — a LOWER BOUND: ${fmt(w.unfiredDue.length)} timers had not fired and count as late as the stop` : ''}`);
+  reportCpu(w);
+  return { rate, total, fired, achieved, late, unfired: w.unfiredDue.length, setup: p.setup, setupSeconds: p.setupSeconds, entryRatePerS: p.entryRatePerS, enginePercent: w.enginePercent, otherCores: w.otherCores, rssMb: w.rssMb };
+}
+
+/** Phase (b): every timer due at the same instant. */
+async function burst() {
+  const total = options.timerBurst;
+  const p = await prepare('burst', total, (_i, t0) => t0);
+  log(`  ${fmt(total)} timers all due at ${new Date(p.t0).toISOString()}`);
+  const w = await watch('burst', p.b, p.journeyId, total, p.t0, p.t0 + Math.max(options.drainTimeoutSeconds, 3 * TARGETS.burstSeconds) * 1000);
+  const fired = w.firings.firedMs.length;
+  let lastFired = p.t0;
+  for (const f of w.firings.firedMs) lastFired = Math.max(lastFired, f);
+  const drainSeconds = (lastFired - p.t0) / 1000;
+  const ratePerS = fired / Math.max(drainSeconds, 0.001);
+  const sinceDue = distribution(Array.from(w.firings.firedMs, (f) => f - p.t0));
+  const allFired = fired === total;
+  log(`  fired ${fmt(fired)} of ${fmt(total)}` + (allFired
+    ? `: the last ${fmt(drainSeconds, 2)} s after the due instant`
+    : ` by the stop, ${fmt((w.stoppedAt - p.t0) / 1000, 1)} s after the due instant: at that rate all would take ~${fmt(total / ratePerS, 1)} s`));
+  log(`  ${fmt(ratePerS)} timers/s while draining; ${fmt(w.deliveries)} deliveries; fire time after the due instant: ${dist(sinceDue)}`);
+  reportCpu(w);
+  return {
+    total, fired, allFired, drainSeconds: allFired ? drainSeconds : total / ratePerS, ratePerS, sinceDue, setup: p.setup, setupSeconds: p.setupSeconds,
+    entryRatePerS: p.entryRatePerS, enginePercent: w.enginePercent, otherCores: w.otherCores, rssMb: w.rssMb,
+  };
+}
+
+const PHASES = ['sustained', 'burst'] as const;
+const unknownPhases = (options.phases ?? []).filter((p) => !(PHASES as readonly string[]).includes(p));
+if (unknownPhases.length > 0) throw new Error(`unknown phase(s) ${unknownPhases.join(', ')}; timers has ${PHASES.join(', ')}`);
+const wanted = (p: typeof PHASES[number]) => options.phases === null || options.phases.includes(p);
+
+try {
+  const a = wanted('sustained') ? await sustained() : null;
+  const b = wanted('burst') ? await burst() : null;
+  const verdict = (ok: boolean | null) => (ok === null ? 'SKIPPED' : ok ? 'PASS' : 'FAIL');
+  // Capacity: how fast the engine fires a backlog of due timers (the burst); the sustained phase counts when it was offered more than that.
+  const capacity = Math.max(b?.ratePerS ?? 0, a ? Math.min(a.achieved, a.rate) : 0);
+  const pass = {
+    sustained_rate: a || b ? capacity >= TARGETS.sustainedTimersPerS : null,
+    lateness_p99: a ? a.rate >= TARGETS.latenessAtRate && a.fired === a.total && a.late.p99 <= TARGETS.latenessP99Ms : null,
+    burst_drain: b ? b.total >= 100_000 && b.allFired && b.drainSeconds <= TARGETS.burstSeconds : null,
+  };
+  log(`target >= ${fmt(TARGETS.sustainedTimersPerS)} timers/s sustained: ${verdict(pass.sustained_rate)} (${fmt(capacity)} timers/s)`);
+  log(`target lateness p99 <= ${TARGETS.latenessP99Ms} ms at ${fmt(TARGETS.latenessAtRate)} timers/s: ${verdict(pass.lateness_p99)}`
+    + (a ? ` (p99 ${a.unfired > 0 ? '>= ' : ''}${fmt(a.late.p99, 1)} ms at ${fmt(a.rate)}/s offered; ${fmt(a.fired)} of ${fmt(a.total)} fired)` : ''));
+  log(`target 100,000 timers due at once drained in <= ${TARGETS.burstSeconds} s: ${verdict(pass.burst_drain)}`
+    + (b ? ` (${fmt(b.total)} timers: ${b.allFired ? '' : 'projected '}${fmt(b.drainSeconds, 2)} s)` : ''));
+  const late = a?.late;
+  console.log(`BENCH ${JSON.stringify({
+    name: 'timers',
+    timers_per_s: Math.round(capacity),
+    sustained_offered_per_s: a?.rate ?? null, sustained_timers: a?.total ?? null, sustained_fired: a?.fired ?? null,
+    sustained_achieved_per_s: a ? Math.round(a.achieved) : null,
+    lateness_ms: late ? { p50: r2(late.p50), p90: r2(late.p90), p99: r2(late.p99), p999: r2(late.p999), max: r2(late.max), lower_bound: (a?.unfired ?? 0) > 0 } : null,
+    burst_timers: b?.total ?? null, burst_fired: b?.fired ?? null, burst_drain_s: b ? r2(b.drainSeconds) : null, burst_drain_projected: b ? !b.allFired : null,
+    burst_timers_per_s: b ? Math.round(b.ratePerS) : null,
+    entries_per_s_http: { sustained: a ? Math.round(a.entryRatePerS) : null, burst: b ? Math.round(b.entryRatePerS) : null },
+    setup: { sustained: a?.setup ?? null, burst: b?.setup ?? null },
+    engine_cpu_pct: { sustained: a ? r2(a.enginePercent) : null, burst: b ? r2(b.enginePercent) : null },
+    engine_rss_mb: { sustained: a ? Math.round(a.rssMb) : null, burst: b ? Math.round(b.rssMb) : null },
+    other_load_cores: { sustained: a?.otherCores != null ? r2(a.otherCores) : null, burst: b?.otherCores != null ? r2(b.otherCores) : null },
+    pass, cpu_calibration_ms: r2(calibrationMs),
+    machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
+  })}`);
+} finally {
+  for (const b of benches) {
+    await stopEngine(b).catch(() => {});
+    if (!options.keepData) fs.rmSync(b.dataDir, { recursive: true, force: true });
+  }
+}
