@@ -166,12 +166,12 @@ export class JourneyService {
   }
 
   async #problems(spaceId: string, doc: JourneyDefinition): Promise<JourneyProblem[]> {
+    // Every problem at once: the space checks run even when the document has other problems.
     const problems = validateJourney(doc);
-    if (problems.length > 0) return problems;
-    return validateJourneyReferences(doc, {
+    return [...problems, ...await validateJourneyReferences(doc, {
       eventInCatalog: async (name) => (await this.#d.store.catalog.get(spaceId, name)) !== null,
       audienceExists: async (audienceId) => (await this.#d.store.audiences.get(spaceId, audienceId)) !== null,
-    });
+    })];
   }
 
   /**

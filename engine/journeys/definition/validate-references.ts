@@ -8,31 +8,33 @@ export interface JourneyReferenceLookups {
 }
 
 /**
- * The publish-time checks against the space, for a document validateJourney accepted: the entry
+ * The publish-time checks against the space (the document may have other problems: whatever
+ * cannot be read is skipped, validateJourney reports it): the entry
  * event is in the event catalog, and every audience it names (entry filter, data split branches)
  * exists. Each distinct audience is looked up once; every place naming a missing one is reported.
  */
 export async function validateJourneyReferences(doc: JourneyDefinition, lookups: JourneyReferenceLookups): Promise<JourneyProblem[]> {
   const audiences: Array<{ id: string; at: string }> = [];
-  if (typeof doc.entry.audienceId === 'string') audiences.push({ id: doc.entry.audienceId, at: '/entry/audienceId' });
-  doc.steps.forEach((step, i) => {
-    if (step.type !== 'data_split') return;
+  const entry = (doc.entry ?? {}) as Partial<JourneyDefinition['entry']>;
+  if (typeof entry.audienceId === 'string') audiences.push({ id: entry.audienceId, at: '/entry/audienceId' });
+  (Array.isArray(doc.steps) ? doc.steps : []).forEach((step, i) => {
+    if (step?.type !== 'data_split' || !Array.isArray(step.branches)) return;
     step.branches.forEach((branch, j) => {
-      (branch.audiences ?? []).forEach((test, k) => {
-        audiences.push({ id: test.audienceId, at: `/steps/${i}/branches/${j}/audiences/${k}/audienceId` });
+      (Array.isArray(branch?.audiences) ? branch.audiences : []).forEach((test, k) => {
+        if (typeof test?.audienceId === 'string') audiences.push({ id: test.audienceId, at: `/steps/${i}/branches/${j}/audiences/${k}/audienceId` });
       });
     });
   });
   const distinct = [...new Set(audiences.map((a) => a.id))];
   const [eventKnown, ...exists] = await Promise.all([
-    lookups.eventInCatalog(doc.entry.event),
+    typeof entry.event === 'string' ? lookups.eventInCatalog(entry.event) : Promise.resolve(true),
     ...distinct.map((id) => lookups.audienceExists(id)),
   ]);
   const missing = new Set(distinct.filter((_, i) => exists[i] !== true));
   const problems: JourneyProblem[] = [];
   if (eventKnown !== true) {
     problems.push(
-      journeyProblem('journey_event_not_in_catalog', '/entry/event', `entry event '${doc.entry.event}' is not in the space's event catalog`, 'send it to the engine at least once, or check its spelling'),
+      journeyProblem('journey_event_not_in_catalog', '/entry/event', `entry event '${entry.event}' is not in the space's event catalog`, 'send it to the engine at least once, or check its spelling'),
     );
   }
   for (const { id, at } of audiences) {
