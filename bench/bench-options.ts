@@ -41,7 +41,7 @@ export interface BenchOptions {
   readonly journeyInstancesPerProfile: number;
   /** journeys: instances first built through HTTP ingest to time it (BENCH_JOURNEY_CALIBRATION, default 50000). */
   readonly journeyCalibration: number;
-  /** journeys: events of each measured phase, follow-ups and triggers (BENCH_JOURNEY_EVENTS, default 30000). */
+  /** journeys: events of each measured phase, follow-ups and triggers (BENCH_JOURNEY_EVENTS, default 15000). */
   readonly journeyEvents: number;
   /**
    * How timers and journeys build their instances (BENCH_SETUP): `http` through ingest, `sqlite` as
@@ -87,7 +87,7 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     journeyInstances: Math.round(num(env, 'BENCH_JOURNEY_INSTANCES', 1_000_000, 1)),
     journeyInstancesPerProfile: Math.round(num(env, 'BENCH_JOURNEY_INSTANCES_PER_PROFILE', 5, 1)),
     journeyCalibration: Math.round(num(env, 'BENCH_JOURNEY_CALIBRATION', 50_000, 100)),
-    journeyEvents: Math.round(num(env, 'BENCH_JOURNEY_EVENTS', 30_000, 100)),
+    journeyEvents: Math.round(num(env, 'BENCH_JOURNEY_EVENTS', 15_000, 100)),
     setup: setupMode(env['BENCH_SETUP']),
     maxHttpSetupSeconds: num(env, 'BENCH_MAX_HTTP_SETUP_SECONDS', 30, 1),
   });

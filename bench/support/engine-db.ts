@@ -69,3 +69,23 @@ export function fileBytes(dbFile: string): { main: number; wal: number } {
 export function tableBytes(db: ReadOnlyDb): Array<{ name: string; bytes: number; rows?: number }> {
   return db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all() as Array<{ name: string; bytes: number }>;
 }
+
+/** Stored events the processor has not marked processed yet ('events.processed_seq' in the meta table). */
+export function pendingEvents(db: ReadOnlyDb): number {
+  return (db.prepare(`SELECT count(*) AS n FROM events
+    WHERE seq > coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'events.processed_seq'), 0)`).get() as { n: number }).n;
+}
+
+/**
+ * Peak and current resident memory of a process, from /proc/<pid>/status (null off Linux):
+ * anonymous (heaps) and file-backed (the node binary and libraries as mapped) parts of the RSS.
+ */
+export function processMemory(pid: number): { rssMb: number; peakRssMb: number; anonMb: number; fileMb: number } | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(/^(\w+):\s+(\d+) kB$/m.exec(status.split('\n').find((l) => l.startsWith(`${key}:`)) ?? '')?.[2] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024 };
+  } catch {
+    return null;
+  }
+}

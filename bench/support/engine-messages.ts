@@ -16,8 +16,13 @@ export interface EngineStats {
   cpuUserMs: number;
   cpuSystemMs: number;
   rssMb: number;
-  /** V8 heap in use (process.memoryUsage().heapUsed). */
+  /** V8 heap in use and reserved, and memory outside it held by JS objects (process.memoryUsage()). */
   heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  /** V8's own malloc'ed memory (compiler zones and the like) now and at its peak (v8.getHeapStatistics()). */
+  v8MallocedMb: number;
+  v8PeakMallocedMb: number;
   /** Stored events the processor has not processed yet. */
   backlog: number;
   /** Event-loop delay since the previous stats request: how long a ready request could wait. */

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { startEngine } from '../../engine/engine.ts';
@@ -87,10 +88,14 @@ async function handle(request: EngineRequest): Promise<void> {
     case 'stats': {
       const cpu = process.cpuUsage();
       const elu = perf.eventLoopUtilization(lastElu);
+      const memory = process.memoryUsage();
+      const heap = v8.getHeapStatistics();
       lastElu = perf.eventLoopUtilization();
       reply({ kind: 'stats', stats: {
         cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
-        rssMb: process.memoryUsage.rss() / 2 ** 20, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20, backlog: backlog(),
+        rssMb: memory.rss / 2 ** 20, heapUsedMb: memory.heapUsed / 2 ** 20, heapTotalMb: memory.heapTotal / 2 ** 20,
+        externalMb: memory.external / 2 ** 20, backlog: backlog(),
+        v8MallocedMb: heap.malloced_memory / 2 ** 20, v8PeakMallocedMb: heap.peak_malloced_memory / 2 ** 20,
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
         loopUtilization: elu.utilization,
       } });

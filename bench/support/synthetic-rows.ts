@@ -71,6 +71,28 @@ function substitute(text: string, pairs: ReadonlyArray<readonly [string, string]
   return out;
 }
 
+/** Compiles `text` into a function that puts `to[i]` wherever `from[i]` was: one pass per row instead of a split/join per value. */
+function compileSubstitution(text: string, from: readonly string[]): (to: readonly string[]) => string {
+  const wanted = from.map((f, i) => [f, i] as const).filter(([f]) => f.length > 0);
+  const pattern = new RegExp(wanted.map(([f]) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  const parts: string[] = [];
+  const slots: number[] = [];
+  let last = 0;
+  if (wanted.length > 0) {
+    for (const m of text.matchAll(pattern)) {
+      parts.push(text.slice(last, m.index));
+      slots.push(wanted.find(([f]) => f === m[0])![1]);
+      last = m.index + m[0].length;
+    }
+  }
+  parts.push(text.slice(last));
+  return (to) => {
+    let out = parts[0]!;
+    for (let i = 0; i < slots.length; i++) out += to[slots[i]!]! + parts[i + 1]!;
+    return out;
+  };
+}
+
 function insertSql(db: Database.Database, table: string, columns: string[]): Database.Statement {
   return db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
 }
@@ -124,29 +146,32 @@ export function writeSyntheticRows(dbFile: string, profileTemplate: ProfileTempl
     const plan = Array.from({ length: spec.instances }, (_, k) => spec.instanceOf(k));
     const instanceIds = plan.map(({ template: t, profile }, k) =>
       `ins_${createHash('sha256').update(`${t.journeyId}\u0000${profileIds[profile]}\u0000synthetic-${k}`).digest('hex').slice(0, 26)}`);
-    const statements = new Map<InstanceTemplate, { columns: string[]; insert: Database.Statement }>();
+    // Per template: its columns, and each text column compiled for the values that identify an instance.
+    const compiled = new Map<InstanceTemplate, { insert: Database.Statement; columns: Array<(to: readonly string[], wake: number | null) => string | number | null> }>();
+    const compile = (t: InstanceTemplate) => {
+      const from = [String(t.row['id']), t.profileId, `"${t.userId}"`, `"${t.messageId}"`,
+        t.wakeAt === null ? '' : String(t.wakeAt), t.wakeAt === null ? '' : new Date(t.wakeAt).toISOString()];
+      const names = Object.keys(t.row);
+      return {
+        insert: insertSql(db, 'instances', names),
+        columns: names.map((c) => {
+          const v = t.row[c]!;
+          if (c === 'wake_at') return (_to: readonly string[], wake: number | null) => wake;
+          if (typeof v !== 'string') return () => v;
+          const fill = compileSubstitution(v, from);
+          return (to: readonly string[]) => fill(to);
+        }),
+      };
+    };
     inChunks(byKey(instanceIds), (k) => {
       const { template: t, profile, wakeAt } = plan[k]!;
-      let statement = statements.get(t);
-      if (!statement) {
-        const columns = Object.keys(t.row);
-        statement = { columns, insert: insertSql(db, 'instances', columns) };
-        statements.set(t, statement);
-      }
+      let c = compiled.get(t);
+      if (!c) compiled.set(t, c = compile(t));
       const profileId = profileIds[profile]!;
-      const pairs: Array<readonly [string, string]> = [
-        [String(t.row['id']), instanceIds[k]!], [t.profileId, profileId],
-        [`"${t.userId}"`, `"${userIds[profile]}"`], [`"${t.messageId}"`, `"synthetic-${k}-${profileId.slice(4, 12)}"`],
-      ];
       const wake = wakeAt === undefined ? t.wakeAt : wakeAt;
-      if (t.wakeAt !== null && wake !== null) {
-        pairs.push([String(t.wakeAt), String(wake)], [new Date(t.wakeAt).toISOString(), new Date(wake).toISOString()]);
-      }
-      statement.insert.run(...statement.columns.map((c) => {
-        if (c === 'wake_at') return wake;
-        const v = t.row[c]!;
-        return typeof v === 'string' ? substitute(v, pairs) : v;
-      }));
+      const to = [instanceIds[k]!, profileId, `"${userIds[profile]}"`, `"synthetic-${k}-${profileId.slice(4, 12)}"`,
+        String(wake), wake === null ? '' : new Date(wake).toISOString()];
+      c.insert.run(...c.columns.map((column) => column(to, wake)));
     }, 'instances');
 
     for (const index of indexes) db.exec(index.sql);

@@ -132,6 +132,26 @@ export function agendaBackendContract(name: string, makeBackend: () => Promise<A
         expect(d.data).to.deep.equal({ userId: 'u1', v: 2 });
         expect((await repo().queryJobs({ name: 'uniq' })).total).to.equal(2);
       });
+
+      it('debounces saves of a unique job: trailing waits for a quiet period (capped by maxWait), leading runs first', async () => {
+        const save = (data: unknown, debounce: { delay: number; maxWait?: number; strategy?: 'trailing' | 'leading' }) =>
+          repo().saveJob(job({ name: 'debounced', data, nextRunAt: new Date(), unique: { 'data.key': (data as { key: string }).key }, uniqueOpts: { debounce } }), undefined);
+        const before = Date.now();
+        const first = await save({ key: 'trail', n: 1 }, { delay: 60 * SECOND });
+        const second = await save({ key: 'trail', n: 2 }, { delay: 60 * SECOND });
+        expect(String(second._id)).to.equal(String(first._id));
+        expect(second.nextRunAt!.getTime()).to.be.within(before + 60 * SECOND, Date.now() + 60 * SECOND);
+        expect(second.data).to.deep.equal({ key: 'trail', n: 2 });
+        await sleep(5);
+        const capped = await save({ key: 'trail', n: 3 }, { delay: 60 * SECOND, maxWait: 1 });
+        expect(capped.nextRunAt!.getTime()).to.be.at.most(Date.now());
+        const lead = await save({ key: 'lead', n: 1 }, { delay: 60 * SECOND, strategy: 'leading' });
+        expect(lead.nextRunAt!.getTime()).to.be.at.most(Date.now());
+        const leadAgain = await save({ key: 'lead', n: 2 }, { delay: 60 * SECOND, strategy: 'leading' });
+        expect(leadAgain.nextRunAt!.getTime()).to.equal(lead.nextRunAt!.getTime());
+        expect(leadAgain.data).to.deep.equal({ key: 'lead', n: 2 });
+        expect((await repo().queryJobs({ name: 'debounced' })).total).to.equal(2);
+      });
     });
 
     describe('finding and locking the next job', () => {

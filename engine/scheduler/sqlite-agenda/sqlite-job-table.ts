@@ -199,7 +199,7 @@ export class SqliteJobTable {
   /** Updates the present fields of the job with this id (and name, when given); returns the row, or undefined if none matched. */
   updateById(id: string, fields: Partial<JobParameters>, name?: string): JobRow | undefined {
     const { set, values } = this.assignments(fields);
-    if (set.length === 0) return name === undefined ? this.findById(id) : this.prepare(`SELECT * FROM ${this.sqlName} WHERE id = ? AND name = ?`).get(id, name) as JobRow | undefined;
+    if (set.length === 0) return this.findById(id);
     const nameClause = name === undefined ? '' : ' AND name = ?';
     const params = name === undefined ? [...values, id] : [...values, id, name];
     return this.prepare(`UPDATE ${this.sqlName} SET ${set.join(', ')} WHERE id = ?${nameClause} RETURNING *`).get(...params) as JobRow | undefined;

@@ -77,11 +77,12 @@ export class SqliteInstanceStore implements InstanceStore {
     let statement = this.#activeFor.get(profileIds.length);
     if (!statement) {
       statement = this.#db.prepare(`SELECT doc, has_outbox FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
-      AND space_id = ? AND status = 'active' ORDER BY id`);
+      AND space_id = ? AND status = 'active'`);
       if (this.#activeFor.size < 32) this.#activeFor.set(profileIds.length, statement);
     }
     const rows = statement.all(...profileIds, spaceId) as InstanceRow[];
-    return rows.map((row) => parse(row)!);
+    // Sorted here rather than by ORDER BY: SQLite would build a temporary B-tree on every call.
+    return rows.map((row) => parse(row)!).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async hasEntered(spaceId: string, journeyId: string, profileId: string): Promise<boolean> {
