@@ -5,7 +5,6 @@ import type { CatalogEntry } from '../store/catalog-store.ts';
 import type { ProfileService } from '../profiles/profile-service.ts';
 import type { AudienceService } from '../audiences/audience-service.ts';
 import type { JourneyRuntime } from '../journeys/runtime/journey-runtime.ts';
-import { resolveIdentity } from '../profiles/resolve-profile.ts';
 import { mergeCatalogEntry, propertyPaths } from '../catalog/merge-catalog-entry.ts';
 import { groupByIdentity } from './group-by-identity.ts';
 
@@ -119,14 +118,14 @@ export class EventProcessor {
     }
     for (const [kind, value] of ids) {
       keys.push(`${kind}:${value}`);
-      const resolved = await resolveIdentity(this.#deps.store.profiles, event.spaceId, kind, value);
-      if (resolved) keys.push(`profile:${resolved.profile.id}`);
+      const live = await this.#deps.store.profiles.liveProfileId(event.spaceId, kind, value);
+      if (live) keys.push(`profile:${live}`);
     }
     // Users an event enters into journeys through a property are ordered with it too.
     for (const key of await this.#deps.journeys.orderingKeys(event)) {
       keys.push(key);
-      const resolved = await resolveIdentity(this.#deps.store.profiles, event.spaceId, 'userId', key.slice('userId:'.length));
-      if (resolved) keys.push(`profile:${resolved.profile.id}`);
+      const live = await this.#deps.store.profiles.liveProfileId(event.spaceId, 'userId', key.slice('userId:'.length));
+      if (live) keys.push(`profile:${live}`);
     }
     return keys;
   }

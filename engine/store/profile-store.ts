@@ -47,6 +47,8 @@ export interface ProfileStore {
   get(spaceId: string, id: string): Promise<ProfileRecord | null>;
   /** The profile that claimed this identity, without following merges. */
   findOwner(spaceId: string, kind: IdentityKind, value: string): Promise<ProfileRecord | null>;
+  /** The id of the live profile an identity leads to (following merges), without reading documents. */
+  liveProfileId(spaceId: string, kind: IdentityKind, value: string): Promise<string | null>;
   /** The most recently seen unmerged profile with this email. */
   findByEmail(spaceId: string, email: string): Promise<ProfileRecord | null>;
   /** Inserts a new profile (version 1) and claims its identities; nothing stored on conflict. */

@@ -103,6 +103,18 @@ export function profileStoreContract(makeStore: MakeStore): void {
         expect(owner?.mergedInto).to.equal(survivor.id);
       });
 
+      it('liveProfileId follows merges to the live profile; unknown identities give null', async () => {
+        const survivor = makeProfile({ userId: 'u1', userIds: ['u1'] });
+        const absorbed = makeProfile({ anonymousIds: ['a1'] });
+        await s.store.profiles.insert(survivor);
+        await s.store.profiles.insert(absorbed);
+        expect(await s.store.profiles.liveProfileId(SPACE_A, 'anonymousId', 'a1')).to.equal(absorbed.id);
+        await s.store.profiles.update(nextVersion(absorbed, { mergedInto: survivor.id }), 1);
+        expect(await s.store.profiles.liveProfileId(SPACE_A, 'anonymousId', 'a1')).to.equal(survivor.id);
+        expect(await s.store.profiles.liveProfileId(SPACE_A, 'userId', 'u1')).to.equal(survivor.id);
+        expect(await s.store.profiles.liveProfileId(SPACE_A, 'userId', 'nobody')).to.equal(null);
+      });
+
       it('still refuses an identity of a profile merged into a different one', async () => {
         const p = makeProfile();
         const elsewhere = makeProfile();

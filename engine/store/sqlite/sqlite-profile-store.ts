@@ -46,6 +46,18 @@ export class SqliteProfileStore implements ProfileStore {
     return row ? this.get(spaceId, row.profile_id) : null;
   }
 
+  async liveProfileId(spaceId: string, kind: IdentityKind, value: string): Promise<string | null> {
+    const owner = this.#owner.get(spaceId, kind, value) as { profile_id: string } | undefined;
+    let current: string | null = owner?.profile_id ?? null;
+    for (let hop = 0; current !== null && hop < MAX_MERGE_HOPS; hop++) {
+      const row = this.#mergedInto.get(spaceId, current) as { merged_into: string | null } | undefined;
+      if (!row) return null;
+      if (row.merged_into === null) return current;
+      current = row.merged_into;
+    }
+    return null;
+  }
+
   async findByEmail(spaceId: string, email: string): Promise<ProfileRecord | null> {
     const row = this.#byEmail.get(spaceId, email) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as ProfileRecord) : null;
