@@ -23,6 +23,12 @@ export interface BenchOptions {
   readonly drainTimeoutSeconds: number;
   /** When set, the engine's CPU is profiled per phase into this directory (BENCH_ENGINE_CPU_PROF_DIR). */
   readonly engineCpuProfileDir: string | null;
+  /**
+   * Extra Node options of the engine process (BENCH_ENGINE_NODE_ARGS, space-separated), e.g.
+   * `--cpu-prof --cpu-prof-dir=/tmp/prof`: unlike BENCH_ENGINE_CPU_PROF_DIR (the main thread only),
+   * --cpu-prof also profiles the processing worker thread; profiles are written when the engine stops.
+   */
+  readonly engineNodeArgs: readonly string[];
   /** Keep the engine's data directory after the run (BENCH_KEEP_DATA=1). */
   readonly keepData: boolean;
   /** Only these phases of a benchmark (BENCH_PHASES, comma-separated, e.g. `single`); null runs all. */
@@ -78,6 +84,7 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     pacedRatePerSecond: num(env, 'BENCH_PACED_RATE', 5000, 1),
     drainTimeoutSeconds: num(env, 'BENCH_DRAIN_TIMEOUT_SECONDS', 20, 1),
     engineCpuProfileDir: env['BENCH_ENGINE_CPU_PROF_DIR'] || null,
+    engineNodeArgs: Object.freeze((env['BENCH_ENGINE_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean)),
     keepData: env['BENCH_KEEP_DATA'] === '1',
     phases: env['BENCH_PHASES'] ? Object.freeze(env['BENCH_PHASES'].split(',').map((p) => p.trim()).filter(Boolean)) : null,
     timerRatePerSecond: Math.round(num(env, 'BENCH_TIMER_RATE', 10_000, 1)),

@@ -37,6 +37,8 @@ const CONNECTIONS = 8;
 const PER_BATCH = 100;
 /** Coprime with 99, so the journeys of one profile are distinct. */
 const STRIDE = 19;
+/** Retries of a failed ingest request (a Segment client retries 5xx). */
+const RETRIES = 5;
 
 const options = benchOptions();
 const machine = machineInfo();
@@ -68,7 +70,7 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'journey-bench-journeys-')
 let current: Engine | null = null;
 
 async function start(): Promise<Engine> {
-  const engine = await startEngineProcess({ dataDir });
+  const engine = await startEngineProcess({ dataDir, nodeArgs: options.engineNodeArgs });
   if (!engine.adminToken) throw new Error('the engine started without a printable admin token');
   current = {
     engine, admin: new AdminClient({ url: engine.url, adminToken: engine.adminToken }),
@@ -117,8 +119,9 @@ async function measure(e: Engine, name: string, total: number, make: (i: number)
   const machineBefore = readCpuTimes();
   const generatorBefore = process.cpuUsage();
   const started = performance.now();
-  const sent = await sendAll(e.client, batches(total, PER_BATCH, make), CONNECTIONS);
-  if (sent.failedRequests > 0) throw new Error(`${name}: ${sent.failedRequests} ingest requests failed; first: ${sent.firstError}`);
+  const sent = await sendAll(e.client, batches(total, PER_BATCH, make), CONNECTIONS, RETRIES);
+  if (sent.failedRequests > 0) throw new Error(`${name}: ${sent.failedRequests} ingest requests failed after ${RETRIES} retries; first error: ${sent.firstError}`);
+  if (sent.retriedAttempts > 0) log(`  WARNING: ${fmt(sent.retriedAttempts)} ingest attempts failed and were retried; first error: ${sent.firstError}`);
   const backlogAfterIngest = pendingEvents(e.db);
   const drainStarted = performance.now();
   const caughtUp = await pollUntil(() => pendingEvents(e.db), (n) => n === 0, { timeoutMs: 300_000, everyMs: 20 });
@@ -140,7 +143,7 @@ async function measure(e: Engine, name: string, total: number, make: (i: number)
   const result = {
     events: total, seconds, eventsPerS: total / seconds, ingestSeconds: sent.seconds, ingestEventsPerS: total / sent.seconds,
     backlogAfterIngest, drainSeconds, drainEventsPerS: backlogAfterIngest / drainSeconds, caughtUp: caughtUp.ok,
-    enginePercent: 100 * engineCores, otherCores, rssMb: after.rssMb, heapUsedMb: after.heapUsedMb,
+    enginePercent: 100 * engineCores, otherCores, rssMb: after.rssMb, heapUsedMb: after.heapUsedMb, failedAttempts: sent.retriedAttempts,
   };
   log(`  ${fmt(total)} events in ${fmt(seconds, 1)} s: ${fmt(result.eventsPerS)} events/s from the first request to the processor caught up`
     + ` (ingest acked them in ${fmt(sent.seconds, 1)} s; the processor then took ${fmt(drainSeconds, 1)} s for the last ${fmt(backlogAfterIngest)}: ${fmt(result.drainEventsPerS)} events/s alone)`);
@@ -184,8 +187,9 @@ try {
   const fileBefore = fileBytes(e.engine.dbFile);
   const calStarted = performance.now();
   const calSent = await sendAll(e.client, batches(calibration, PER_BATCH, (i) =>
-    track(eventName(i % journeyCount), `cal-${runId}-${pad(i)}`, `${runId}-cal-${i}`, { plan: 'basic' })), CONNECTIONS);
+    track(eventName(i % journeyCount), `cal-${runId}-${pad(i)}`, `${runId}-cal-${i}`, { plan: 'basic' })), CONNECTIONS, RETRIES);
   if (calSent.failedRequests > 0) throw new Error(`calibration: ${calSent.failedRequests} requests failed; first: ${calSent.firstError}`);
+  if (calSent.retriedAttempts > 0) log(`  WARNING: ${fmt(calSent.retriedAttempts)} ingest attempts failed and were retried; first error: ${calSent.firstError}`);
   const calDone = await pollUntil(() => pendingEvents(e.db), (n) => n === 0, { timeoutMs: 300_000, everyMs: 50 });
   const calSeconds = (performance.now() - calStarted) / 1000;
   await e.engine.settle(60_000);
@@ -251,7 +255,7 @@ try {
       const profile = Math.floor(k / perProfile);
       const j = k % perProfile;
       return track(eventName(j === 0 ? 0 : otherJourney(profile, j - 1)), userOf(profile), `${runId}-syn-${k}`, { plan: 'basic' });
-    }), CONNECTIONS);
+    }), CONNECTIONS, RETRIES);
     if (sent.failedRequests > 0) throw new Error(`setup: ${sent.failedRequests} requests failed; first: ${sent.firstError}`);
     await pollUntil(() => pendingEvents(e.db), (n) => n === 0, { timeoutMs: 3_600_000, everyMs: 100 });
     await e.engine.settle(120_000);
@@ -296,7 +300,8 @@ try {
     + ` (${fmt((peakRss * MB) / activeAtEnd, 1)} bytes per active instance at the peak)`);
   log(`  of the RSS now: ${proc ? `${fmt(proc.anonMb)} MB anonymous (heaps), ${fmt(proc.fileMb)} MB file-backed (node binary, libraries); ` : ''}`
     + `V8 heap ${fmt(stats.heapUsedMb)} MB used of ${fmt(stats.heapTotalMb)} MB reserved, ${fmt(stats.externalMb)} MB external,`
-    + ` ${fmt(stats.v8MallocedMb)} MB malloc'ed by V8 (peak ${fmt(stats.v8PeakMallocedMb)} MB); at start ${fmt(idleRss)} MB`);
+    + ` ${fmt(stats.v8MallocedMb)} MB malloc'ed by V8 (peak ${fmt(stats.v8PeakMallocedMb)} MB);`
+    + ` processing worker's V8 heap ${fmt(stats.workerHeapUsedMb)} MB used of ${fmt(stats.workerHeapTotalMb)} MB reserved; at start ${fmt(idleRss)} MB`);
   log(`disk: file ${fmt((file.main + file.wal) / MB)} MB; instances table + indexes ${fmt(endBytes.instances / MB)} MB for ${fmt(totalInstances)} instances = ${fmt(instanceBytesPer)} bytes each`
     + (syntheticBytes ? ` (the written copies: ${fmt(syntheticBytes.instances / remaining)} bytes each, their profiles ${fmt(syntheticBytes.profiles / profiles)} bytes each)` : ''));
   log(`  largest: ${endBytes.all.slice(0, 8).map((t) => `${t.name} ${fmt(t.bytes / MB)} MB`).join(', ')}`);
@@ -308,12 +313,14 @@ try {
     triggers: enoughInstances && triggers.eventsPerS >= TARGETS.eventsPerS && started === triggerEvents,
     disk: instanceBytesPer <= TARGETS.diskBytesPerInstance,
     rss: enoughInstances && peakRss <= TARGETS.rssMb,
+    rss_at_rest: enoughInstances && rssIdle <= TARGETS.rssMb,
   };
   const at = enoughInstances ? '' : ` [only ${fmt(activeAtStart)} active instances: not the target's condition]`;
   log(`target >= ${fmt(TARGETS.eventsPerS)} follow-up events/s: ${verdict(pass.follow_ups)} (${fmt(followUps.eventsPerS)}/s; the processor alone ${fmt(followUps.drainEventsPerS)}/s)${at}`);
   log(`target >= ${fmt(TARGETS.eventsPerS)} trigger events/s: ${verdict(pass.triggers)} (${fmt(triggers.eventsPerS)}/s; the processor alone ${fmt(triggers.drainEventsPerS)}/s)${at}`);
   log(`target <= ${fmt(TARGETS.diskBytesPerInstance)} bytes on disk per active instance: ${verdict(pass.disk)} (${fmt(instanceBytesPer)} bytes: instances table + indexes)`);
-  log(`target RSS <= ${TARGETS.rssMb} MB with ${fmt(TARGETS.atInstances)} active instances: ${verdict(pass.rss)} (peak ${fmt(peakRss)} MB)${at}`);
+  log(`target RSS <= ${TARGETS.rssMb} MB with ${fmt(TARGETS.atInstances)} active instances: ${verdict(pass.rss)} (peak ${fmt(peakRss)} MB while processing)${at}`);
+  log(`  (at rest, just started on the ${fmt(activeAtStart)} instances: ${verdict(pass.rss_at_rest)}, ${fmt(rssIdle)} MB)`);
   console.log(`BENCH ${JSON.stringify({
     name: 'journeys',
     journeys: journeyCount, active_instances: activeAtStart, instances_per_profile: perProfile, setup, setup_s: r2(setupSeconds),
@@ -326,7 +333,9 @@ try {
     file_mb: Math.round((file.main + file.wal) / MB),
     rss_mb: { start: Math.round(idleRss), with_instances_idle: Math.round(rssIdle), end: Math.round(stats.rssMb), peak: Math.round(peakRss) },
     heap_used_mb: Math.round(stats.heapUsedMb), heap_total_mb: Math.round(stats.heapTotalMb),
+    worker_heap_used_mb: Math.round(stats.workerHeapUsedMb), worker_heap_total_mb: Math.round(stats.workerHeapTotalMb),
     rss_anon_mb: proc ? Math.round(proc.anonMb) : null, rss_file_mb: proc ? Math.round(proc.fileMb) : null,
+    ingest_failed_attempts: { calibration: calSent.retriedAttempts, follow_ups: followUps.failedAttempts, triggers: triggers.failedAttempts },
     engine_cpu_pct: { follow_ups: r2(followUps.enginePercent), triggers: r2(triggers.enginePercent) },
     other_load_cores: { follow_ups: followUps.otherCores === null ? null : r2(followUps.otherCores), triggers: triggers.otherCores === null ? null : r2(triggers.otherCores) },
     pass, cpu_calibration_ms: r2(calibrationMs),

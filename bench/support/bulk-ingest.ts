@@ -7,6 +7,8 @@ export interface BulkResult {
   ackedEvents: number;
   duplicates: number;
   failedRequests: number;
+  /** Attempts that failed and were sent again (as Segment clients retry 5xx and network errors). */
+  retriedAttempts: number;
   firstError: string | null;
 }
 
@@ -18,13 +20,21 @@ export function batchRequest(messages: readonly Record<string, unknown>[]): Inge
 /**
  * Sends every request `next` yields (null ends it) over `concurrency` closed-loop workers, as fast
  * as the engine acknowledges them. Used to load a known number of events, not to measure ingest.
+ * A failed request is sent again up to `retries` times after 100 ms (the same body: the engine
+ * dedupes by messageId), as a Segment client would; every failed attempt is counted.
  */
-export async function sendAll(client: IngestClient, next: () => IngestRequest | null, concurrency: number): Promise<BulkResult> {
-  const result: BulkResult = { seconds: 0, requests: 0, ackedEvents: 0, duplicates: 0, failedRequests: 0, firstError: null };
+export async function sendAll(client: IngestClient, next: () => IngestRequest | null, concurrency: number, retries = 0): Promise<BulkResult> {
+  const result: BulkResult = { seconds: 0, requests: 0, ackedEvents: 0, duplicates: 0, failedRequests: 0, retriedAttempts: 0, firstError: null };
   const started = performance.now();
   const worker = async () => {
     for (let request = next(); request !== null; request = next()) {
-      const outcome = await client.send(request);
+      let outcome = await client.send(request);
+      for (let attempt = 0; !outcome.ok && attempt < retries; attempt++) {
+        result.retriedAttempts++;
+        result.firstError ??= outcome.error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        outcome = await client.send(request);
+      }
       result.requests++;
       if (outcome.ok) {
         result.ackedEvents += outcome.stored;

@@ -52,14 +52,15 @@ function nextReply<K extends EngineReply['kind']>(child: ChildProcess, kind: K):
 
 /**
  * Starts the engine in a child process with this process's execArgv. One request is outstanding at a time.
- * `config` overrides engine settings (e.g. `{ testClock: true }`); `env` is added to the child's environment.
+ * `config` overrides engine settings (e.g. `{ testClock: true }`); `env` is added to the child's environment;
+ * `nodeArgs` are added to its Node options (e.g. `--cpu-prof`, which also profiles the processing worker thread).
  */
 export async function startEngineProcess(options: {
-  dataDir: string; config?: Partial<EngineConfig>; env?: Record<string, string>;
+  dataDir: string; config?: Partial<EngineConfig>; env?: Record<string, string>; nodeArgs?: readonly string[];
 }): Promise<EngineProcess> {
   const args = options.config ? [options.dataDir, JSON.stringify(options.config)] : [options.dataDir];
   const child = fork(ENTRY, args, {
-    execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...(options.nodeArgs ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
   const ready = await nextReply(child, 'ready');

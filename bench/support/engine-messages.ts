@@ -23,6 +23,9 @@ export interface EngineStats {
   /** V8's own malloc'ed memory (compiler zones and the like) now and at its peak (v8.getHeapStatistics()). */
   v8MallocedMb: number;
   v8PeakMallocedMb: number;
+  /** V8 heaps of the engine's worker threads (the processing worker), used and reserved, summed; 0 without workers. */
+  workerHeapUsedMb: number;
+  workerHeapTotalMb: number;
   /** Stored events the processor has not processed yet. */
   backlog: number;
   /** Event-loop delay since the previous stats request: how long a ready request could wait. */

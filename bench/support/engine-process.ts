@@ -83,6 +83,19 @@ async function stopProfile(file: string): Promise<void> {
   fs.writeFileSync(file, JSON.stringify(profile));
 }
 
+/** The V8 heaps of the worker threads, from a diagnostic report (process.memoryUsage() covers only this thread's heap). */
+function workerHeaps(): { workerHeapUsedMb: number; workerHeapTotalMb: number } {
+  type Heap = { totalMemory?: number; usedMemory?: number };
+  const report = process.report.getReport() as unknown as { workers?: Array<{ javascriptHeap?: Heap }> };
+  let used = 0;
+  let total = 0;
+  for (const w of report.workers ?? []) {
+    used += w.javascriptHeap?.usedMemory ?? 0;
+    total += w.javascriptHeap?.totalMemory ?? 0;
+  }
+  return { workerHeapUsedMb: used / 2 ** 20, workerHeapTotalMb: total / 2 ** 20 };
+}
+
 async function handle(request: EngineRequest): Promise<void> {
   switch (request.kind) {
     case 'stats': {
@@ -96,6 +109,7 @@ async function handle(request: EngineRequest): Promise<void> {
         rssMb: memory.rss / 2 ** 20, heapUsedMb: memory.heapUsed / 2 ** 20, heapTotalMb: memory.heapTotal / 2 ** 20,
         externalMb: memory.external / 2 ** 20, backlog: backlog(),
         v8MallocedMb: heap.malloced_memory / 2 ** 20, v8PeakMallocedMb: heap.peak_malloced_memory / 2 ** 20,
+        ...workerHeaps(),
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
         loopUtilization: elu.utilization,
       } });

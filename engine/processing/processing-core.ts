@@ -65,7 +65,8 @@ export class ProcessingCore {
       backend: this.#agendaBackend,
       logger: this.#logger,
       work: {
-        fireDueTimers: () => this.timers.drain(),
+        // A nudge to the timer loop rather than a second drain racing it for the same rows.
+        fireDueTimers: async () => { this.timers.kick(); return 0; },
         recoverOutboxes: () => this.runtime.recoverOutboxes(),
         resumeVersionExits: () => this.#resumeVersionExits(),
         retireDrainedVersions: async () => {

@@ -4,7 +4,7 @@ import type { Store } from '../store/store.ts';
 
 /** The recurring work the jobs run; each operation is idempotent and safe to run on any process. */
 export interface EngineJobWork {
-  /** Fires due journey timers (a catch-up behind the timer loop, e.g. for timers written by other processes). */
+  /** Makes the timer loop look for due timers now (a catch-up, e.g. for timers written by other processes). */
   fireDueTimers(): Promise<number>;
   /** Finishes outboxes a crash left on instances. */
   recoverOutboxes(): Promise<number>;

@@ -51,6 +51,11 @@ export class TimerLoop {
     await this.#round;
   }
 
+  /** Looks for due timers now (without waiting for the current sleep to end). */
+  kick(): void {
+    if (this.#running) this.#schedule(0);
+  }
+
   /** A timer was set for `at`: wake by then. */
   notify(at: number): void {
     if (this.#running && at < this.#wakeAt) this.#schedule(at - this.#o.clock.now());
@@ -58,6 +63,8 @@ export class TimerLoop {
 
   /** Fires everything due now, repeatedly, until nothing is due (the test clock uses this). */
   async drain(): Promise<number> {
+    // A round already in flight must finish first, or its effects could land after we answer.
+    await this.#round;
     let fired = 0;
     for (;;) {
       const n = await this.#o.source.fireDue(this.#o.batchSize);

@@ -68,6 +68,8 @@ export interface InstanceStore {
   markOutboxDone(spaceId: string, id: string, rev: number): Promise<void>;
   /** The active instances of these profiles across journeys. */
   activeForProfiles(spaceId: string, profileIds: string[]): Promise<InstanceRecord[]>;
+  /** Ids, journeys and versions of these profiles' active instances: routing reads documents only where needed. */
+  activeRefsForProfiles(spaceId: string, profileIds: string[]): Promise<Array<{ id: string; journeyId: string; version: number }>>;
   /** Whether the profile ever entered the journey (any version, any status). */
   hasEntered(spaceId: string, journeyId: string, profileId: string): Promise<boolean>;
   countActive(spaceId: string, journeyId: string, profileId: string): Promise<number>;

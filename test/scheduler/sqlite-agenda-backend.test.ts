@@ -100,15 +100,13 @@ describe('SqliteAgendaBackend (SQLite specifics)', () => {
     const { db, writes } = database.open();
     const backend = new SqliteAgendaBackend({ db, writes });
     db.exec('CREATE TABLE engine_things (id TEXT PRIMARY KEY)');
-    let commits = 0;
-    const flush = writes.flush.bind(writes);
-    writes.flush = () => { commits++; flush(); };
+    const before = writes.commitCount;
     await Promise.all([
       writes.run(() => db.prepare('INSERT INTO engine_things (id) VALUES (?)').run('t1')),
       backend.repository.saveJob(job('grouped'), undefined),
       backend.repository.saveJob(job('grouped'), undefined),
     ]);
-    expect(commits).to.equal(1);
+    expect(writes.commitCount - before).to.equal(1);
     expect(await backend.repository.getDistinctJobNames()).to.deep.equal(['grouped']);
   });
 

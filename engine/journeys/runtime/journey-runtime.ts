@@ -122,11 +122,13 @@ export class JourneyRuntime {
   }
 
   async #followUps(event: EventRecord, profile: ProfileRecord): Promise<void> {
-    const instances = await this.#deps.store.instances.activeForProfiles(event.spaceId, [profile.id, ...profile.mergedFrom]);
-    for (const instance of instances) {
-      const version = await this.#deps.live.version(instance.journeyId, instance.version);
+    const refs = await this.#deps.store.instances.activeRefsForProfiles(event.spaceId, [profile.id, ...profile.mergedFrom]);
+    for (const ref of refs) {
+      const version = await this.#deps.live.version(ref.journeyId, ref.version);
+      // Only instances whose version listens to this event are read at all.
       if (!version || !version.followUpEvents.has(event.name!)) continue;
-      await this.#advance(instance, { kind: 'event', event }, profile);
+      const instance = await this.#deps.store.instances.get(event.spaceId, ref.id);
+      if (instance && instance.status === 'active') await this.#advance(instance, { kind: 'event', event }, profile);
     }
   }
 

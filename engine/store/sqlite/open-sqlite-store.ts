@@ -43,7 +43,8 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = OFF');
-  db.pragma('busy_timeout = 5000');
+  // Two connections write (the HTTP thread's and the processing thread's): wait for the lock rather than fail.
+  db.pragma('busy_timeout = 30000');
   applySqliteSchema(db);
   const writes = new SqliteWriteQueue(db, { maxBatch: options.maxWriteBatch ?? 5000 });
   const store: Store = {

@@ -13,10 +13,12 @@ export class SqliteAudienceStore implements AudienceStore {
   readonly #writes: SqliteWriteQueue;
   readonly #getMembership: Statement;
   readonly #putMembership: Statement;
+  readonly #ofProfile: Statement;
 
   constructor(db: Database, writes: SqliteWriteQueue) {
     this.#db = db;
     this.#writes = writes;
+    this.#ofProfile = db.prepare('SELECT * FROM memberships WHERE space_id = ? AND profile_id = ?');
     this.#getMembership = db.prepare('SELECT * FROM memberships WHERE space_id = ? AND audience_id = ? AND profile_id = ?');
     this.#putMembership = db.prepare(`INSERT INTO memberships (space_id, audience_id, profile_id, by_rule, manual, member, profile_version, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (space_id, audience_id, profile_id)
@@ -87,7 +89,7 @@ export class SqliteAudienceStore implements AudienceStore {
   }
 
   async membershipsOfProfile(spaceId: string, profileId: string): Promise<MembershipRecord[]> {
-    const rows = this.#db.prepare('SELECT * FROM memberships WHERE space_id = ? AND profile_id = ?').all(spaceId, profileId) as MembershipRow[];
+    const rows = this.#ofProfile.all(spaceId, profileId) as MembershipRow[];
     return rows.map((row) => ({
       spaceId: row.space_id, audienceId: row.audience_id, profileId: row.profile_id,
       byRule: row.by_rule === 1, manual: row.manual, updatedAt: row.updated_at,

@@ -3,14 +3,20 @@ import type { InstanceInsertResult, InstanceRecord, InstanceStatus, InstanceStor
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 
-interface InstanceRow { doc: string; has_outbox: number }
+interface InstanceRow { doc: string; outbox: string | null }
 
-/** A stored instance; an outbox already materialized reads back empty. */
+/** A stored instance: its document plus its outbox column (null once materialized). */
 function parse(row: InstanceRow | undefined): InstanceRecord | null {
   if (!row) return null;
   const instance = JSON.parse(row.doc) as InstanceRecord;
-  if (row.has_outbox === 0) instance.outbox = [];
+  instance.outbox = row.outbox === null ? [] : (JSON.parse(row.outbox) as InstanceRecord['outbox']);
   return instance;
+}
+
+/** The document and outbox columns of an instance. */
+function columns(i: InstanceRecord): { doc: string; outbox: string | null } {
+  const { outbox, ...rest } = i;
+  return { doc: JSON.stringify(rest), outbox: outbox.length > 0 ? JSON.stringify(outbox) : null };
 }
 
 /** SQLite adapter of InstanceStore: one row per instance, the timer as an indexed column. */
@@ -28,20 +34,21 @@ export class SqliteInstanceStore implements InstanceStore {
   readonly #next: Statement;
   /** activeForProfiles statements by IN-list length: preparing one per call cost ~11 µs per processed event. */
   readonly #activeFor = new Map<number, Statement>();
+  readonly #refsFor = new Map<number, Statement>();
 
   constructor(db: Database, writes: SqliteWriteQueue) {
     this.#db = db;
     this.#writes = writes;
-    this.#insert = db.prepare(`INSERT INTO instances (id, space_id, journey_id, version, profile_id, identifier_key, status, wake_at, has_outbox, rev, doc)
+    this.#insert = db.prepare(`INSERT INTO instances (id, space_id, journey_id, version, profile_id, identifier_key, status, wake_at, rev, doc, outbox)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#exists = db.prepare('SELECT 1 FROM instances WHERE id = ?');
-    this.#get = db.prepare('SELECT doc, has_outbox FROM instances WHERE id = ? AND space_id = ?');
-    this.#update = db.prepare(`UPDATE instances SET status = ?, wake_at = ?, has_outbox = ?, rev = ?, doc = ?
+    this.#get = db.prepare('SELECT doc, outbox FROM instances WHERE id = ? AND space_id = ?');
+    this.#update = db.prepare(`UPDATE instances SET status = ?, wake_at = ?, rev = ?, doc = ?, outbox = ?
       WHERE id = ? AND space_id = ? AND rev = ?`);
-    this.#markDone = db.prepare('UPDATE instances SET has_outbox = 0 WHERE id = ? AND space_id = ? AND rev = ?');
+    this.#markDone = db.prepare('UPDATE instances SET outbox = NULL WHERE id = ? AND space_id = ? AND rev = ?');
     this.#entered = db.prepare('SELECT 1 FROM instances WHERE profile_id = ? AND journey_id = ? AND space_id = ? LIMIT 1');
     this.#countActive = db.prepare("SELECT count(*) AS n FROM instances WHERE profile_id = ? AND journey_id = ? AND space_id = ? AND status = 'active'");
-    this.#due = db.prepare("SELECT doc, has_outbox FROM instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?");
+    this.#due = db.prepare("SELECT doc, outbox FROM instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?");
     this.#next = db.prepare("SELECT min(wake_at) AS at FROM instances WHERE status = 'active' AND wake_at IS NOT NULL");
   }
 
@@ -49,8 +56,8 @@ export class SqliteInstanceStore implements InstanceStore {
     return this.#writes.run((): InstanceInsertResult => {
       if (this.#exists.get(i.id)) return 'exists';
       try {
-        this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt,
-          i.outbox.length > 0 ? 1 : 0, i.rev, JSON.stringify(i));
+        const c = columns(i);
+        this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt, i.rev, c.doc, c.outbox);
         return 'ok';
       } catch (error) {
         if (isUniqueViolation(error)) return 'active_conflict';
@@ -64,7 +71,8 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   update(i: InstanceRecord, expectedRev: number): Promise<'ok' | 'version_conflict'> {
-    return this.#writes.run(() => this.#update.run(i.status, i.wakeAt, i.outbox.length > 0 ? 1 : 0, i.rev, JSON.stringify(i), i.id, i.spaceId, expectedRev)
+    const c = columns(i);
+    return this.#writes.run(() => this.#update.run(i.status, i.wakeAt, i.rev, c.doc, c.outbox, i.id, i.spaceId, expectedRev)
       .changes === 1 ? 'ok' as const : 'version_conflict' as const);
   }
 
@@ -76,13 +84,25 @@ export class SqliteInstanceStore implements InstanceStore {
     if (profileIds.length === 0) return [];
     let statement = this.#activeFor.get(profileIds.length);
     if (!statement) {
-      statement = this.#db.prepare(`SELECT doc, has_outbox FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
+      statement = this.#db.prepare(`SELECT doc, outbox FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
       AND space_id = ? AND status = 'active'`);
       if (this.#activeFor.size < 32) this.#activeFor.set(profileIds.length, statement);
     }
     const rows = statement.all(...profileIds, spaceId) as InstanceRow[];
     // Sorted here rather than by ORDER BY: SQLite would build a temporary B-tree on every call.
     return rows.map((row) => parse(row)!).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async activeRefsForProfiles(spaceId: string, profileIds: string[]): Promise<Array<{ id: string; journeyId: string; version: number }>> {
+    if (profileIds.length === 0) return [];
+    let statement = this.#refsFor.get(profileIds.length);
+    if (!statement) {
+      statement = this.#db.prepare(`SELECT id, journey_id, version FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
+      AND space_id = ? AND status = 'active'`);
+      if (this.#refsFor.size < 32) this.#refsFor.set(profileIds.length, statement);
+    }
+    const rows = statement.all(...profileIds, spaceId) as Array<{ id: string; journey_id: string; version: number }>;
+    return rows.map((r) => ({ id: r.id, journeyId: r.journey_id, version: r.version })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async hasEntered(spaceId: string, journeyId: string, profileId: string): Promise<boolean> {
@@ -102,7 +122,7 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   async withOutbox(limit: number): Promise<InstanceRecord[]> {
-    return (this.#db.prepare('SELECT doc, has_outbox FROM instances WHERE has_outbox = 1 LIMIT ?').all(limit) as InstanceRow[]).map((row) => parse(row)!);
+    return (this.#db.prepare('SELECT doc, outbox FROM instances WHERE outbox IS NOT NULL LIMIT ?').all(limit) as InstanceRow[]).map((row) => parse(row)!);
   }
 
   async listByJourney(spaceId: string, journeyId: string, options: {
@@ -118,7 +138,7 @@ export class SqliteInstanceStore implements InstanceStore {
     if (options.status) { where.push('status = ?'); params.push(options.status); }
     if (options.version !== undefined) { where.push('version = ?'); params.push(options.version); }
     params.push(options.limit);
-    const rows = this.#db.prepare(`SELECT doc, has_outbox FROM instances WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as InstanceRow[];
+    const rows = this.#db.prepare(`SELECT doc, outbox FROM instances WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as InstanceRow[];
     return rows.map((row) => parse(row)!);
   }
 }

@@ -67,16 +67,18 @@ export function applySqliteSchema(db: Database): void {
       PRIMARY KEY (space_id, key)) WITHOUT ROWID;
 
     -- identifier_key is the identifier value or '' so that the partial unique index enforces
-    -- "one active instance per journey, profile and identifier value".
+    -- "one active instance per journey, profile and identifier value". A rowid table (not WITHOUT
+    -- ROWID) because documents are around a kilobyte; the outbox has its own column so that
+    -- materializing it frees its bytes without rewriting the document.
     CREATE TABLE IF NOT EXISTS instances (
-      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,
+      id TEXT NOT NULL UNIQUE, space_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,
       profile_id TEXT NOT NULL, identifier_key TEXT NOT NULL, status TEXT NOT NULL, wake_at INTEGER,
-      has_outbox INTEGER NOT NULL, rev INTEGER NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+      rev INTEGER NOT NULL, doc TEXT NOT NULL, outbox TEXT);
     CREATE UNIQUE INDEX IF NOT EXISTS instances_active_key ON instances (journey_id, profile_id, identifier_key) WHERE status = 'active';
     CREATE INDEX IF NOT EXISTS instances_profile ON instances (profile_id, journey_id);
     CREATE INDEX IF NOT EXISTS instances_wake ON instances (wake_at) WHERE status = 'active' AND wake_at IS NOT NULL;
     CREATE INDEX IF NOT EXISTS instances_journey ON instances (journey_id, id);
-    CREATE INDEX IF NOT EXISTS instances_outbox ON instances (has_outbox) WHERE has_outbox = 1;
+    CREATE INDEX IF NOT EXISTS instances_outbox ON instances (id) WHERE outbox IS NOT NULL;
 
     CREATE TABLE IF NOT EXISTS activities (
       id TEXT PRIMARY KEY, space_id TEXT NOT NULL, journey_id TEXT NOT NULL, instance_id TEXT,

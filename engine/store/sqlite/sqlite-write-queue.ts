@@ -19,6 +19,7 @@ export class SqliteWriteQueue {
   readonly #db: Database;
   readonly #maxBatch: number;
   #queue: QueuedWrite[] = [];
+  #commits = 0;
   #scheduled = false;
   readonly #begin: Statement;
   readonly #commit: Statement;
@@ -42,41 +43,62 @@ export class SqliteWriteQueue {
       this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => this.#flushOne());
       }
     });
   }
 
-  /** Commits everything queued now (also called on close). */
+  /** Group commits made so far (tests and benchmarks read it). */
+  get commitCount(): number {
+    return this.#commits;
+  }
+
+  /** Commits everything queued now (on close). */
   flush(): void {
     this.#scheduled = false;
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
-      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-      try {
-        this.#begin.run();
-        for (const write of batch) {
-          this.#savepoint.run();
-          try {
-            outcomes.push({ ok: true, value: write.fn() });
-            this.#release.run();
-          } catch (error) {
-            this.#rollbackTo.run();
-            this.#release.run();
-            outcomes.push({ ok: false, error });
-          }
-        }
-        this.#commit.run();
-      } catch (error) {
-        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-        for (const write of batch) write.reject(error);
-        continue;
-      }
-      batch.forEach((write, i) => {
-        const outcome = outcomes[i]!;
-        if (outcome.ok) write.resolve(outcome.value);
-        else write.reject(outcome.error);
-      });
+    while (this.#queue.length > 0) this.#commitBatch();
+  }
+
+  /**
+   * Commits one batch, and leaves the rest to the next turn of the event loop: between two
+   * transactions, another connection (the other thread) gets a chance at the write lock.
+   */
+  #flushOne(): void {
+    this.#scheduled = false;
+    this.#commitBatch();
+    if (this.#queue.length > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flushOne());
     }
+  }
+
+  #commitBatch(): void {
+    const batch = this.#queue.splice(0, this.#maxBatch);
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.#begin.run();
+      for (const write of batch) {
+        this.#savepoint.run();
+        try {
+          outcomes.push({ ok: true, value: write.fn() });
+          this.#release.run();
+        } catch (error) {
+          this.#rollbackTo.run();
+          this.#release.run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.#commit.run();
+      this.#commits++;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
   }
 }
