@@ -46,7 +46,7 @@ export interface SyntheticSpec {
 
 /** An active instance of the journey and the values that identify it. */
 export function readInstanceTemplate(db: Database.Database, journeyId: string): InstanceTemplate {
-  const row = db.prepare(`SELECT * FROM instances WHERE journey_id = ? AND status = 'active' AND has_outbox = 0 LIMIT 1`).get(journeyId) as Row | undefined;
+  const row = db.prepare(`SELECT * FROM instances WHERE journey_id = ? AND status = 'active' AND outbox IS NULL LIMIT 1`).get(journeyId) as Row | undefined;
   if (!row) throw new Error(`journey ${journeyId} has no settled active instance to copy`);
   const doc = JSON.parse(String(row['doc'])) as { profileId: string; wakeAt: number | null; triggerEventId: string; context: Record<string, { userId?: string; messageId?: string }> };
   const entry = Object.values(doc.context)[0];

@@ -1,0 +1,35 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../engine/config.ts';
+
+describe('configuration from the environment', () => {
+  it('has working defaults: port 3000, ./data, full durability, 24 h dedupe window, no test clock', () => {
+    const c = loadConfig({});
+    expect(c.port).to.equal(3000);
+    expect(c.dataDir).to.equal('./data');
+    expect(c.sqliteSynchronous).to.equal('full');
+    expect(c.dedupeWindowMs).to.equal(24 * 3_600_000);
+    expect(c.testClock).to.equal(false);
+    expect(Object.isFrozen(c)).to.equal(true);
+  });
+
+  it('reads PORT, DATA_DIR (":memory:" allowed) and the bootstrap credentials', () => {
+    const c = loadConfig({ PORT: '8080', DATA_DIR: ':memory:', ENGINE_WRITE_KEY: 'wk_0123456789abcdef', ENGINE_ADMIN_TOKEN: 'adm_0123456789abcdef' });
+    expect(c.port).to.equal(8080);
+    expect(c.dataDir).to.equal(':memory:');
+    expect(c.bootstrap.writeKey).to.equal('wk_0123456789abcdef');
+    expect(c.bootstrap.adminToken).to.equal('adm_0123456789abcdef');
+  });
+
+  it('refuses bad values with a message naming the variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).to.throw(ConfigError, /PORT/);
+    expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'off' })).to.throw(ConfigError, /SQLITE_SYNCHRONOUS/);
+    expect(() => loadConfig({ ENGINE_WRITE_KEY: 'short' })).to.throw(ConfigError, /ENGINE_WRITE_KEY/);
+    expect(() => loadConfig({ LOG_LEVEL: 'chatty' })).to.throw(ConfigError, /LOG_LEVEL/);
+  });
+
+  it('enables the test clock only with ENGINE_TEST_CLOCK=1, and never in production', () => {
+    expect(loadConfig({ ENGINE_TEST_CLOCK: '1' }).testClock).to.equal(true);
+    expect(() => loadConfig({ ENGINE_TEST_CLOCK: 'yes' })).to.throw(ConfigError, /ENGINE_TEST_CLOCK/);
+    expect(() => loadConfig({ ENGINE_TEST_CLOCK: '1', NODE_ENV: 'production' })).to.throw(ConfigError, /production/);
+  });
+});
