@@ -40,7 +40,10 @@ function openStore(config: EngineConfig): { store: Store; agendaBackend: AgendaB
   if (config.mongodbUri) {
     throw new ConfigError('MONGODB_URI is set, but the MongoDB store is not part of this version yet; unset it to use the embedded store');
   }
-  const { store, db, writes } = openSqliteStorage({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  // A file is shared with the processing thread: never let the HTTP thread sleep waiting for its lock.
+  const { store, db, writes } = openSqliteStorage({
+    dataDir: config.dataDir, synchronous: config.sqliteSynchronous, nonBlockingLock: config.dataDir !== ':memory:',
+  });
   return { store, agendaBackend: new SqliteAgendaBackend({ db, writes }) };
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store.ts';
 import { applySqliteSchema } from './sqlite-schema.ts';
-import { SqliteWriteQueue } from './sqlite-write-queue.ts';
+import { BUSY_TIMEOUT_MS, SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { SqliteSpaceStore } from './sqlite-space-store.ts';
 import { SqliteEventStore } from './sqlite-event-store.ts';
 import { SqliteProfileStore } from './sqlite-profile-store.ts';
@@ -22,6 +22,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
   /** Most writes per group commit (default 5000); smaller keeps transactions short. */
   maxWriteBatch?: number;
+  /** Never sleep in SQLite's busy handler: retry the lock on a timer (threads that share the file). */
+  nonBlockingLock?: boolean;
 }
 
 /** File name of the embedded database inside the data directory. */
@@ -44,9 +46,9 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = OFF');
   // Two connections write (the HTTP thread's and the processing thread's): wait for the lock rather than fail.
-  db.pragma('busy_timeout = 30000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   applySqliteSchema(db);
-  const writes = new SqliteWriteQueue(db, { maxBatch: options.maxWriteBatch ?? 5000 });
+  const writes = new SqliteWriteQueue(db, { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false });
   const store: Store = {
     kind: 'sqlite',
     spaces: new SqliteSpaceStore(db, writes),

@@ -1,5 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 
+/** How long a blocking statement waits for another connection's write lock. */
+export const BUSY_TIMEOUT_MS = 30_000;
+
 interface QueuedWrite {
   fn: () => unknown;
   resolve: (value: unknown) => void;
@@ -27,9 +30,16 @@ export class SqliteWriteQueue {
   readonly #release: Statement;
   readonly #rollbackTo: Statement;
 
-  constructor(db: Database, options: { maxBatch?: number } = {}) {
+  #retryBusy: boolean;
+
+  /**
+   * `retryBusy`: when another connection holds the write lock, retry the transaction on a timer
+   * instead of letting SQLite's busy handler sleep in this thread.
+   */
+  constructor(db: Database, options: { maxBatch?: number; retryBusy?: boolean } = {}) {
     this.#db = db;
     this.#maxBatch = options.maxBatch ?? 5000;
+    this.#retryBusy = options.retryBusy ?? false;
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
     this.#savepoint = db.prepare('SAVEPOINT w');
@@ -56,7 +66,14 @@ export class SqliteWriteQueue {
   /** Commits everything queued now (on close). */
   flush(): void {
     this.#scheduled = false;
-    while (this.#queue.length > 0) this.#commitBatch();
+    const retry = this.#retryBusy;
+    // On close, wait for the lock like any blocking connection.
+    this.#retryBusy = false;
+    try {
+      while (this.#queue.length > 0) this.#commitBatch();
+    } finally {
+      this.#retryBusy = retry;
+    }
   }
 
   /**
@@ -73,10 +90,27 @@ export class SqliteWriteQueue {
   }
 
   #commitBatch(): void {
+    if (this.#retryBusy) {
+      // Only this BEGIN must not wait; every other statement keeps the connection's busy timeout.
+      this.#db.pragma('busy_timeout = 0');
+      try {
+        this.#begin.run();
+      } catch (error) {
+        if (!(error instanceof Error && 'code' in error && error.code === 'SQLITE_BUSY')) throw error;
+        // The other thread holds the lock: try again shortly, leaving the queue as it is.
+        if (!this.#scheduled) {
+          this.#scheduled = true;
+          setTimeout(() => this.#flushOne(), 0);
+        }
+        return;
+      } finally {
+        this.#db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
+    }
     const batch = this.#queue.splice(0, this.#maxBatch);
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      this.#begin.run();
+      if (!this.#retryBusy) this.#begin.run();
       for (const write of batch) {
         this.#savepoint.run();
         try {
