@@ -16,7 +16,7 @@ const send = (message: FromWorker) => port.postMessage(message);
 const logger = createLogger(data.config.logLevel, data.silent);
 const clock = data.config.testClock ? new ManualClock() : systemClock;
 // Short transactions keep the engine thread's ingest commits from waiting behind ours.
-const { store, db, writes } = openSqliteStorage({ dataDir: data.config.dataDir, synchronous: data.config.sqliteSynchronous, maxWriteBatch: 500, nonBlockingLock: true });
+const { store, db, writes } = openSqliteStorage({ dataDir: data.config.dataDir, synchronous: data.config.sqliteSynchronous, maxWriteBatch: 2000, nonBlockingLock: true });
 const core = new ProcessingCore({ config: data.config, store, clock, logger, agendaBackend: new SqliteAgendaBackend({ db, writes }) });
 
 port.on('message', (message: ToWorker) => {
