@@ -38,7 +38,8 @@ export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-async function answer(response: Response): Promise<Answer> {
+/** Reads a fetch response as an Answer (JSON body when it parses, text otherwise). */
+export async function answer(response: Response): Promise<Answer> {
   const text = await response.text();
   let body: unknown = text;
   try {
