@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { testConfig } from '../../../engine/config.ts';
+import { ManualClock } from '../../../engine/clock.ts';
+import { createLogger } from '../../../engine/logger.ts';
+import { openSqliteStorage } from '../../../engine/store/sqlite/open-sqlite-store.ts';
+import { SqliteAgendaBackend } from '../../../engine/scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
+import { ProcessingCore } from '../../../engine/processing/processing-core.ts';
+import { withDefaults } from '../../../engine/journeys/definition/journey-defaults.ts';
+import type { JourneyDefinition } from '../../../engine/journeys/definition/journey-definition.ts';
+import type { EventRecord } from '../../../engine/store/event-store.ts';
+import type { Store } from '../../../engine/store/store.ts';
+import { newEventId } from '../../../engine/ingest/normalize-message.ts';
+
+const HOUR = 3_600_000;
+const cart: JourneyDefinition = {
+  name: 'Cart', entry: { event: 'checkout_started' }, start: 'wait',
+  steps: [
+    { id: 'wait', type: 'hold_until', branches: [{ id: 'bought', event: 'purchase_completed', next: 'done' }], timeout: { after: 'PT1H', next: 'nudge' } },
+    { id: 'nudge', type: 'send', eventName: 'Nudge', activationKey: 'nudge-key-1', next: 'done' },
+    { id: 'done', type: 'exit' },
+  ],
+};
+
+function track(clock: ManualClock, name: string): EventRecord {
+  const id = newEventId();
+  const at = new Date(clock.now()).toISOString();
+  return {
+    id, spaceId: 's1', messageId: id, type: 'track', name, userId: 'u1', anonymousId: null, timestamp: at, receivedAt: at,
+    message: { type: 'track', event: name, userId: 'u1', messageId: id, timestamp: at, receivedAt: at, properties: {} },
+  };
+}
+
+describe('journey timers wait for the backlog of events that arrived before their deadline', () => {
+  let store: Store;
+  let core: ProcessingCore;
+  const clock = new ManualClock();
+
+  beforeEach(async () => {
+    const storage = openSqliteStorage({ dataDir: ':memory:' });
+    store = storage.store;
+    core = new ProcessingCore({
+      config: testConfig(), store, clock, logger: createLogger('error', true),
+      agendaBackend: new SqliteAgendaBackend({ db: storage.db, writes: storage.writes }),
+    });
+    await store.spaces.createSpace({ id: 's1', name: 'S', createdAt: new Date().toISOString() });
+    const now = new Date(clock.now() - 1000).toISOString();
+    await store.journeys.insert({
+      id: 'j1', spaceId: 's1', name: 'Cart', description: null, status: 'published', draft: null, draftVersion: null,
+      liveVersion: 1, createdAt: now, updatedAt: now, rev: 1,
+    });
+    await store.journeys.putVersion({ spaceId: 's1', journeyId: 'j1', version: 1, definition: withDefaults(cart), state: 'live', publishedAt: now });
+  });
+  afterEach(async () => {
+    await core.stop();
+    await store.close();
+  });
+
+  it('does not time out a hold while a matching event that arrived in time is still unprocessed', async () => {
+    await store.events.append([track(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
+    core.processor.start();
+    await core.processor.idle();
+    const [waiting] = await store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
+    expect(waiting!.stepId).to.equal('wait');
+
+    await core.processor.stop();
+    clock.advance(30 * 60_000);
+    await store.events.append([track(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
+    clock.advance(2 * HOUR);
+    expect(await core.runtime.fireDue(100), 'the hold must not time out before the purchase is processed').to.equal(0);
+
+    core.processor.start();
+    await core.processor.idle();
+    const [ended] = await store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
+    expect(ended!.status).to.equal('completed');
+    expect(ended!.context).to.have.property('purchase_completed - bought');
+    expect(await store.deliveries.listByJourney('s1', 'j1', { limit: 10 })).to.deep.equal([]);
+  });
+
+  it('times the hold out when the only backlog event arrived after the deadline', async () => {
+    await store.events.append([track(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
+    core.processor.start();
+    await core.processor.idle();
+    await core.processor.stop();
+    clock.advance(2 * HOUR);
+    await store.events.append([track(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
+    expect(await core.runtime.fireDue(100)).to.equal(1);
+    core.processor.start();
+    await core.processor.idle();
+    const deliveries = await store.deliveries.listByJourney('s1', 'j1', { limit: 10 });
+    expect(deliveries.map((d) => d.eventName)).to.deep.equal(['Nudge']);
+  });
+});
