@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import { EngineError, notFound } from '../errors.ts';
+import { pageOf } from '../http/page-of.ts';
 import { compileConditions, type SubjectMatcher } from '../conditions/compile-conditions.ts';
 import { isMember, type AudienceRecord, type AudienceStore } from '../store/audience-store.ts';
 import type { ProfileRecord } from '../store/profile-store.ts';
@@ -182,9 +183,8 @@ export class AudienceService {
   /** Member profile ids of an audience, paginated by profile id. */
   async members(spaceId: string, id: string, after: string | null, limit: number): Promise<{ profileIds: string[]; nextCursor: string | null }> {
     await this.get(spaceId, id);
-    const profileIds = await this.#store.members(spaceId, id, { after, limit: limit + 1 });
-    const page = profileIds.slice(0, limit);
-    return { profileIds: page, nextCursor: profileIds.length > limit ? page[page.length - 1]! : null };
+    const { items, nextCursor } = pageOf(await this.#store.members(spaceId, id, { after, limit: limit + 1 }), limit, (profileId) => profileId);
+    return { profileIds: items, nextCursor };
   }
 
   #rulesChanged(spaceId: string): void {

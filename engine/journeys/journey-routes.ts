@@ -2,6 +2,7 @@ import { Router, type Response } from 'express';
 import { invalidRequest, notFound } from '../errors.ts';
 import { principalOf } from '../http/admin-auth.ts';
 import { limitParam, stringParam } from '../http/query-params.ts';
+import { pageOf } from '../http/page-of.ts';
 import type { Store } from '../store/store.ts';
 import type { JourneyRecord, JourneyStatus } from '../store/journey-store.ts';
 import type { InstanceStatus } from '../store/instance-store.ts';
@@ -84,8 +85,8 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
       ...(profileIds ? { profileIds } : {}), ...(status ? { status: status as InstanceStatus } : {}),
       after: stringParam(req, 'cursor') ?? null, limit: limit + 1,
     });
-    const items = page.slice(0, limit);
-    res.json({ instances: items.map(viewInstance), nextCursor: page.length > limit ? items[items.length - 1]!.id : null });
+    const { items, nextCursor } = pageOf(page, limit, (i) => i.id);
+    res.json({ instances: items.map(viewInstance), nextCursor });
   });
   router.get('/journeys/:id/instances/:instanceId', async (req, res) => {
     const spaceId = space(res);
@@ -101,17 +102,17 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
     const spaceId = space(res);
     const journey = await journeys.get(spaceId, req.params['id']!);
     const limit = limitParam(req);
-    const items = await store.activities.list(spaceId, journey.id, { after: stringParam(req, 'cursor') ?? null, limit: limit + 1 });
-    const page = items.slice(0, limit);
-    res.json({ activity: page, nextCursor: items.length > limit ? page[page.length - 1]!.id : null });
+    const fetched = await store.activities.list(spaceId, journey.id, { after: stringParam(req, 'cursor') ?? null, limit: limit + 1 });
+    const { items, nextCursor } = pageOf(fetched, limit, (a) => a.id);
+    res.json({ activity: items, nextCursor });
   });
   router.get('/journeys/:id/deliveries', async (req, res) => {
     const spaceId = space(res);
     const journey = await journeys.get(spaceId, req.params['id']!);
     const limit = limitParam(req);
-    const items = await store.deliveries.listByJourney(spaceId, journey.id, { after: stringParam(req, 'cursor') ?? null, limit: limit + 1 });
-    const page = items.slice(0, limit);
-    res.json({ deliveries: page, nextCursor: items.length > limit ? page[page.length - 1]!.id : null });
+    const fetched = await store.deliveries.listByJourney(spaceId, journey.id, { after: stringParam(req, 'cursor') ?? null, limit: limit + 1 });
+    const { items, nextCursor } = pageOf(fetched, limit, (d) => d.id);
+    res.json({ deliveries: items, nextCursor });
   });
   return router;
 }

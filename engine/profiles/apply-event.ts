@@ -18,10 +18,15 @@ function union(a: readonly string[], b: readonly (string | null)[]): string[] {
 
 /** A brand-new profile for an event's identities. */
 export function newProfile(id: string, event: EventRecord, anonymousIds: string[]): ProfileRecord {
+  return { ...blankProfile(id, event.spaceId, event.timestamp, event.receivedAt), anonymousIds };
+}
+
+/** A profile with no identities and no traits, seen at `seenAt`, version 0 (the first write makes it 1). */
+export function blankProfile(id: string, spaceId: string, seenAt: string, createdAt: string): ProfileRecord {
   return {
-    id, spaceId: event.spaceId, userId: null, userIds: [], anonymousIds, email: null, traits: {},
-    firstSeenAt: event.timestamp, lastSeenAt: event.timestamp, mergedInto: null, mergedFrom: [],
-    recentEvents: [], lastEventId: null, version: 0, createdAt: event.receivedAt, updatedAt: event.receivedAt,
+    id, spaceId, userId: null, userIds: [], anonymousIds: [], email: null, traits: {},
+    firstSeenAt: seenAt, lastSeenAt: seenAt, mergedInto: null, mergedFrom: [],
+    recentEvents: [], lastEventId: null, version: 0, createdAt, updatedAt: createdAt,
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventRecord } from '../store/event-store.ts';
 import type { ProfileRecord, ProfileStore } from '../store/profile-store.ts';
-import { absorb, applyEvent, newProfile, traitsChanged } from './apply-event.ts';
+import { absorb, applyEvent, blankProfile, newProfile, traitsChanged } from './apply-event.ts';
 import { resolveIdentity, type Resolution } from './resolve-profile.ts';
 
 /** The outcome of applying one event to the profiles of its space. */
@@ -51,11 +51,7 @@ export class ProfileService {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const found = await resolveIdentity(this.#store, spaceId, 'userId', userId);
       if (found) return found.profile;
-      const profile: ProfileRecord = {
-        id: `prf_${randomUUID()}`, spaceId, userId, userIds: [userId], anonymousIds: [], email: null, traits: {},
-        firstSeenAt: at, lastSeenAt: at, mergedInto: null, mergedFrom: [], recentEvents: [], lastEventId: null,
-        version: 1, createdAt: at, updatedAt: at,
-      };
+      const profile: ProfileRecord = { ...blankProfile(`prf_${randomUUID()}`, spaceId, at, at), userId, userIds: [userId], version: 1 };
       if (await this.#store.insert(profile) === 'ok') return profile;
     }
     throw new ProfileContentionError(`profile of user ${userId} kept changing while being created`);

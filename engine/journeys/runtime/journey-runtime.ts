@@ -10,7 +10,6 @@ import type { ProfileService } from '../../profiles/profile-service.ts';
 import { newId } from '../../ids.ts';
 import { JOURNEY_LIMITS } from '../definition/journey-definition.ts';
 import { readPath } from '../../conditions/read-path.ts';
-import { durationMs } from '../definition/duration.ts';
 import { identifierOf } from './run.ts';
 import { runInstance, type RunInput } from './run-instance.ts';
 import { checkTrigger, entryTargets } from './entry-decision.ts';
@@ -32,6 +31,7 @@ export interface JourneyRuntimeDeps {
 }
 
 const MAX_WRITE_ATTEMPTS = 5;
+const NO_AUDIENCES: ReadonlySet<string> = new Set();
 
 /**
  * Runs journeys: starts instances on trigger events, routes follow-up events to a profile's
@@ -159,7 +159,8 @@ export class JourneyRuntime {
     return {
       spaceId, journeyId: version.record.journeyId, journeyName: d.name, version: version.record.version, definition: d,
       now: this.#deps.clock.now(), profile,
-      audienceIds: await this.#deps.audiences.memberAudienceIds(spaceId, profile.id),
+      // Read only when a data split of this version can test membership: runs are the timer hot path.
+      audienceIds: version.usesAudiences ? await this.#deps.audiences.memberAudienceIds(spaceId, profile.id) : NO_AUDIENCES,
       recentEvents: await this.#recentEvents(version, profile),
       identifierPath: version.identifierPath,
       random: this.#deps.random ?? Math.random, newId,
@@ -168,11 +169,9 @@ export class JourneyRuntime {
 
   /** The profile's recent events a hold-until step of this version could look back on. */
   async #recentEvents(version: LiveVersion, profile: ProfileRecord): Promise<EventRecord[]> {
-    const holds = version.definition.steps.filter((s) => s.type === 'hold_until');
-    if (holds.length === 0) return [];
-    const names = new Set(holds.flatMap((s) => s.branches.map((b) => b.event)));
-    const longest = Math.max(...holds.map((s) => durationMs(s.lookback ?? version.definition.settings?.lookback ?? JOURNEY_LIMITS.defaultLookback)));
-    const since = new Date(this.#deps.clock.now() - longest).toISOString();
+    if (!version.lookback) return [];
+    const { events: names, longestMs } = version.lookback;
+    const since = new Date(this.#deps.clock.now() - longestMs).toISOString();
     const wanted = profile.recentEvents.filter((e) => names.has(e.name) && e.receivedAt >= since);
     const events = await Promise.all(wanted.map((e) => this.#deps.store.events.get(profile.spaceId, e.id)));
     return events.filter((e): e is EventRecord => e !== null);

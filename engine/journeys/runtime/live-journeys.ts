@@ -1,5 +1,6 @@
 import type { JourneyStore, JourneyVersionRecord } from '../../store/journey-store.ts';
-import type { JourneyDefinition } from '../definition/journey-definition.ts';
+import { JOURNEY_LIMITS, type JourneyDefinition } from '../definition/journey-definition.ts';
+import { durationMs } from '../definition/duration.ts';
 
 /** A version the runtime can run, with what matching needs precomputed. */
 export interface LiveVersion {
@@ -8,6 +9,10 @@ export interface LiveVersion {
   /** Event names that goals, exit rules or hold-until branches listen to. */
   followUpEvents: ReadonlySet<string>;
   identifierPath: string | null;
+  /** Whether a data split tests audience membership (only then do runs read memberships). */
+  usesAudiences: boolean;
+  /** Events hold-until steps may look back on, and the longest look-back (null without holds). */
+  lookback: { events: ReadonlySet<string>; longestMs: number } | null;
 }
 
 /** Lifecycle facts of a journey that decide whether it takes new entries. */
@@ -26,6 +31,15 @@ function followUpEvents(d: JourneyDefinition): Set<string> {
   for (const rule of d.exitRules ?? []) names.add(rule.event);
   for (const step of d.steps) if (step.type === 'hold_until') for (const b of step.branches) names.add(b.event);
   return names;
+}
+
+function lookbackOf(d: JourneyDefinition): LiveVersion['lookback'] {
+  const holds = d.steps.filter((s) => s.type === 'hold_until');
+  if (holds.length === 0) return null;
+  return {
+    events: new Set(holds.flatMap((s) => s.branches.map((b) => b.event))),
+    longestMs: Math.max(...holds.map((s) => durationMs(s.lookback ?? d.settings?.lookback ?? JOURNEY_LIMITS.defaultLookback))),
+  };
 }
 
 /**
@@ -82,6 +96,8 @@ export class LiveJourneys {
       versions.set(`${record.journeyId}#${record.version}`, {
         record, definition: d, followUpEvents: followUpEvents(d),
         identifierPath: d.entry.reentry?.mode === 'multiple_active' ? d.entry.reentry.identifier : null,
+        usesAudiences: d.steps.some((s) => s.type === 'data_split' && s.branches.some((b) => (b.audiences ?? []).length > 0)),
+        lookback: lookbackOf(d),
       });
     }
     const entries = new Map<string, Array<{ state: JourneyEntryState; version: LiveVersion }>>();
