@@ -13,7 +13,7 @@ export interface DeliveryRecord {
   profileId: string;
   /** The send step, or `exit:<rule id>` for an exit-rule send. */
   stepId: string;
-  /** (instance, step, loop iteration): the same send is never recorded twice. */
+  /** `<instance id>:<step>:<loop iteration>`: the same send is never recorded twice (adapters may rely on the prefix). */
   idempotencyKey: string;
   activationKey: string;
   eventName: string;

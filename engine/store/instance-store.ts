@@ -60,6 +60,12 @@ export type InstanceInsertResult = 'ok' | 'exists' | 'active_conflict';
  * every change is a compare-and-set of one record, timers included (`wakeAt`).
  */
 export interface InstanceStore {
+  /**
+   * True when insert and update apply the record's outbox (activities, deliveries) atomically
+   * with the instance write and store it empty; false when the caller must materialize it and
+   * then mark it done (adapters without multi-record transactions).
+   */
+  readonly appliesOutboxAtomically: boolean;
   /** `exists` when this id is stored already; `active_conflict` when another active instance has the same key. */
   insert(instance: InstanceRecord): Promise<InstanceInsertResult>;
   get(spaceId: string, id: string): Promise<InstanceRecord | null>;

@@ -31,7 +31,12 @@ export class InstanceWriter {
   /** Writes a changed instance over the revision it was computed from; false on a concurrent change. */
   async update(next: InstanceRecord, expectedRev: number): Promise<boolean> {
     if (await this.#store.instances.update(next, expectedRev) !== 'ok') return false;
-    await this.materialize(next);
+    await this.afterWrite(next);
     return true;
+  }
+
+  /** Finishes a just-written instance: materializes its outbox unless the store applied it with the write. */
+  async afterWrite(written: InstanceRecord): Promise<void> {
+    if (!this.#store.instances.appliesOutboxAtomically) await this.materialize(written);
   }
 }

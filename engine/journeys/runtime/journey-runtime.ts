@@ -250,7 +250,8 @@ export class JourneyRuntime {
         : `an instance with identifier ${identifier} is already active`);
     }
     const stored = inserted === 'ok' ? result.instance : await store.instances.get(event.spaceId, fresh.id);
-    if (stored) await this.#writer.materialize(stored);
+    if (stored && inserted === 'ok') await this.#writer.afterWrite(stored);
+    else if (stored) await this.#writer.materialize(stored);
     if (stored?.wakeAt != null) this.#deps.onTimer?.(stored.wakeAt);
   }
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../store.ts';
 import { applySqliteSchema } from './sqlite-schema.ts';
 import { BUSY_TIMEOUT_MS, SqliteWriteQueue } from './sqlite-write-queue.ts';
+import { SqliteEffectRows } from './sqlite-effect-rows.ts';
 import { SqliteSpaceStore } from './sqlite-space-store.ts';
 import { SqliteEventStore } from './sqlite-event-store.ts';
 import { SqliteProfileStore } from './sqlite-profile-store.ts';
@@ -49,6 +50,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   applySqliteSchema(db);
   const writes = new SqliteWriteQueue(db, { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false });
+  const rows = new SqliteEffectRows(db);
   const store: Store = {
     kind: 'sqlite',
     spaces: new SqliteSpaceStore(db, writes),
@@ -57,9 +59,9 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
     audiences: new SqliteAudienceStore(db, writes),
     catalog: new SqliteCatalogStore(db, writes),
     journeys: new SqliteJourneyStore(db, writes),
-    instances: new SqliteInstanceStore(db, writes),
-    activities: new SqliteActivityStore(db, writes),
-    deliveries: new SqliteDeliveryStore(db, writes),
+    instances: new SqliteInstanceStore(db, writes, rows),
+    activities: new SqliteActivityStore(db, writes, rows),
+    deliveries: new SqliteDeliveryStore(db, writes, rows),
     async close() {
       writes.flush();
       db.close();

@@ -1,26 +1,24 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { ActivityQuery, ActivityRecord, ActivityStore } from '../activity-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
+import { activityFromRow, type SqliteEffectRows } from './sqlite-effect-rows.ts';
 
 /** SQLite adapter of ActivityStore: append-only, ids are time-ordered so inserts stay sequential. */
 export class SqliteActivityStore implements ActivityStore {
   readonly #db: Database;
   readonly #writes: SqliteWriteQueue;
-  readonly #insert: Statement;
+  readonly #rows: SqliteEffectRows;
 
-  constructor(db: Database, writes: SqliteWriteQueue) {
+  constructor(db: Database, writes: SqliteWriteQueue, rows: SqliteEffectRows) {
     this.#db = db;
     this.#writes = writes;
-    this.#insert = db.prepare(`INSERT OR IGNORE INTO activities (id, space_id, journey_id, instance_id, profile_id, type, step_id, at, doc)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#rows = rows;
   }
 
   append(records: ActivityRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return this.#writes.run(() => {
-      for (const a of records) {
-        this.#insert.run(a.id, a.spaceId, a.journeyId, a.instanceId, a.profileId, a.type, a.stepId, a.at, JSON.stringify(a));
-      }
+      for (const a of records) this.#rows.activity(a);
     });
   }
 
@@ -35,7 +33,7 @@ export class SqliteActivityStore implements ActivityStore {
     if (q.to !== undefined) { where.push('at < ?'); params.push(q.to); }
     if (q.after) { where.push('id > ?'); params.push(q.after); }
     params.push(q.limit);
-    const rows = this.#db.prepare(`SELECT doc FROM activities WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as Array<{ doc: string }>;
-    return rows.map((row) => JSON.parse(row.doc) as ActivityRecord);
+    const rows = this.#db.prepare(`SELECT * FROM activities WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as Array<Parameters<typeof activityFromRow>[0]>;
+    return rows.map(activityFromRow);
   }
 }

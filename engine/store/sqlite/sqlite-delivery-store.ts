@@ -1,27 +1,28 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { DeliveryRecord, DeliveryStore } from '../delivery-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
+import type { SqliteEffectRows } from './sqlite-effect-rows.ts';
 
 /** SQLite adapter of DeliveryStore; the idempotency key is unique per space. */
 export class SqliteDeliveryStore implements DeliveryStore {
   readonly #db: Database;
   readonly #writes: SqliteWriteQueue;
-  readonly #insert: Statement;
+  readonly #rows: SqliteEffectRows;
 
-  constructor(db: Database, writes: SqliteWriteQueue) {
+  constructor(db: Database, writes: SqliteWriteQueue, rows: SqliteEffectRows) {
     this.#db = db;
     this.#writes = writes;
-    this.#insert = db.prepare(`INSERT OR IGNORE INTO deliveries (id, space_id, idempotency_key, journey_id, instance_id, status, doc)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.#rows = rows;
   }
 
   insertIfAbsent(d: DeliveryRecord): Promise<'inserted' | 'exists'> {
-    return this.#writes.run(() => this.#insert.run(d.id, d.spaceId, d.idempotencyKey, d.journeyId, d.instanceId, d.status, JSON.stringify(d))
-      .changes === 1 ? 'inserted' as const : 'exists' as const);
+    return this.#writes.run(() => (this.#rows.delivery(d) ? 'inserted' as const : 'exists' as const));
   }
 
   async listByInstance(spaceId: string, instanceId: string): Promise<DeliveryRecord[]> {
-    const rows = this.#db.prepare('SELECT doc FROM deliveries WHERE instance_id = ? AND space_id = ? ORDER BY id').all(instanceId, spaceId) as Array<{ doc: string }>;
+    // Idempotency keys are "<instance id>:<step>:<iteration>": ':' sorts just before ';'.
+    const rows = this.#db.prepare(`SELECT doc FROM deliveries WHERE space_id = ? AND idempotency_key >= ? AND idempotency_key < ?
+      AND instance_id = ? ORDER BY id`).all(spaceId, `${instanceId}:`, `${instanceId};`, instanceId) as Array<{ doc: string }>;
     return rows.map((row) => JSON.parse(row.doc) as DeliveryRecord);
   }
 

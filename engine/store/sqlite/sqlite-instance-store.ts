@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { InstanceInsertResult, InstanceRecord, InstanceStatus, InstanceStore } from '../instance-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
+import type { SqliteEffectRows } from './sqlite-effect-rows.ts';
 
 interface InstanceRow { doc: string; outbox: string | null }
 
@@ -13,16 +14,24 @@ function parse(row: InstanceRow | undefined): InstanceRecord | null {
   return instance;
 }
 
-/** The document and outbox columns of an instance. */
-function columns(i: InstanceRecord): { doc: string; outbox: string | null } {
-  const { outbox, ...rest } = i;
-  return { doc: JSON.stringify(rest), outbox: outbox.length > 0 ? JSON.stringify(outbox) : null };
+/** The document of an instance, without its outbox (applied in the same transaction). */
+function docOf(i: InstanceRecord): string {
+  const { outbox: _applied, ...rest } = i;
+  return JSON.stringify(rest);
 }
 
-/** SQLite adapter of InstanceStore: one row per instance, the timer as an indexed column. */
+/**
+ * SQLite adapter of InstanceStore: one row per instance, the timer as an indexed column.
+ *
+ * Why the outbox is applied in the same transaction: SQLite has them, and writing the outbox
+ * into the row and then clearing it costs two extra row writes and a commit per change (the
+ * timer path's largest cost). The outbox column stays for rows written by older versions.
+ */
 export class SqliteInstanceStore implements InstanceStore {
+  readonly appliesOutboxAtomically = true;
   readonly #db: Database;
   readonly #writes: SqliteWriteQueue;
+  readonly #rows: SqliteEffectRows;
   readonly #insert: Statement;
   readonly #exists: Statement;
   readonly #get: Statement;
@@ -36,9 +45,10 @@ export class SqliteInstanceStore implements InstanceStore {
   readonly #activeFor = new Map<number, Statement>();
   readonly #refsFor = new Map<number, Statement>();
 
-  constructor(db: Database, writes: SqliteWriteQueue) {
+  constructor(db: Database, writes: SqliteWriteQueue, rows: SqliteEffectRows) {
     this.#db = db;
     this.#writes = writes;
+    this.#rows = rows;
     this.#insert = db.prepare(`INSERT INTO instances (id, space_id, journey_id, version, profile_id, identifier_key, status, wake_at, rev, doc, outbox)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#exists = db.prepare('SELECT 1 FROM instances WHERE id = ?');
@@ -56,8 +66,8 @@ export class SqliteInstanceStore implements InstanceStore {
     return this.#writes.run((): InstanceInsertResult => {
       if (this.#exists.get(i.id)) return 'exists';
       try {
-        const c = columns(i);
-        this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt, i.rev, c.doc, c.outbox);
+        this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt, i.rev, docOf(i), null);
+        this.#rows.outbox(i.outbox);
         return 'ok';
       } catch (error) {
         if (isUniqueViolation(error)) return 'active_conflict';
@@ -71,9 +81,12 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   update(i: InstanceRecord, expectedRev: number): Promise<'ok' | 'version_conflict'> {
-    const c = columns(i);
-    return this.#writes.run(() => this.#update.run(i.status, i.wakeAt, i.rev, c.doc, c.outbox, i.id, i.spaceId, expectedRev)
-      .changes === 1 ? 'ok' as const : 'version_conflict' as const);
+    const doc = docOf(i);
+    return this.#writes.run(() => {
+      if (this.#update.run(i.status, i.wakeAt, i.rev, doc, null, i.id, i.spaceId, expectedRev).changes !== 1) return 'version_conflict' as const;
+      this.#rows.outbox(i.outbox);
+      return 'ok' as const;
+    });
   }
 
   markOutboxDone(spaceId: string, id: string, rev: number): Promise<void> {

@@ -91,7 +91,9 @@ export function applySqliteSchema(db: Database): void {
     CREATE TABLE IF NOT EXISTS deliveries (
       id TEXT PRIMARY KEY, space_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, journey_id TEXT NOT NULL,
       instance_id TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (space_id, idempotency_key)) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS deliveries_instance ON deliveries (instance_id, id);
+    -- No index on instance_id: idempotency keys start with the instance id, so the unique index
+    -- answers "this instance's deliveries" as a prefix range; one random-order index fewer per send.
+    DROP INDEX IF EXISTS deliveries_instance;
     CREATE INDEX IF NOT EXISTS deliveries_journey ON deliveries (journey_id, id);
   `);
 }
