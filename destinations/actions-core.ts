@@ -29,7 +29,7 @@ export function requireFromHere(specifier: string): unknown {
   return require(specifier);
 }
 
-/** mapping-kit's own structural check of a mapping (what `transform` runs first); throws on the first bad field. */
+/** mapping-kit's own structural check of a mapping (what `transform` runs first); throws an iterable AggregateError. */
 export const validateMappingStructure = (require('@segment/actions-core/mapping-kit/validate') as {
   default: (mapping: unknown, stack?: string[]) => void;
 }).default;

@@ -24,6 +24,13 @@ export interface EngineConfig {
   readonly maxBatchBytes: number;
   /** Maximum events the processor takes per round (default 500). */
   readonly processorBatchSize: number;
+  /** How failed deliveries are retried: backoff from 1 s, bounded by a total time (default 4 h, as Segment) and an attempt count (default 30). */
+  readonly deliveryRetry: {
+    readonly baseDelayMs: number;
+    readonly maxDelayMs: number;
+    readonly maxTotalMs: number;
+    readonly maxAttempts: number;
+  };
   /** ENGINE_TEST_CLOCK=1: engine time moves forward through POST /api/v1/test-clock/advance (never in production). */
   readonly testClock: boolean;
 }
@@ -90,6 +97,12 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     maxMessageBytes: intVar(env, 'MAX_MESSAGE_BYTES', 32 * 1024, 1024, 1024 * 1024),
     maxBatchBytes: intVar(env, 'MAX_BATCH_BYTES', 500 * 1024, 1024, 16 * 1024 * 1024),
     processorBatchSize: intVar(env, 'PROCESSOR_BATCH_SIZE', 500, 1, 10_000),
+    deliveryRetry: Object.freeze({
+      baseDelayMs: intVar(env, 'DELIVERY_RETRY_BASE_MS', 1_000, 10, 3_600_000),
+      maxDelayMs: intVar(env, 'DELIVERY_RETRY_MAX_DELAY_MS', 30 * 60_000, 10, 24 * 3_600_000),
+      maxTotalMs: intVar(env, 'DELIVERY_RETRY_HOURS', 4, 1, 72) * 3_600_000,
+      maxAttempts: intVar(env, 'DELIVERY_MAX_ATTEMPTS', 30, 1, 1000),
+    }),
     testClock: testClockVar(env),
   });
 }

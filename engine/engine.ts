@@ -19,6 +19,8 @@ import { LocalProcessing } from './processing/local-processing.ts';
 import { WorkerProcessing } from './processing/worker-processing.ts';
 import type { ProcessingHandle } from './processing/processing-handle.ts';
 import { createApp } from './app.ts';
+import { createPluginRegistry, type PluginRegistry } from '../destinations/plugin-registry.ts';
+import { DestinationService } from './destination-instances/destination-service.ts';
 
 /** A running engine: its server, its parts (for tests and benchmarks) and how to stop it. */
 export interface RunningEngine {
@@ -51,9 +53,9 @@ function openStore(config: EngineConfig): { store: Store; agendaBackend: AgendaB
  * Starts processing: on a worker thread with its own connection when the store is a file (so
  * ingest and processing use both cores), in this thread for an in-memory store.
  */
-async function startProcessing(config: EngineConfig, store: Store, agendaBackend: AgendaBackend, clock: Clock, logger: Logger): Promise<ProcessingHandle> {
+async function startProcessing(config: EngineConfig, store: Store, agendaBackend: AgendaBackend, clock: Clock, logger: Logger, registry: PluginRegistry): Promise<ProcessingHandle> {
   if (config.dataDir !== ':memory:') return WorkerProcessing.start(config, logger);
-  const core = new ProcessingCore({ config, store, clock, logger, agendaBackend });
+  const core = new ProcessingCore({ config, store, clock, logger, agendaBackend, registry });
   await core.start();
   return new LocalProcessing(core);
 }
@@ -66,7 +68,8 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const { store, agendaBackend } = openStore(config);
   const credentials = new CredentialService(store.spaces);
   const bootstrapped = await bootstrap(config, store.spaces, credentials);
-  const processing = await startProcessing(config, store, agendaBackend, clock, logger);
+  const registry = await createPluginRegistry();
+  const processing = await startProcessing(config, store, agendaBackend, clock, logger, registry);
   const finder = new ProfileFinder(store.profiles);
   const background = new BackgroundTasks(logger);
   const audiences = new AudienceService(store.audiences, finder, logger, () => processing.invalidateAudiences());
@@ -74,6 +77,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
     store, onChange: () => processing.invalidateJourneys(),
     exitVersion: async (spaceId, journeyId, version, reason) => processing.exitVersion(spaceId, journeyId, version, reason),
   });
+  const destinations = new DestinationService({ store, registry, onChange: () => processing.invalidateDestinations() });
   const ingest = new IngestService({ events: store.events, config, onStored: () => processing.wake(), now: () => clock.now() });
   const settle = async (): Promise<number> => {
     await background.idle();
@@ -81,7 +85,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   };
   let ready = false;
   const listener = createApp({
-    config, logger, store, credentials, ingest, audiences, profiles: finder, journeys,
+    config, logger, store, credentials, ingest, audiences, profiles: finder, journeys, destinations,
     testClock: manualClock ? {
       clock: manualClock,
       advance: async (ms: number) => {

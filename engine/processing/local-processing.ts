@@ -12,6 +12,7 @@ export class LocalProcessing implements ProcessingHandle {
   wake(): void { this.#core.wake(); }
   invalidateJourneys(): void { this.#core.invalidateJourneys(); }
   invalidateAudiences(): void { this.#core.invalidateAudiences(); }
+  invalidateDestinations(): void { this.#core.invalidateDestinations(); }
   exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void {
     this.#core.exitVersion(spaceId, journeyId, version, reason);
   }

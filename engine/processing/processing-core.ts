@@ -12,6 +12,9 @@ import { BackgroundTasks } from '../scheduler/background-tasks.ts';
 import { EventProcessor } from './event-processor.ts';
 import type { Agenda, AgendaBackend } from 'agenda';
 import { retireDrainedVersions, startEngineJobs } from '../scheduler/engine-jobs.ts';
+import type { PluginRegistry } from '../../destinations/plugin-registry.ts';
+import { DeliveryDispatcher } from '../delivery/delivery-dispatcher.ts';
+import { DeliveryTargets } from '../delivery/delivery-targets.ts';
 
 /**
  * Everything that turns stored events and due timers into state: the event processor (profiles,
@@ -23,6 +26,9 @@ export class ProcessingCore {
   readonly processor: EventProcessor;
   readonly runtime: JourneyRuntime;
   readonly timers: TimerLoop;
+  readonly deliveries: DeliveryDispatcher;
+  /** Drives the dispatcher's store claims (retries, lost hand-offs) like the timer loop drives timers. */
+  readonly deliveryLoop: TimerLoop;
   readonly #store: Store;
   readonly #live: LiveJourneys;
   readonly #audiences: AudienceService;
@@ -34,7 +40,7 @@ export class ProcessingCore {
   #agenda: Agenda | null = null;
 
   /** `agendaBackend` stores the engine's recurring jobs in the same database as the store. */
-  constructor(options: { config: EngineConfig; store: Store; clock: Clock; logger: Logger; agendaBackend: AgendaBackend }) {
+  constructor(options: { config: EngineConfig; store: Store; clock: Clock; logger: Logger; agendaBackend: AgendaBackend; registry: PluginRegistry }) {
     const { config, store, clock, logger } = options;
     this.#store = store;
     this.#agendaBackend = options.agendaBackend;
@@ -45,8 +51,16 @@ export class ProcessingCore {
     this.#live = new LiveJourneys(store.journeys);
     this.#background = new BackgroundTasks(logger);
     let timers: TimerLoop | null = null;
+    let deliveryLoop: TimerLoop | null = null;
+    this.deliveries = new DeliveryDispatcher({
+      store, clock, logger, targets: new DeliveryTargets({ store, registry: options.registry, clock }),
+      policy: config.deliveryRetry, onRetry: (at) => deliveryLoop?.notify(at),
+    });
+    this.deliveryLoop = new TimerLoop({ source: this.deliveries, clock, logger, batchSize: 500 });
+    deliveryLoop = this.deliveryLoop;
     this.runtime = new JourneyRuntime({
       store, live: this.#live, clock, audiences: this.#audiences, profiles, logger, onTimer: (at) => timers?.notify(at),
+      onDeliveries: (deliveries) => this.deliveries.accept(deliveries),
     });
     timers = new TimerLoop({ source: this.runtime, clock, logger });
     this.timers = timers;
@@ -58,15 +72,19 @@ export class ProcessingCore {
   /** Finishes what a crash interrupted, then starts processing events, timers and the recurring jobs. */
   async start(): Promise<void> {
     await this.runtime.recoverOutboxes();
+    // The embedded store is never shared by two processes: what is leased was ours.
+    if (this.#store.kind === 'sqlite') await this.deliveries.recoverLeases();
     await this.#resumeVersionExits();
     this.processor.start();
     this.timers.start();
+    this.deliveryLoop.start();
     this.#agenda = await startEngineJobs({
       backend: this.#agendaBackend,
       logger: this.#logger,
       work: {
         // A nudge to the timer loop rather than a second drain racing it for the same rows.
         fireDueTimers: async () => { this.timers.kick(); return 0; },
+        dispatchDueDeliveries: async () => { this.deliveryLoop.kick(); return 0; },
         recoverOutboxes: () => this.runtime.recoverOutboxes(),
         resumeVersionExits: () => this.#resumeVersionExits(),
         retireDrainedVersions: async () => {
@@ -92,6 +110,11 @@ export class ProcessingCore {
   /** Journeys changed (published, paused, archived…): reload what is live. */
   invalidateJourneys(): void {
     this.#live.invalidate();
+  }
+
+  /** Destinations changed (settings, enabled, limits): resolve them again. */
+  invalidateDestinations(): void {
+    this.deliveries.invalidate();
   }
 
   /** Audience rules changed: recompile them. */
@@ -124,7 +147,8 @@ export class ProcessingCore {
       await this.#background.idle();
       const n = await this.timers.drain();
       fired += n;
-      if (n === 0 && !this.#background.busy) return fired;
+      const sent = await this.deliveries.drain();
+      if (n === 0 && sent === 0 && !this.#background.busy) return fired;
     }
     return fired;
   }
@@ -134,6 +158,8 @@ export class ProcessingCore {
     this.#agenda = null;
     await this.processor.stop();
     await this.timers.stop();
+    await this.deliveryLoop.stop();
+    await this.deliveries.stop();
     await this.#background.idle();
   }
 }

@@ -4,6 +4,7 @@ export interface ProcessingHandle {
   wake(): void;
   invalidateJourneys(): void;
   invalidateAudiences(): void;
+  invalidateDestinations(): void;
   /** Exit every active instance of an archived version (durable: resumed after a restart). */
   exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void;
   /** The test clock moved forward by `ms` (no-op when processing shares the engine's clock). */

@@ -12,6 +12,7 @@ export type ToWorker =
   | { type: 'wake' }
   | { type: 'invalidate-journeys' }
   | { type: 'invalidate-audiences' }
+  | { type: 'invalidate-destinations' }
   | { type: 'exit-version'; spaceId: string; journeyId: string; version: number; reason: string }
   | { type: 'advance-clock'; ms: number }
   | { type: 'settle'; id: number }

@@ -8,6 +8,7 @@ import { ManualClock, systemClock } from '../clock.ts';
 import { openSqliteStorage } from '../store/sqlite/open-sqlite-store.ts';
 import { SqliteAgendaBackend } from '../scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
 import { ProcessingCore } from './processing-core.ts';
+import { createPluginRegistry } from '../../destinations/plugin-registry.ts';
 import type { FromWorker, ProcessingWorkerData, ToWorker } from './processing-messages.ts';
 
 const data = workerData as ProcessingWorkerData;
@@ -17,13 +18,17 @@ const logger = createLogger(data.config.logLevel, data.silent);
 const clock = data.config.testClock ? new ManualClock() : systemClock;
 // Short transactions keep the engine thread's ingest commits from waiting behind ours.
 const { store, db, writes } = openSqliteStorage({ dataDir: data.config.dataDir, synchronous: data.config.sqliteSynchronous, maxWriteBatch: 2000, nonBlockingLock: true });
-const core = new ProcessingCore({ config: data.config, store, clock, logger, agendaBackend: new SqliteAgendaBackend({ db, writes }) });
+// Each thread has its own registry: plugins are loaded where they run.
+const core = new ProcessingCore({
+  config: data.config, store, clock, logger, agendaBackend: new SqliteAgendaBackend({ db, writes }), registry: await createPluginRegistry(),
+});
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'wake': core.wake(); break;
     case 'invalidate-journeys': core.invalidateJourneys(); break;
     case 'invalidate-audiences': core.invalidateAudiences(); break;
+    case 'invalidate-destinations': core.invalidateDestinations(); break;
     case 'exit-version': core.exitVersion(message.spaceId, message.journeyId, message.version, message.reason); break;
     case 'advance-clock': if (clock instanceof ManualClock) clock.advance(message.ms); break;
     case 'settle':

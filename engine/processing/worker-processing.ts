@@ -48,6 +48,7 @@ export class WorkerProcessing implements ProcessingHandle {
   }
 
   invalidateJourneys(): void { this.#post({ type: 'invalidate-journeys' }); }
+  invalidateDestinations(): void { this.#post({ type: 'invalidate-destinations' }); }
   invalidateAudiences(): void { this.#post({ type: 'invalidate-audiences' }); }
   exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void {
     this.#post({ type: 'exit-version', spaceId, journeyId, version, reason });

@@ -6,6 +6,8 @@ import type { Store } from '../store/store.ts';
 export interface EngineJobWork {
   /** Makes the timer loop look for due timers now (a catch-up, e.g. for timers written by other processes). */
   fireDueTimers(): Promise<number>;
+  /** Makes the delivery loop claim due deliveries now (retries, hand-offs lost in a crash). */
+  dispatchDueDeliveries(): Promise<number>;
   /** Finishes outboxes a crash left on instances. */
   recoverOutboxes(): Promise<number>;
   /** Exits instances of archived versions that nobody is exiting yet. */
@@ -19,6 +21,7 @@ export interface EngineJobWork {
 /** Job names and how often each runs. */
 export const ENGINE_JOBS = {
   'journey-timers-catch-up': '5 seconds',
+  'deliveries-catch-up': '5 seconds',
   'recover-outboxes': '1 minute',
   'resume-version-exits': '1 minute',
   'retire-drained-versions': '5 minutes',
@@ -36,6 +39,7 @@ export async function startEngineJobs(options: { backend: AgendaBackend; work: E
   const agenda = new Agenda({ backend: options.backend, processEvery: 1000, defaultLockLifetime: 5 * 60_000, name: `engine-${process.pid}` });
   const handlers: Record<keyof typeof ENGINE_JOBS, () => Promise<unknown>> = {
     'journey-timers-catch-up': () => work.fireDueTimers(),
+    'deliveries-catch-up': () => work.dispatchDueDeliveries(),
     'recover-outboxes': () => work.recoverOutboxes(),
     'resume-version-exits': () => work.resumeVersionExits(),
     'retire-drained-versions': () => work.retireDrainedVersions(),

@@ -24,6 +24,7 @@ import type { JourneyStore } from './journey-store.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { ActivityStore } from './activity-store.ts';
 import type { DeliveryStore } from './delivery-store.ts';
+import type { DestinationStore } from './destination-store.ts';
 
 /** All persistent state of the engine, behind one port. */
 export interface Store {
@@ -37,6 +38,7 @@ export interface Store {
   readonly instances: InstanceStore;
   readonly activities: ActivityStore;
   readonly deliveries: DeliveryStore;
+  readonly destinations: DestinationStore;
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;
 }

@@ -40,7 +40,7 @@ describe('examples/journeys: each example does what examples/journeys/README.md 
     const sent = await deliveriesOf(t, j.id, user);
     expect(sent).to.have.length(1);
     expect(sent[0]!.eventName).to.equal('Checkout Abandoned');
-    expect((sent[0]!.payload as any).journey.identifier).to.equal('s2');
+    expect((sent[0]!.payload as any).context.journey.identifier).to.equal('s2');
   });
 
   it('order sessions: OrderReady with an order_id reaches its session, without one reaches both', async () => {
@@ -51,11 +51,11 @@ describe('examples/journeys: each example does what examples/journeys/README.md 
     await t.settle();
     await track(t, { userId: user, event: 'OrderReady', properties: { order_id: '1001' } });
     await t.settle();
-    expect((await deliveriesOf(t, j.id, user)).map((d) => (d.payload as any).journey.identifier)).to.deep.equal(['1001']);
+    expect((await deliveriesOf(t, j.id, user)).map((d) => (d.payload as any).context.journey.identifier)).to.deep.equal(['1001']);
     await track(t, { userId: user, event: 'OrderReady', properties: {} });
     await t.settle();
     const ready = (await deliveriesOf(t, j.id, user)).filter((d) => d.eventName === 'Order Ready Notification');
-    expect(ready.map((d) => (d.payload as any).journey.identifier).sort()).to.deep.equal(['1001', '1002']);
+    expect(ready.map((d) => (d.payload as any).context.journey.identifier).sort()).to.deep.equal(['1001', '1002']);
     await track(t, { userId: user, event: 'OrderDelivered', properties: { order_id: '1001' } });
     await track(t, { userId: user, event: 'OrderCancelled', properties: { order_id: '1002' } });
     await t.settle();

@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.ts';
 import type { Store } from '../../store/store.ts';
 import type { EventRecord } from '../../store/event-store.ts';
 import type { InstanceRecord } from '../../store/instance-store.ts';
+import type { DeliveryRecord } from '../../store/delivery-store.ts';
 import type { ProfileRecord } from '../../store/profile-store.ts';
 import type { AudienceService } from '../../audiences/audience-service.ts';
 import type { ProfileService } from '../../profiles/profile-service.ts';
@@ -27,6 +28,8 @@ export interface JourneyRuntimeDeps {
   logger: Logger;
   /** Called with every timer an instance write sets, so the timer loop can wake earlier. */
   onTimer?: (at: number) => void;
+  /** Called with deliveries once durably recorded, so the dispatcher sends them at once. */
+  onDeliveries?: (deliveries: DeliveryRecord[]) => void;
   random?: () => number;
 }
 
@@ -45,7 +48,7 @@ export class JourneyRuntime {
 
   constructor(deps: JourneyRuntimeDeps) {
     this.#deps = deps;
-    this.#writer = new InstanceWriter(deps.store);
+    this.#writer = new InstanceWriter(deps.store, deps.onDeliveries);
   }
 
   /** Extra ordering keys for an event: users it may enter into journeys through an event property. */

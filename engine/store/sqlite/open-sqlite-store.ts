@@ -14,6 +14,7 @@ import { SqliteJourneyStore } from './sqlite-journey-store.ts';
 import { SqliteInstanceStore } from './sqlite-instance-store.ts';
 import { SqliteActivityStore } from './sqlite-activity-store.ts';
 import { SqliteDeliveryStore } from './sqlite-delivery-store.ts';
+import { SqliteDestinationStore } from './sqlite-destination-store.ts';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -62,6 +63,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
     instances: new SqliteInstanceStore(db, writes, rows),
     activities: new SqliteActivityStore(db, writes, rows),
     deliveries: new SqliteDeliveryStore(db, writes, rows),
+    destinations: new SqliteDestinationStore(db, writes),
     async close() {
       writes.flush();
       db.close();

@@ -15,8 +15,8 @@ export class SqliteEffectRows {
   constructor(db: Database) {
     this.#activity = db.prepare(`INSERT OR IGNORE INTO activities (id, space_id, journey_id, instance_id, profile_id, type, step_id, at, doc)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.#delivery = db.prepare(`INSERT OR IGNORE INTO deliveries (id, space_id, idempotency_key, journey_id, instance_id, status, doc)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.#delivery = db.prepare(`INSERT OR IGNORE INTO deliveries (id, space_id, idempotency_key, journey_id, instance_id, status, next_attempt_at, rev, doc)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   }
 
   /** Appends one activity record unless its id is stored already. */
@@ -28,7 +28,7 @@ export class SqliteEffectRows {
 
   /** Stores a delivery unless one with its idempotency key exists; true when inserted. */
   delivery(d: DeliveryRecord): boolean {
-    return this.#delivery.run(d.id, d.spaceId, d.idempotencyKey, d.journeyId, d.instanceId, d.status, JSON.stringify(d)).changes === 1;
+    return this.#delivery.run(d.id, d.spaceId, d.idempotencyKey, d.journeyId, d.instanceId, d.status, d.nextAttemptAt, d.rev, JSON.stringify(d)).changes === 1;
   }
 
   /** Applies every entry of an outbox (idempotent). */

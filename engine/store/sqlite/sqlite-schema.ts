@@ -1,7 +1,15 @@
 import type { Database } from 'better-sqlite3';
 
+/** Adds a column to a table created by an older version (SQLite has no ADD COLUMN IF NOT EXISTS). */
+function addColumnIfMissing(db: Database, table: string, column: string, declaration: string): void {
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+  if (columns.length > 0 && !columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+}
+
 /** Creates the embedded store's tables and indexes (idempotent). */
 export function applySqliteSchema(db: Database): void {
+  addColumnIfMissing(db, 'deliveries', 'next_attempt_at', 'INTEGER');
+  addColumnIfMissing(db, 'deliveries', 'rev', 'INTEGER NOT NULL DEFAULT 0');
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 
@@ -88,9 +96,17 @@ export function applySqliteSchema(db: Database): void {
     CREATE INDEX IF NOT EXISTS activities_journey ON activities (journey_id, at, id);
     CREATE INDEX IF NOT EXISTS activities_instance ON activities (instance_id, at, id) WHERE instance_id IS NOT NULL;
 
+    CREATE TABLE IF NOT EXISTS destinations (
+      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+      UNIQUE (space_id, name));
+
     CREATE TABLE IF NOT EXISTS deliveries (
       id TEXT PRIMARY KEY, space_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, journey_id TEXT NOT NULL,
-      instance_id TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (space_id, idempotency_key)) WITHOUT ROWID;
+      instance_id TEXT NOT NULL, status TEXT NOT NULL, next_attempt_at INTEGER, rev INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL,
+      UNIQUE (space_id, idempotency_key)) WITHOUT ROWID;
+    -- The dispatcher's queue: open deliveries by when they may next be tried.
+    CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'retrying');
+    CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (space_id, status, id);
     -- No index on instance_id: idempotency keys start with the instance id, so the unique index
     -- answers "this instance's deliveries" as a prefix range; one random-order index fewer per send.
     DROP INDEX IF EXISTS deliveries_instance;

@@ -1,3 +1,4 @@
+import { PluginRegistry } from '../../../destinations/plugin-registry.ts';
 import { expect } from 'chai';
 import { testConfig } from '../../../engine/config.ts';
 import { ManualClock } from '../../../engine/clock.ts';
@@ -40,7 +41,7 @@ describe('journey timers wait for the backlog of events that arrived before thei
     store = storage.store;
     core = new ProcessingCore({
       config: testConfig(), store, clock, logger: createLogger('error', true),
-      agendaBackend: new SqliteAgendaBackend({ db: storage.db, writes: storage.writes }),
+      agendaBackend: new SqliteAgendaBackend({ db: storage.db, writes: storage.writes }), registry: new PluginRegistry(),
     });
     await store.spaces.createSpace({ id: 's1', name: 'S', createdAt: new Date().toISOString() });
     const now = new Date(clock.now() - 1000).toISOString();

@@ -43,10 +43,10 @@ describe('scenario: who enters a journey', () => {
       expect(deliveries).to.have.length(1);
       const [delivery] = deliveries;
       expect(delivery!.eventName).to.equal('Form Submission Forwarded');
-      expect(delivery!.status).to.equal('pending');
+      expect(delivery!.status).to.equal('skipped'); // no destination: recorded only
       expect(delivery!.payload['userId']).to.equal(user);
-      expect(delivery!.payload['context']['Form Submitted']).to.include({ event: 'Form Submitted', userId: user });
-      expect(delivery!.payload['context']['Form Submitted'].properties).to.deep.equal({ form_id: 'contact-us', message: 'hello' });
+      expect(delivery!.payload['properties']['journey_context']['Form Submitted']).to.include({ event: 'Form Submitted', userId: user });
+      expect(delivery!.payload['properties']['journey_context']['Form Submitted'].properties).to.deep.equal({ form_id: 'contact-us', message: 'hello' });
 
       const [instance, ...others] = await instancesOf(t, journey.id, user);
       expect(others).to.have.length(0);
@@ -105,7 +105,7 @@ describe('scenario: who enters a journey', () => {
 
       const deliveries = await deliveriesOf(t, journeyId);
       expect(deliveries.map((d) => d.payload['userId'])).to.deep.equal(['456']);
-      expect(deliveries[0]!.payload['context']['Signed Up'].userId).to.equal('123');
+      expect(deliveries[0]!.payload['properties']['journey_context']['Signed Up'].userId).to.equal('123');
     });
 
     it("the referrer's send carries the referrer's traits, not those of the user who signed up", async () => {
@@ -121,7 +121,7 @@ describe('scenario: who enters a journey', () => {
       const deliveries = await deliveriesOf(t, journeyId, referrer);
       expect(deliveries).to.have.length(1);
       expect(deliveries[0]!.payload['userId']).to.equal(referrer);
-      expect(deliveries[0]!.payload['traits']).to.deep.equal({ email: `${referrer}@example.com` });
+      expect(deliveries[0]!.payload['context']['traits']).to.deep.equal({ email: `${referrer}@example.com` });
     });
 
     it('a referrer id given as a number enters the user with that id as a string', async () => {
@@ -158,7 +158,7 @@ describe('scenario: who enters a journey', () => {
       }
       expect(await entered(inviter)).to.have.length(0);
       const deliveries = await deliveriesOf(t, journeyId);
-      const invited = deliveries.filter((d) => d.payload['context']['invitation'].userId === inviter).map((d) => d.payload['userId']);
+      const invited = deliveries.filter((d) => d.payload['properties']['journey_context']['invitation'].userId === inviter).map((d) => d.payload['userId']);
       expect(invited).to.have.members(['1', '2', '3', '4']);
     });
 

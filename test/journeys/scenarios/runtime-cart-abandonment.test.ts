@@ -80,9 +80,9 @@ describe('Cart abandonment (runtime scenario)', () => {
       const [nudge] = deliveries;
       expect(nudge!.eventName).to.equal('Checkout Abandoned');
       expect(nudge!.stepId).to.equal('nudge');
-      expect(nudge!.status).to.equal('pending');
+      expect(nudge!.status).to.equal('skipped'); // no destination: recorded only
       expect(nudge!.payload['userId']).to.equal(user);
-      expect(nudge!.payload['context']['checkout_started']['properties']).to.deep.equal({ session_id: 'cart-1', total: 120 });
+      expect(nudge!.payload['properties']['journey_context']['checkout_started']['properties']).to.deep.equal({ session_id: 'cart-1', total: 120 });
 
       const done = await onlyInstance(t, journey.id, user);
       expect(done.status).to.equal('completed');
@@ -153,7 +153,7 @@ describe('Cart abandonment (runtime scenario)', () => {
       const deliveries = await deliveriesOf(t, journey.id);
       expect(deliveries).to.have.lengthOf(1);
       expect(deliveries[0]!.instanceId).to.equal(b.id);
-      expect(deliveries[0]!.payload['journey']['identifier']).to.equal('B');
+      expect(deliveries[0]!.payload['context']['journey']['identifier']).to.equal('B');
       expect((await sessionOf(t, journey.id, user, 'B')).endReason).to.equal("reached exit step 'abandoned'");
     });
   });

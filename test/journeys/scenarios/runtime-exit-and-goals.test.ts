@@ -163,8 +163,8 @@ describe('Exit rules and conversion goals (runtime scenario)', () => {
       expect(sent!.eventName).to.equal('Order Cancelled Notification');
       expect(sent!.stepId).to.equal('exit:cancelled');
       expect(sent!.idempotencyKey).to.equal(`${two.id}:exit:cancelled:0`);
-      expect(Object.keys(sent!.payload['context'])).to.deep.equal(['OrderPlaced']);
-      expect(sent!.payload['context']['OrderPlaced']['properties']).to.deep.equal({ order_id: '1002' });
+      expect(Object.keys(sent!.payload['properties']['journey_context'])).to.deep.equal(['OrderPlaced']);
+      expect(sent!.payload['properties']['journey_context']['OrderPlaced']['properties']).to.deep.equal({ order_id: '1002' });
       const { activity } = await timelineOf(t, journey.id, two.id);
       expect(activity.map((a) => a.type).slice(-2)).to.deep.equal(['send_recorded', 'exited']);
       expect((await sessionOf(t, journey.id, user, '1001')).status).to.equal('active');

@@ -94,7 +94,7 @@ describe('Order sessions (runtime scenario, Pushwoosh multiple active sessions)'
     }
     const deliveries = await deliveriesOf(t, journey.id);
     expect(deliveries).to.have.lengthOf(2);
-    expect(deliveries.map((d) => d.payload['journey']['identifier']).sort()).to.deep.equal(['1001', '1002']);
+    expect(deliveries.map((d) => d.payload['context']['journey']['identifier']).sort()).to.deep.equal(['1001', '1002']);
     expect(deliveries.every((d) => d.eventName === 'Order Ready Notification')).to.equal(true);
   });
 

@@ -1,5 +1,7 @@
 import type { SendSpec } from '../../definition/journey-definition.ts';
 import type { DeliveryRecord } from '../../../store/delivery-store.ts';
+import type { SendEvent } from '../../../../mappings/send-event.ts';
+import { DELIVERY_HANDOFF_LEASE_MS } from '../../../delivery/delivery-lease.ts';
 import { record, type Run } from '../run.ts';
 
 function pick<T>(source: Record<string, T>, selection: 'all' | string[] | undefined): Record<string, T> {
@@ -9,19 +11,24 @@ function pick<T>(source: Record<string, T>, selection: 'all' | string[] | undefi
   return out;
 }
 
-/** The payload a send carries: its event name, activation key, the chosen context entries and traits. */
-export function buildPayload(run: Run, spec: SendSpec, idempotencyKey: string): Record<string, unknown> {
+/** The Segment event a send carries (mappings/send-event.ts): the chosen context entries and traits, and where it comes from. */
+export function buildPayload(run: Run, spec: SendSpec, stepId: string, idempotencyKey: string): SendEvent {
   const { instance, env } = run;
   return {
+    type: 'track',
     event: spec.eventName,
-    activationKey: spec.activationKey,
     messageId: idempotencyKey,
     timestamp: new Date(env.now).toISOString(),
     userId: env.profile.userId,
     anonymousId: env.profile.anonymousIds[0] ?? null,
-    journey: { id: env.journeyId, name: env.journeyName, version: env.version, instanceId: instance.id, identifier: instance.identifier },
-    context: pick(instance.context, spec.payload?.context),
-    traits: pick(env.profile.traits, spec.payload?.traits),
+    properties: { journey_context: pick(instance.context, spec.payload?.context) },
+    context: {
+      traits: pick(env.profile.traits, spec.payload?.traits),
+      journey: {
+        id: env.journeyId, name: env.journeyName, version: env.version, instance_id: instance.id, step_id: stepId,
+        activation_key: spec.activationKey ?? '', identifier: instance.identifier, idempotency_key: idempotencyKey,
+      },
+    },
   };
 }
 
@@ -34,11 +41,17 @@ export function recordSend(run: Run, spec: SendSpec, stepId: string): void {
   }
   const idempotencyKey = `${instance.id}:${stepId}:${instance.iteration}`;
   const at = new Date(env.now).toISOString();
+  const target = spec.target ?? null;
   const delivery: DeliveryRecord = {
     id: env.newId(), spaceId: env.spaceId, journeyId: env.journeyId, version: env.version, instanceId: instance.id,
     profileId: instance.profileId, stepId, idempotencyKey, activationKey: spec.activationKey ?? '', eventName: spec.eventName,
-    target: spec.target ?? null, payload: buildPayload(run, spec, idempotencyKey), mapping: spec.mapping ?? {},
-    status: 'pending', attempts: 0, createdAt: at, updatedAt: at,
+    target, payload: buildPayload(run, spec, stepId, idempotencyKey) as unknown as Record<string, unknown>, mapping: spec.mapping ?? {},
+    // A recording engine hands the delivery to its dispatcher in memory; the stored row only
+    // becomes due for polling once that hand-off's lease has passed (after a crash, say).
+    status: target ? 'pending' : 'skipped', nextAttemptAt: target ? env.now + DELIVERY_HANDOFF_LEASE_MS : null,
+    attempts: 0, attemptLog: [], firstAttemptAt: null,
+    reason: target ? null : 'the send step has no destination: recorded only', deliveredAt: null,
+    createdAt: at, updatedAt: at, rev: 0,
   };
   run.effects.push({ kind: 'delivery', delivery });
   record(run, 'send_recorded', { stepId, reason: `delivery ${idempotencyKey} recorded`, data: { deliveryId: delivery.id, idempotencyKey } });

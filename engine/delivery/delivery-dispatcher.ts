@@ -1,0 +1,208 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/store.ts';
+import type { DeliveryRecord } from '../store/delivery-store.ts';
+import type { TimerSource } from '../scheduler/timer-loop.ts';
+import { DestinationLane } from './destination-lane.ts';
+import { DELIVERY_HANDOFF_LEASE_MS } from './delivery-lease.ts';
+import { recordAttempt, type AttemptResult } from './record-attempt.ts';
+import type { DeliveryTarget, DeliveryTargets } from './delivery-targets.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+
+/** Options of the dispatcher. */
+export interface DeliveryDispatcherOptions {
+  store: Store;
+  targets: DeliveryTargets;
+  clock: Clock;
+  logger: Logger;
+  policy?: Partial<RetryPolicy>;
+  random?: () => number;
+  /** Most deliveries held in memory (queued or in flight); the rest wait in the store (default 10,000). */
+  maxInFlight?: number;
+  /** Called with the time of every retry it schedules, so the polling loop can wake by then. */
+  onRetry?: (at: number) => void;
+}
+
+interface Queued {
+  delivery: DeliveryRecord;
+  target: DeliveryTarget;
+  batchKey: string | null;
+}
+
+/**
+ * Sends deliveries. New ones are handed over in memory right after the instance write that
+ * recorded them (no polling delay); retries and deliveries whose hand-off was lost (a crash) are
+ * claimed from the store when due, under a lease. Each destination has its own lane (concurrency,
+ * rate, batching); every outcome is classified once and written back with a compare-and-set.
+ * As a TimerSource it is driven by a TimerLoop, like journey timers.
+ */
+export class DeliveryDispatcher implements TimerSource {
+  readonly #o: DeliveryDispatcherOptions;
+  readonly #maxInFlight: number;
+  /** Deliveries this process holds (queued or in flight), by id. */
+  readonly #held = new Map<string, DeliveryRecord>();
+  readonly #lanes = new Map<string, DestinationLane<Queued>>();
+  #idleWaiters: Array<() => void> = [];
+  #droppedHandOffs = 0;
+  #stopped = false;
+
+  constructor(options: DeliveryDispatcherOptions) {
+    this.#o = options;
+    this.#maxInFlight = options.maxInFlight ?? 10_000;
+  }
+
+  /** Deliveries just recorded (durably, leased to this process): send them now. */
+  accept(deliveries: readonly DeliveryRecord[]): void {
+    if (this.#stopped) return;
+    for (const d of deliveries) {
+      if (d.status !== 'pending' || this.#held.has(d.id)) continue;
+      // Over the bound, the delivery stays in the store and is claimed when its lease ends.
+      if (this.#held.size >= this.#maxInFlight) {
+        if (this.#droppedHandOffs++ === 0) this.#o.logger.warn('delivery queue full: new deliveries wait for their lease to end', { held: this.#held.size });
+        continue;
+      }
+      this.#hold(d);
+    }
+  }
+
+  /** Claims due deliveries from the store (retries, lost hand-offs); answers how many. */
+  async fireDue(limit: number): Promise<number> {
+    return this.#claim(this.#o.clock.now(), limit);
+  }
+
+  /**
+   * At start, with a store no other process uses (SQLite): the deliveries still leased were held
+   * by this engine before it stopped or crashed, so they are claimed now rather than when their
+   * lease ends. Retries scheduled later keep their time.
+   */
+  async recoverLeases(): Promise<number> {
+    let recovered = 0;
+    for (;;) {
+      const n = await this.#claim(this.#o.clock.now() + DELIVERY_HANDOFF_LEASE_MS, 1000);
+      recovered += n;
+      if (n === 0) return recovered;
+    }
+  }
+
+  /** Stops taking deliveries, drops the queued ones (they stay leased in the store) and waits for sends in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const lane of this.#lanes.values()) for (const item of lane.clear()) this.#release(item.delivery.id);
+    await this.idle();
+  }
+
+  async #claim(dueBy: number, limit: number): Promise<number> {
+    const room = Math.min(limit, this.#maxInFlight - this.#held.size);
+    if (room <= 0 || this.#stopped) return 0;
+    const now = this.#o.clock.now();
+    const claimed = await this.#o.store.deliveries.claimDue(dueBy, now + DELIVERY_HANDOFF_LEASE_MS, room);
+    for (const d of claimed) {
+      const held = this.#held.get(d.id);
+      // Still queued here from an earlier claim: keep the one copy, at the new lease's revision.
+      if (held) {
+        held.rev = d.rev;
+        held.nextAttemptAt = d.nextAttemptAt;
+      } else {
+        this.#hold(d);
+      }
+    }
+    return claimed.length;
+  }
+
+  nextWakeAt(): Promise<number | null> {
+    return this.#o.store.deliveries.nextDueAt();
+  }
+
+  /** Destinations changed: resolve them again. */
+  invalidate(): void {
+    this.#o.targets.invalidate();
+  }
+
+  /** Deliveries held in memory now. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  /** Resolves once nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.#held.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Sends everything due now and waits for the outcomes, until nothing is due (settle, test clock). */
+  async drain(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      await this.idle();
+      const n = await this.fireDue(1000);
+      sent += n;
+      if (n === 0) return sent;
+    }
+  }
+
+  #hold(d: DeliveryRecord): void {
+    this.#held.set(d.id, d);
+    void this.#route(d).catch((error: unknown) => {
+      this.#o.logger.error('delivery routing failed', { deliveryId: d.id, error });
+      this.#release(d.id);
+    });
+  }
+
+  async #route(d: DeliveryRecord): Promise<void> {
+    const resolution = await this.#o.targets.resolve(d);
+    if ('failed' in resolution) {
+      await this.#finish(d, { verdict: { kind: 'failed', reason: resolution.failed }, status: null, response: null }, this.#o.clock.now());
+      return;
+    }
+    const { target } = resolution;
+    let lane = this.#lanes.get(target.key);
+    if (!lane) {
+      lane = new DestinationLane<Queued>(target.options, (items) => this.#send(items));
+      this.#lanes.set(target.key, lane);
+    } else {
+      lane.setOptions(target.options);
+    }
+    lane.push({ delivery: d, target, batchKey: target.batchKey });
+  }
+
+  async #send(items: Queued[]): Promise<void> {
+    const startedAt = this.#o.clock.now();
+    let results: AttemptResult[];
+    try {
+      results = items.length === 1
+        ? [await items[0]!.target.send(items[0]!.delivery)]
+        : await items[0]!.target.sendBatch(items.map((i) => i.delivery));
+    } catch (error) {
+      // The senders classify their own errors; reaching here is a bug, not a destination's answer.
+      this.#o.logger.error('delivery send failed unexpectedly', { error });
+      results = items.map(() => ({ verdict: { kind: 'retry', reason: `engine error: ${(error as Error).message}` }, status: null, response: null }));
+    }
+    await Promise.all(items.map((item, i) => this.#finish(item.delivery, results[i]!, startedAt)));
+  }
+
+  async #finish(d: DeliveryRecord, result: AttemptResult, startedAt: number): Promise<void> {
+    try {
+      const next = recordAttempt(d, result, { startedAt, now: this.#o.clock.now(), policy: this.#o.policy ?? {}, random: this.#o.random ?? Math.random });
+      const written = await this.#o.store.deliveries.update(next, d.rev);
+      if (written === 'version_conflict') {
+        // Re-driven or claimed elsewhere meanwhile: that change wins; this attempt stays unrecorded.
+        this.#o.logger.warn('delivery changed while being sent; outcome not recorded', { deliveryId: d.id, outcome: result.verdict.kind });
+      } else if (next.nextAttemptAt !== null) {
+        this.#o.onRetry?.(next.nextAttemptAt);
+      }
+    } catch (error) {
+      this.#o.logger.error('recording a delivery outcome failed', { deliveryId: d.id, error });
+    } finally {
+      this.#release(d.id);
+    }
+  }
+
+  #release(id: string): void {
+    this.#held.delete(id);
+    if (this.#held.size === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}

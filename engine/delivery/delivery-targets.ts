@@ -1,0 +1,118 @@
+import type { Clock } from '../clock.ts';
+import type { Store } from '../store/store.ts';
+import type { DeliveryRecord } from '../store/delivery-store.ts';
+import type { DeliveryOptions, DestinationRecord } from '../store/destination-store.ts';
+import type { PluginRegistry } from '../../destinations/plugin-registry.ts';
+import type { Plugin } from '../../destinations/plugin.ts';
+import type { JSONObject, SegmentEvent } from '../../destinations/actions-core.ts';
+import { runAction, runBatch } from '../../destinations/run-action.ts';
+import { classifyOutcome } from './classify-outcome.ts';
+import { responseText, type AttemptResult } from './record-attempt.ts';
+
+/** Where a delivery goes, resolved: its lane, limits, and how to send one or several. */
+export interface DeliveryTarget {
+  /** Deliveries with the same key share the concurrency and rate limits (one destination). */
+  key: string;
+  options: DeliveryOptions;
+  /** Deliveries with the same batch key may go in one call; null when the action cannot batch. */
+  batchKey: string | null;
+  send(d: DeliveryRecord): Promise<AttemptResult>;
+  /** One result per delivery, in order. */
+  sendBatch(ds: DeliveryRecord[]): Promise<AttemptResult[]>;
+}
+
+/** A target, or why the delivery can never be sent as it is (it fails at once, re-drivable). */
+export type TargetResolution = { target: DeliveryTarget } | { failed: string };
+
+const CACHE_MS = 5_000;
+
+/**
+ * Resolves deliveries to destination plugins: the configured destination (cached briefly, and
+ * dropped on every change the API makes), its plugin and action.
+ */
+export class DeliveryTargets {
+  readonly #store: Store;
+  readonly #registry: PluginRegistry;
+  readonly #clock: Clock;
+  readonly #cache = new Map<string, { at: number; record: DestinationRecord | null }>();
+
+  constructor(options: { store: Store; registry: PluginRegistry; clock: Clock }) {
+    this.#store = options.store;
+    this.#registry = options.registry;
+    this.#clock = options.clock;
+  }
+
+  /** Destinations changed: read them again. */
+  invalidate(): void {
+    this.#cache.clear();
+  }
+
+  async resolve(d: DeliveryRecord): Promise<TargetResolution> {
+    const target = d.target;
+    if (!target) return { failed: 'the send step has no destination' };
+    if (target.type !== 'destination') return { failed: 'destination functions are not available in this version of the engine' };
+    const destination = await this.#destination(d.spaceId, target.destinationId);
+    if (!destination) return { failed: `destination '${target.destinationId}' no longer exists` };
+    if (!destination.enabled) return { failed: `destination '${destination.name}' is disabled` };
+    let plugin: Plugin;
+    try {
+      plugin = await this.#registry.get(destination.plugin);
+    } catch (error) {
+      return { failed: `plugin '${destination.plugin}' cannot be loaded: ${(error as Error).message}` };
+    }
+    const action = plugin.definition.actions[target.action];
+    if (!action) return { failed: `plugin '${plugin.slug}' has no action '${target.action}'` };
+    const { settings, delivery: options } = destination;
+    const canBatch = options.batchSize > 1 && typeof action.performBatch === 'function';
+    return {
+      target: {
+        key: destination.id,
+        options,
+        batchKey: canBatch ? `${target.action}\u0000${JSON.stringify(d.mapping)}` : null,
+        send: (one) => attempt(() => runAction({
+          plugin, settings, action: target.action, event: one.payload as unknown as SegmentEvent, mapping: one.mapping as JSONObject, timeoutMs: options.timeoutMs,
+        }).then((r) => ({ status: r.status ?? 200, body: r.body, headers: r.headers }))),
+        sendBatch: async (many) => {
+          try {
+            const results = await runBatch({
+              plugin, settings, action: target.action, events: many.map((m) => m.payload as unknown as SegmentEvent),
+              mapping: many[0]!.mapping as JSONObject, timeoutMs: options.timeoutMs,
+            });
+            return results.map((r) => ({
+              verdict: classifyOutcome({ status: r.status, ...(r.errormessage ? { message: r.errormessage } : {}) }),
+              status: r.status, response: responseText(r.body ?? r.errormessage ?? null),
+            }));
+          } catch (error) {
+            // The whole call failed: every event of the batch shares the verdict.
+            const result = failure(error);
+            return many.map(() => result);
+          }
+        },
+      },
+    };
+  }
+
+  async #destination(spaceId: string, id: string): Promise<DestinationRecord | null> {
+    const now = this.#clock.now();
+    const cached = this.#cache.get(id);
+    if (cached && now - cached.at < CACHE_MS && (cached.record === null || cached.record.spaceId === spaceId)) return cached.record;
+    const record = await this.#store.destinations.get(spaceId, id);
+    this.#cache.set(id, { at: now, record });
+    return record;
+  }
+}
+
+async function attempt(send: () => Promise<{ status: number; body: unknown; headers?: Record<string, string> | undefined }>): Promise<AttemptResult> {
+  try {
+    const r = await send();
+    return { verdict: classifyOutcome({ status: r.status, ...(r.headers ? { headers: r.headers } : {}) }), status: r.status, response: responseText(r.body) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+function failure(error: unknown): AttemptResult {
+  const e = error as { response?: { status?: unknown; data?: unknown; content?: unknown } };
+  const status = typeof e?.response?.status === 'number' ? e.response.status : null;
+  return { verdict: classifyOutcome({ error }), status, response: responseText(e?.response?.data ?? e?.response?.content ?? null) };
+}

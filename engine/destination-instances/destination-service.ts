@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { EngineError, notFound } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { DestinationRecord } from '../store/destination-store.ts';
+import type { PluginRegistry } from '../../destinations/plugin-registry.ts';
+import type { PluginSummary } from '../../destinations/describe-plugin.ts';
+import type { Plugin } from '../../destinations/plugin.ts';
+import { PluginError } from '../../destinations/plugin-error.ts';
+import { mergeSettings, redactSettings, validateSettings } from '../../destinations/settings.ts';
+import { testAuthentication, type AuthenticationResult } from '../../destinations/run-action.ts';
+import { sendsOf } from '../journeys/activation-keys.ts';
+import { DEFAULT_DELIVERY_OPTIONS, type DestinationInput } from './destination-input.ts';
+
+/** A destination as the API shows it: secret settings replaced by a marker. */
+export type DestinationView = Omit<DestinationRecord, 'spaceId'>;
+
+/**
+ * Configured destinations of a space: which plugin, validated settings, enabled or not, delivery
+ * limits. The dispatcher (on the processing thread) is told about every change.
+ */
+export class DestinationService {
+  readonly #store: Store;
+  readonly #registry: PluginRegistry;
+  readonly #onChange: () => void;
+
+  constructor(options: { store: Store; registry: PluginRegistry; onChange: () => void }) {
+    this.#store = options.store;
+    this.#registry = options.registry;
+    this.#onChange = options.onChange;
+  }
+
+  /** Every plugin that can be configured (catalog ones not loaded yet by name only). */
+  plugins(): PluginSummary[] {
+    return this.#registry.list();
+  }
+
+  /** One plugin with its settings and actions (loads a catalog plugin). */
+  async plugin(slug: string): Promise<PluginSummary> {
+    return this.#registry.describe(await this.#pluginSlug(slug, '/plugin'));
+  }
+
+  async create(spaceId: string, input: DestinationInput): Promise<DestinationView> {
+    const plugin = await this.#plugin(input.plugin);
+    this.#checkSettings(plugin, input.settings);
+    const now = new Date().toISOString();
+    const record: DestinationRecord = {
+      id: `dst_${randomUUID()}`, spaceId, name: input.name, plugin: plugin.slug, settings: input.settings, enabled: input.enabled,
+      delivery: { ...DEFAULT_DELIVERY_OPTIONS, ...input.delivery }, createdAt: now, updatedAt: now, version: 1,
+    };
+    if (await this.#store.destinations.insert(record) === 'conflict') throw nameTaken(input.name);
+    this.#onChange();
+    return this.#view(plugin, record);
+  }
+
+  async get(spaceId: string, id: string): Promise<DestinationView> {
+    const record = await this.record(spaceId, id);
+    return this.#view(await this.#plugin(record.plugin), record);
+  }
+
+  async list(spaceId: string): Promise<DestinationView[]> {
+    const records = await this.#store.destinations.list(spaceId);
+    return Promise.all(records.map(async (r) => this.#view(await this.#plugin(r.plugin), r)));
+  }
+
+  /** Replaces a destination; a secret sent back as the marker (or left out) keeps its stored value. */
+  async update(spaceId: string, id: string, input: DestinationInput): Promise<DestinationView> {
+    const current = await this.record(spaceId, id);
+    const plugin = await this.#plugin(input.plugin);
+    const settings = plugin.slug === current.plugin ? mergeSettings(plugin, current.settings, input.settings) : input.settings;
+    this.#checkSettings(plugin, settings);
+    const next: DestinationRecord = {
+      ...current, name: input.name, plugin: plugin.slug, settings, enabled: input.enabled,
+      delivery: { ...DEFAULT_DELIVERY_OPTIONS, ...input.delivery }, updatedAt: new Date().toISOString(), version: current.version + 1,
+    };
+    const result = await this.#store.destinations.update(next, current.version);
+    if (result === 'conflict') throw nameTaken(input.name);
+    if (result === 'version_conflict') throw new EngineError('version_conflict', `destination '${id}' changed while being updated; retry`);
+    this.#onChange();
+    return this.#view(plugin, next);
+  }
+
+  /** Deletes a destination no journey sends to (drafts and versions still running included). */
+  async delete(spaceId: string, id: string): Promise<void> {
+    await this.record(spaceId, id);
+    const users = await this.#journeysUsing(spaceId, id);
+    if (users.length > 0) {
+      throw new EngineError('destination_in_use', `destination '${id}' is the target of send steps in ${users.length} journey(s); change them first`, { journeys: users });
+    }
+    await this.#store.destinations.delete(spaceId, id);
+    this.#onChange();
+  }
+
+  /** Runs the plugin's credentials check with the stored settings. */
+  async testAuthentication(spaceId: string, id: string): Promise<AuthenticationResult> {
+    const record = await this.record(spaceId, id);
+    return testAuthentication(await this.#plugin(record.plugin), record.settings, { timeoutMs: record.delivery.timeoutMs });
+  }
+
+  /** The stored record, secrets included (for the engine's own use only). */
+  async record(spaceId: string, id: string): Promise<DestinationRecord> {
+    const record = await this.#store.destinations.get(spaceId, id);
+    if (!record) throw notFound('destination', id);
+    return record;
+  }
+
+  /** The plugin of a configured destination. */
+  pluginOf(record: DestinationRecord): Promise<Plugin> {
+    return this.#plugin(record.plugin);
+  }
+
+  async #journeysUsing(spaceId: string, destinationId: string): Promise<Array<{ id: string; name: string }>> {
+    const users: Array<{ id: string; name: string }> = [];
+    for (const journey of await this.#store.journeys.list(spaceId, {})) {
+      const docs = journey.draft ? [journey.draft] : [];
+      for (const v of await this.#store.journeys.listVersions(spaceId, journey.id)) if (v.state !== 'retired') docs.push(v.definition);
+      const uses = docs.some((doc) => sendsOf(doc).some(({ spec }) => spec.target?.type === 'destination' && spec.target.destinationId === destinationId));
+      if (uses) users.push({ id: journey.id, name: journey.name });
+    }
+    return users;
+  }
+
+  #checkSettings(plugin: Plugin, settings: Record<string, unknown>): void {
+    const problems = validateSettings(plugin, settings);
+    if (problems.length > 0) {
+      throw new EngineError('invalid_settings', `the settings break the ${plugin.name} plugin's schema: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
+        problems: problems.map((p) => ({ ...p, path: `/${p.path.replace(/\./g, '/')}` })),
+      });
+    }
+  }
+
+  async #pluginSlug(slug: string, path: string): Promise<string> {
+    return (await this.#pluginAt(slug, path)).slug;
+  }
+
+  #plugin(slug: string): Promise<Plugin> {
+    return this.#pluginAt(slug, '/plugin');
+  }
+
+  async #pluginAt(slug: string, path: string): Promise<Plugin> {
+    try {
+      return await this.#registry.get(slug);
+    } catch (error) {
+      if (error instanceof PluginError && (error.code === 'unknown_plugin' || error.code === 'invalid_plugin_slug')) {
+        throw new EngineError('unknown_plugin', `${error.message}; GET /api/v1/destination-plugins lists the plugins`, { path });
+      }
+      throw error;
+    }
+  }
+
+  #view(plugin: Plugin, record: DestinationRecord): DestinationView {
+    const { spaceId: _space, ...rest } = record;
+    return { ...rest, settings: redactSettings(plugin, record.settings) };
+  }
+}
+
+function nameTaken(name: string): EngineError {
+  return new EngineError('conflict', `a destination named '${name}' already exists in this space`, { path: '/name' });
+}
