@@ -21,6 +21,7 @@ import type { ProcessingHandle } from './processing/processing-handle.ts';
 import { createApp } from './app.ts';
 import { createPluginRegistry, type PluginRegistry } from '../destinations/plugin-registry.ts';
 import { DestinationService } from './destination-instances/destination-service.ts';
+import { DeliveryService } from './delivery/delivery-service.ts';
 
 /** A running engine: its server, its parts (for tests and benchmarks) and how to stop it. */
 export interface RunningEngine {
@@ -73,11 +74,12 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const finder = new ProfileFinder(store.profiles);
   const background = new BackgroundTasks(logger);
   const audiences = new AudienceService(store.audiences, finder, logger, () => processing.invalidateAudiences());
+  const destinations = new DestinationService({ store, registry, onChange: () => processing.invalidateDestinations() });
   const journeys = new JourneyService({
-    store, onChange: () => processing.invalidateJourneys(),
+    store, onChange: () => processing.invalidateJourneys(), destinationActions: (spaceId) => destinations.actionsOf(spaceId),
     exitVersion: async (spaceId, journeyId, version, reason) => processing.exitVersion(spaceId, journeyId, version, reason),
   });
-  const destinations = new DestinationService({ store, registry, onChange: () => processing.invalidateDestinations() });
+  const deliveries = new DeliveryService({ store, clock, onRedrive: () => processing.wakeDeliveries() });
   const ingest = new IngestService({ events: store.events, config, onStored: () => processing.wake(), now: () => clock.now() });
   const settle = async (): Promise<number> => {
     await background.idle();
@@ -85,7 +87,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   };
   let ready = false;
   const listener = createApp({
-    config, logger, store, credentials, ingest, audiences, profiles: finder, journeys, destinations,
+    config, logger, store, credentials, ingest, audiences, profiles: finder, journeys, destinations, deliveries,
     testClock: manualClock ? {
       clock: manualClock,
       advance: async (ms: number) => {

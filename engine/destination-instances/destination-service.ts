@@ -10,6 +10,7 @@ import { mergeSettings, redactSettings, validateSettings } from '../../destinati
 import { testAuthentication, type AuthenticationResult } from '../../destinations/run-action.ts';
 import { sendsOf } from '../journeys/activation-keys.ts';
 import { DEFAULT_DELIVERY_OPTIONS, type DestinationInput } from './destination-input.ts';
+import type { DestinationActions } from '../journeys/send-targets.ts';
 
 /** A destination as the API shows it: secret settings replaced by a marker. */
 export type DestinationView = Omit<DestinationRecord, 'spaceId'>;
@@ -101,6 +102,17 @@ export class DestinationService {
     const record = await this.#store.destinations.get(spaceId, id);
     if (!record) throw notFound('destination', id);
     return record;
+  }
+
+  /** Looks up a space's destinations with their actions' fields (journey validation and mapping defaults). */
+  actionsOf(spaceId: string): DestinationActions {
+    return async (destinationId) => {
+      const record = await this.#store.destinations.get(spaceId, destinationId);
+      if (!record) return null;
+      const plugin = await this.#registry.get(record.plugin).catch(() => null);
+      const actions = Object.fromEntries(Object.entries(plugin?.definition.actions ?? {}).map(([slug, action]) => [slug, action.fields]));
+      return { name: record.name, actions };
+    };
   }
 
   /** The plugin of a configured destination. */

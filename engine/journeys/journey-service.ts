@@ -8,6 +8,7 @@ import { validateJourney } from './definition/validate-journey.ts';
 import { validateJourneyReferences } from './definition/validate-references.ts';
 import { withDefaults } from './definition/journey-defaults.ts';
 import { sendsOf, withActivationKeys } from './activation-keys.ts';
+import { validateSendTargets, withSendDefaults, type DestinationActions } from './send-targets.ts';
 
 /** Dependencies of the journey lifecycle. */
 export interface JourneyServiceDeps {
@@ -16,6 +17,8 @@ export interface JourneyServiceDeps {
   onChange: () => void;
   /** Exits every active instance of a version (durably scheduled by the engine). */
   exitVersion: (spaceId: string, journeyId: string, version: number, reason: string) => Promise<void>;
+  /** A space's destinations with their actions' fields (send targets, mapping defaults). */
+  destinationActions: (spaceId: string) => DestinationActions;
 }
 
 /**
@@ -33,7 +36,7 @@ export class JourneyService {
 
   async create(spaceId: string, doc: JourneyDefinition): Promise<JourneyRecord> {
     const id = `jrn_${randomUUID()}`;
-    const draft = withActivationKeys(doc);
+    const draft = await withSendDefaults(withActivationKeys(doc), this.#d.destinationActions(spaceId));
     await this.#ensureNameFree(spaceId, draft.name, id);
     await this.#claimKeys(spaceId, id, draft);
     const now = new Date().toISOString();
@@ -61,7 +64,7 @@ export class JourneyService {
   async update(spaceId: string, id: string, doc: JourneyDefinition): Promise<JourneyRecord> {
     const current = await this.get(spaceId, id);
     if (current.status === 'archived') throw new EngineError('invalid_transition', `journey '${id}' is archived and cannot be edited; duplicate it instead`);
-    const draft = withActivationKeys(doc);
+    const draft = await withSendDefaults(withActivationKeys(doc), this.#d.destinationActions(spaceId));
     await this.#ensureNameFree(spaceId, draft.name, id);
     await this.#claimKeys(spaceId, id, draft);
     return this.#save({
@@ -171,7 +174,7 @@ export class JourneyService {
     return [...problems, ...await validateJourneyReferences(doc, {
       eventInCatalog: async (name) => (await this.#d.store.catalog.get(spaceId, name)) !== null,
       audienceExists: async (audienceId) => (await this.#d.store.audiences.get(spaceId, audienceId)) !== null,
-    })];
+    }), ...await validateSendTargets(doc, this.#d.destinationActions(spaceId))];
   }
 
   /**

@@ -13,6 +13,7 @@ export class LocalProcessing implements ProcessingHandle {
   invalidateJourneys(): void { this.#core.invalidateJourneys(); }
   invalidateAudiences(): void { this.#core.invalidateAudiences(); }
   invalidateDestinations(): void { this.#core.invalidateDestinations(); }
+  wakeDeliveries(): void { this.#core.deliveryLoop.kick(); }
   exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void {
     this.#core.exitVersion(spaceId, journeyId, version, reason);
   }

@@ -5,6 +5,8 @@ export interface ProcessingHandle {
   invalidateJourneys(): void;
   invalidateAudiences(): void;
   invalidateDestinations(): void;
+  /** Deliveries became due now (re-driven): claim them. */
+  wakeDeliveries(): void;
   /** Exit every active instance of an archived version (durable: resumed after a restart). */
   exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void;
   /** The test clock moved forward by `ms` (no-op when processing shares the engine's clock). */

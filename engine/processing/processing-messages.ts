@@ -13,6 +13,7 @@ export type ToWorker =
   | { type: 'invalidate-journeys' }
   | { type: 'invalidate-audiences' }
   | { type: 'invalidate-destinations' }
+  | { type: 'wake-deliveries' }
   | { type: 'exit-version'; spaceId: string; journeyId: string; version: number; reason: string }
   | { type: 'advance-clock'; ms: number }
   | { type: 'settle'; id: number }

@@ -29,6 +29,7 @@ port.on('message', (message: ToWorker) => {
     case 'invalidate-journeys': core.invalidateJourneys(); break;
     case 'invalidate-audiences': core.invalidateAudiences(); break;
     case 'invalidate-destinations': core.invalidateDestinations(); break;
+    case 'wake-deliveries': core.deliveryLoop.kick(); break;
     case 'exit-version': core.exitVersion(message.spaceId, message.journeyId, message.version, message.reason); break;
     case 'advance-clock': if (clock instanceof ManualClock) clock.advance(message.ms); break;
     case 'settle':

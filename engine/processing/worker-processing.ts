@@ -49,6 +49,7 @@ export class WorkerProcessing implements ProcessingHandle {
 
   invalidateJourneys(): void { this.#post({ type: 'invalidate-journeys' }); }
   invalidateDestinations(): void { this.#post({ type: 'invalidate-destinations' }); }
+  wakeDeliveries(): void { this.#post({ type: 'wake-deliveries' }); }
   invalidateAudiences(): void { this.#post({ type: 'invalidate-audiences' }); }
   exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void {
     this.#post({ type: 'exit-version', spaceId, journeyId, version, reason });

@@ -1,4 +1,5 @@
 import type { ConditionProblemCode } from '../../conditions/condition-problem.ts';
+import type { MappingProblemCode } from '../../../mappings/mapping-problem.ts';
 
 /**
  * Every machine-readable journey_* code validateJourney and validateJourneyReferences can
@@ -28,13 +29,16 @@ export const JOURNEY_PROBLEM_CODES = {
   journey_invalid_payload: 'A payload context or traits list holds an empty name.',
   journey_event_not_in_catalog: "The entry event is not in the space's event catalog (checked when publishing).",
   journey_unknown_audience: 'An audience id names no audience of the space (checked when publishing).',
+  journey_unknown_destination: 'A send targets a destination id the space does not have (checked when publishing).',
+  journey_unknown_action: "A send names an action its destination's plugin does not have (checked when publishing).",
+  journey_functions_unavailable: 'A send targets a destination function, which this version of the engine does not run yet.',
 } as const;
 
 /** A machine-readable journey_* problem code. */
 export type JourneyOwnProblemCode = keyof typeof JOURNEY_PROBLEM_CODES;
 
-/** Any code a journey problem can carry: a journey_* code or a condition_* code. */
-export type JourneyProblemCode = JourneyOwnProblemCode | ConditionProblemCode;
+/** Any code a journey problem can carry: a journey_* code, a condition_* code, or a send mapping's code (mappings/README.md). */
+export type JourneyProblemCode = JourneyOwnProblemCode | ConditionProblemCode | MappingProblemCode;
 
 /** One thing wrong with a journey document, at a JSON pointer such as `/steps/3/timeout/after`. */
 export interface JourneyProblem {

@@ -5,10 +5,7 @@ import { matcherFor } from '../../../conditions/cached-matcher.ts';
 import { readPath } from '../../../conditions/read-path.ts';
 import { identifierOf, record, type Run } from '../run.ts';
 
-/** Context key under which a matched hold-until event is kept. */
-export function contextAlias(event: string, branchId: string): string {
-  return `${event} - ${branchId}`;
-}
+import { contextAlias } from '../../definition/context-keys.ts';
 
 /** Why an event does or does not satisfy a branch of a hold step for this instance. */
 export function matchBranch(run: Run, step: HoldUntilStep, event: EventRecord): { branch: HoldBranch } | { ignored: string } | null {
