@@ -25,7 +25,8 @@ import type { JourneyService } from './journeys/journey-service.ts';
 import type { DestinationService } from './destination-instances/destination-service.ts';
 import { createDestinationRoutes } from './destination-instances/destination-routes.ts';
 import type { DeliveryService } from './delivery/delivery-service.ts';
-import { createDeliveryRoutes } from './delivery/delivery-routes.ts';
+import { createDeliveryRoutes, createSendPreviewRoutes } from './delivery/delivery-routes.ts';
+import type { SendPreview } from './delivery/send-preview.ts';
 import { createTestClockRoutes } from './scheduler/test-clock-routes.ts';
 import type { ManualClock } from './clock.ts';
 
@@ -41,6 +42,7 @@ export interface AppDeps {
   journeys: JourneyService;
   destinations: DestinationService;
   deliveries: DeliveryService;
+  sendPreview: SendPreview;
   /** Present only with ENGINE_TEST_CLOCK=1: the clock, and how to move it and settle. */
   testClock: { clock: ManualClock; advance: (ms: number) => Promise<number> } | null;
   operatorToken: string;
@@ -86,6 +88,7 @@ export function createApp(deps: AppDeps): AppListener {
   app.use('/api/v1', createJourneyRoutes(deps.journeys, deps.store, deps.profiles));
   app.use('/api/v1', createDestinationRoutes(deps.destinations));
   app.use('/api/v1', createDeliveryRoutes(deps.deliveries));
+  app.use('/api/v1', createSendPreviewRoutes(deps.sendPreview));
   if (deps.testClock) app.use('/api/v1/test-clock', createTestClockRoutes(deps.testClock.clock, deps.testClock.advance));
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));

@@ -22,6 +22,8 @@ import { createApp } from './app.ts';
 import { createPluginRegistry, type PluginRegistry } from '../destinations/plugin-registry.ts';
 import { DestinationService } from './destination-instances/destination-service.ts';
 import { DeliveryService } from './delivery/delivery-service.ts';
+import { SendPreview } from './delivery/send-preview.ts';
+import { DeliveryTargets } from './delivery/delivery-targets.ts';
 
 /** A running engine: its server, its parts (for tests and benchmarks) and how to stop it. */
 export interface RunningEngine {
@@ -74,12 +76,18 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const finder = new ProfileFinder(store.profiles);
   const background = new BackgroundTasks(logger);
   const audiences = new AudienceService(store.audiences, finder, logger, () => processing.invalidateAudiences());
-  const destinations = new DestinationService({ store, registry, onChange: () => processing.invalidateDestinations() });
+  const previewTargets = new DeliveryTargets({ store, registry, clock });
+  const destinations = new DestinationService({
+    store, registry, onChange: () => { previewTargets.invalidate(); processing.invalidateDestinations(); },
+  });
   const journeys = new JourneyService({
     store, onChange: () => processing.invalidateJourneys(), destinationActions: (spaceId) => destinations.actionsOf(spaceId),
     exitVersion: async (spaceId, journeyId, version, reason) => processing.exitVersion(spaceId, journeyId, version, reason),
   });
   const deliveries = new DeliveryService({ store, clock, onRedrive: () => processing.wakeDeliveries() });
+  const sendPreview = new SendPreview({
+    store, journeys, profiles: finder, destinations, clock, targets: previewTargets,
+  });
   const ingest = new IngestService({ events: store.events, config, onStored: () => processing.wake(), now: () => clock.now() });
   const settle = async (): Promise<number> => {
     await background.idle();
@@ -87,7 +95,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   };
   let ready = false;
   const listener = createApp({
-    config, logger, store, credentials, ingest, audiences, profiles: finder, journeys, destinations, deliveries,
+    config, logger, store, credentials, ingest, audiences, profiles: finder, journeys, destinations, deliveries, sendPreview,
     testClock: manualClock ? {
       clock: manualClock,
       advance: async (ms: number) => {

@@ -5,6 +5,7 @@ import { pageOf } from '../http/page-of.ts';
 import { invalidRequest } from '../errors.ts';
 import type { DeliveryStatus } from '../store/delivery-store.ts';
 import { parseRedriveFilter, viewDelivery, type DeliveryService } from './delivery-service.ts';
+import { parsePreviewInput, type SendPreview } from './send-preview.ts';
 
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'failed', 'skipped'];
 
@@ -36,6 +37,18 @@ export function createDeliveryRoutes(deliveries: DeliveryService): Router {
   });
   router.get('/instances/:id/deliveries', async (req, res) => {
     res.json({ deliveries: (await deliveries.forInstance(principalOf(res).spaceId, req.params['id']!)).map(viewDelivery) });
+  });
+  return router;
+}
+
+/** Preview and test-send of a send step (`/api/v1/journeys/{id}/steps/{stepId}/preview|test`). */
+export function createSendPreviewRoutes(preview: SendPreview): Router {
+  const router = Router();
+  router.post('/journeys/:id/steps/:stepId/preview', async (req, res) => {
+    res.json(await preview.preview(principalOf(res).spaceId, req.params['id']!, req.params['stepId']!, parsePreviewInput(req.body)));
+  });
+  router.post('/journeys/:id/steps/:stepId/test', async (req, res) => {
+    res.json(await preview.test(principalOf(res).spaceId, req.params['id']!, req.params['stepId']!, parsePreviewInput(req.body)));
   });
   return router;
 }

@@ -1,0 +1,169 @@
+import type { Clock } from '../clock.ts';
+import { EngineError, invalidRequest, notFound } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { DeliveryRecord } from '../store/delivery-store.ts';
+import type { ProfileRecord } from '../store/profile-store.ts';
+import type { InstanceRecord } from '../store/instance-store.ts';
+import type { JourneyDefinition, SendSpec } from '../journeys/definition/journey-definition.ts';
+import type { JourneyService } from '../journeys/journey-service.ts';
+import type { ProfileFinder } from '../profiles/profile-finder.ts';
+import { blankProfile } from '../profiles/apply-event.ts';
+import { buildPayload } from '../journeys/runtime/steps/send-step.ts';
+import type { Run } from '../journeys/runtime/run.ts';
+import type { DestinationService } from '../destination-instances/destination-service.ts';
+import { mapEvent } from '../../mappings/map-event.ts';
+import type { MappingProblem } from '../../mappings/mapping-problem.ts';
+import type { SendEvent } from '../../mappings/send-event.ts';
+import type { DeliveryTargets } from './delivery-targets.ts';
+
+/** What to preview a send with: a sample entry event (and optionally whose traits), or a recorded instance. */
+export interface PreviewInput {
+  /** `draft` (default when there is one), `live`, or a version number. */
+  version: 'draft' | 'live' | number;
+  event?: Record<string, unknown>;
+  userId?: string;
+  instanceId?: string;
+}
+
+/** The event a send would carry and the payload its mapping makes of it (or every problem). */
+export interface Preview {
+  stepId: string;
+  target: SendSpec['target'] | null;
+  event: SendEvent;
+  payload: Record<string, unknown> | null;
+  problems: MappingProblem[];
+}
+
+/**
+ * Preview and test-send of a journey's send step: builds the exact event a send would carry
+ * (from a sample event or a recorded instance), applies the step's mapping as the destination
+ * action will, and for a test sends it for real and answers the destination's response.
+ */
+export class SendPreview {
+  readonly #o: { store: Store; journeys: JourneyService; profiles: ProfileFinder; destinations: DestinationService; targets: DeliveryTargets; clock: Clock };
+
+  constructor(options: { store: Store; journeys: JourneyService; profiles: ProfileFinder; destinations: DestinationService; targets: DeliveryTargets; clock: Clock }) {
+    this.#o = options;
+  }
+
+  async preview(spaceId: string, journeyId: string, stepId: string, input: PreviewInput): Promise<Preview> {
+    const { doc, version } = await this.#definition(spaceId, journeyId, input.version);
+    const spec = sendOf(doc, stepId);
+    const event = await this.#event(spaceId, journeyId, doc, version, stepId, spec, input);
+    const target = spec.target ?? null;
+    if (!target || target.type !== 'destination') return { stepId, target, event, payload: null, problems: [] };
+    const fields = (await this.#o.destinations.actionsOf(spaceId)(target.destinationId))?.actions[target.action];
+    if (!fields) {
+      throw new EngineError('invalid_request', `step '${stepId}' sends to destination '${target.destinationId}' action '${target.action}', which this space does not have`, { path: '/target' });
+    }
+    const mapped = mapEvent(fields, spec.mapping ?? {}, event, { basePath: '/mapping' });
+    return mapped.ok ? { stepId, target, event, payload: mapped.payload, problems: [] } : { stepId, target, event, payload: null, problems: mapped.problems };
+  }
+
+  /** Sends the previewed event to the step's destination for real; answers the outcome and the destination's response. */
+  async test(spaceId: string, journeyId: string, stepId: string, input: PreviewInput) {
+    const preview = await this.preview(spaceId, journeyId, stepId, input);
+    if (!preview.target || preview.target.type !== 'destination') {
+      throw new EngineError('invalid_request', `step '${stepId}' has no destination to send to`, { path: '/target' });
+    }
+    const now = this.#o.clock.now();
+    const at = new Date(now).toISOString();
+    const key = preview.event.messageId;
+    const delivery: DeliveryRecord = {
+      id: `test_${now}`, spaceId, journeyId, version: preview.event.context.journey.version, instanceId: preview.event.context.journey.instance_id,
+      profileId: '', stepId, idempotencyKey: key, activationKey: preview.event.context.journey.activation_key, eventName: preview.event.event,
+      target: preview.target, payload: preview.event as unknown as Record<string, unknown>, mapping: await this.#mapping(spaceId, journeyId, stepId, input),
+      status: 'pending', nextAttemptAt: null, attempts: 0, attemptLog: [], firstAttemptAt: null, reason: null, deliveredAt: null, createdAt: at, updatedAt: at, rev: 0,
+    };
+    const resolution = await this.#o.targets.resolve(delivery);
+    if ('failed' in resolution) return { ...preview, result: { outcome: 'failed', reason: resolution.failed, status: null, response: null, durationMs: 0 } };
+    const started = performance.now();
+    const result = await resolution.target.send(delivery);
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    return {
+      ...preview,
+      result: {
+        outcome: result.verdict.kind, reason: result.verdict.kind === 'delivered' ? null : result.verdict.reason,
+        status: result.status, response: result.response, durationMs,
+      },
+    };
+  }
+
+  async #mapping(spaceId: string, journeyId: string, stepId: string, input: PreviewInput): Promise<Record<string, unknown>> {
+    const { doc } = await this.#definition(spaceId, journeyId, input.version);
+    return sendOf(doc, stepId).mapping ?? {};
+  }
+
+  async #definition(spaceId: string, journeyId: string, wanted: PreviewInput['version']): Promise<{ doc: JourneyDefinition; version: number }> {
+    const journey = await this.#o.journeys.get(spaceId, journeyId);
+    if (wanted === 'draft' && journey.draft) return { doc: journey.draft, version: journey.draftVersion ?? 1 };
+    const number = typeof wanted === 'number' ? wanted : journey.liveVersion;
+    if (number === null) throw invalidRequest(`journey '${journeyId}' has no ${wanted === 'live' ? 'live version' : 'draft'}`, '/version');
+    const version = await this.#o.store.journeys.getVersion(spaceId, journeyId, number);
+    if (!version) throw notFound(`version ${number} of journey`, journeyId);
+    return { doc: version.definition, version: number };
+  }
+
+  async #event(spaceId: string, journeyId: string, doc: JourneyDefinition, version: number, stepId: string, spec: SendSpec, input: PreviewInput): Promise<SendEvent> {
+    let instance: Pick<InstanceRecord, 'id' | 'context' | 'identifier'>;
+    let profile: ProfileRecord | null;
+    if (input.instanceId !== undefined) {
+      const found = await this.#o.store.instances.get(spaceId, input.instanceId);
+      if (!found || found.journeyId !== journeyId) throw notFound('instance of this journey', input.instanceId);
+      instance = found;
+      profile = await this.#o.store.profiles.get(spaceId, found.profileId);
+    } else {
+      const sample = input.event!;
+      instance = { id: 'preview', context: { [doc.entry.event]: { type: 'track', event: doc.entry.event, ...sample } }, identifier: null };
+      profile = input.userId !== undefined ? await this.#o.profiles.byRef(spaceId, { userId: input.userId }) : null;
+    }
+    const now = this.#o.clock.now();
+    const person = profile ?? { ...blankProfile('preview', spaceId, new Date(now).toISOString(), new Date(now).toISOString()), userId: input.userId ?? null };
+    // buildPayload reads only the instance's id, context and identifier and the env's profile, time and journey.
+    const run = {
+      instance, env: { now, profile: person, journeyId, journeyName: doc.name, version },
+    } as unknown as Run;
+    return buildPayload(run, spec, stepId, `${instance.id}:${stepId}:preview`);
+  }
+}
+
+/** The send spec of a send step, or of an exit rule's send (by rule id). */
+function sendOf(doc: JourneyDefinition, stepId: string): SendSpec {
+  const step = doc.steps.find((s) => s.id === stepId);
+  if (step?.type === 'send') return step;
+  const rule = (doc.exitRules ?? []).find((r) => r.id === stepId);
+  if (rule?.send) return rule.send;
+  if (step) throw invalidRequest(`step '${stepId}' is a ${step.type} step, not a send`, '/stepId');
+  throw notFound('send step', stepId);
+}
+
+/** Reads a preview/test body; throws invalid_request with the path of the first bad field. */
+export function parsePreviewInput(body: unknown): PreviewInput {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (typeof b !== 'object' || Array.isArray(b)) throw invalidRequest('the body must be a JSON object', '');
+  for (const key of Object.keys(b)) {
+    if (!['version', 'event', 'userId', 'instanceId'].includes(key)) throw invalidRequest(`unknown property '${key}'`, `/${key}`);
+  }
+  const version = b['version'] ?? 'draft';
+  if (version !== 'draft' && version !== 'live' && !(typeof version === 'number' && Number.isInteger(version) && version >= 1)) {
+    throw invalidRequest("version must be 'draft', 'live' or a version number", '/version');
+  }
+  const input: PreviewInput = { version };
+  if (b['instanceId'] !== undefined) {
+    if (typeof b['instanceId'] !== 'string' || b['instanceId'] === '') throw invalidRequest('instanceId must be an instance id', '/instanceId');
+    input.instanceId = b['instanceId'];
+  }
+  if (b['event'] !== undefined) {
+    const event = b['event'];
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) throw invalidRequest('event must be a Segment track message (an object)', '/event');
+    input.event = event as Record<string, unknown>;
+  }
+  if ((input.event === undefined) === (input.instanceId === undefined)) {
+    throw invalidRequest('give either a sample `event` or a recorded `instanceId`', input.event ? '/instanceId' : '/event');
+  }
+  if (b['userId'] !== undefined) {
+    if (typeof b['userId'] !== 'string' || b['userId'] === '') throw invalidRequest('userId must be a non-empty string', '/userId');
+    input.userId = b['userId'];
+  }
+  return input;
+}
