@@ -15,6 +15,8 @@ ENV NODE_ENV=production \
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY engine ./engine
+COPY destinations ./destinations
+COPY mappings ./mappings
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -57,6 +57,12 @@ export interface BenchOptions {
   readonly setup: 'auto' | 'http' | 'sqlite';
   /** Longest setup through HTTP that `auto` accepts, per phase (BENCH_MAX_HTTP_SETUP_SECONDS, default 30). */
   readonly maxHttpSetupSeconds: number;
+  /** delivery: entry events of the full-speed burst, sent through /v1/batch (BENCH_DELIVERY_BURST, default 50000). */
+  readonly deliveryBurst: number;
+  /** delivery: offered rate of the paced latency phase in events/s (BENCH_DELIVERY_RATE, default 1000). */
+  readonly deliveryRatePerSecond: number;
+  /** delivery: the webhook destination's delivery concurrency (BENCH_DELIVERY_CONCURRENCY, default 64). */
+  readonly deliveryConcurrency: number;
 }
 
 function num(env: Env, name: string, fallback: number, min: number): number {
@@ -97,5 +103,8 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     journeyEvents: Math.round(num(env, 'BENCH_JOURNEY_EVENTS', 15_000, 100)),
     setup: setupMode(env['BENCH_SETUP']),
     maxHttpSetupSeconds: num(env, 'BENCH_MAX_HTTP_SETUP_SECONDS', 30, 1),
+    deliveryBurst: Math.round(num(env, 'BENCH_DELIVERY_BURST', 50_000, 0)),
+    deliveryRatePerSecond: num(env, 'BENCH_DELIVERY_RATE', 1000, 1),
+    deliveryConcurrency: Math.round(num(env, 'BENCH_DELIVERY_CONCURRENCY', 64, 1)),
   });
 }
