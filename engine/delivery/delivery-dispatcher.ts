@@ -45,6 +45,8 @@ export class DeliveryDispatcher implements TimerSource {
   #idleWaiters: Array<() => void> = [];
   #droppedHandOffs = 0;
   #stopped = false;
+  /** Claims reading the store right now: what they take is not held yet, but will be. */
+  #claiming = 0;
 
   constructor(options: DeliveryDispatcherOptions) {
     this.#o = options;
@@ -77,8 +79,11 @@ export class DeliveryDispatcher implements TimerSource {
    */
   async recoverLeases(): Promise<number> {
     let recovered = 0;
+    // Fixed once, just short of the leases this loop grants (now + lease): a bound recomputed per
+    // round would claim the rows it has just leased again, for ever, without yielding.
+    const dueBy = this.#o.clock.now() + DELIVERY_HANDOFF_LEASE_MS - 1;
     for (;;) {
-      const n = await this.#claim(this.#o.clock.now() + DELIVERY_HANDOFF_LEASE_MS, 1000);
+      const n = await this.#claim(dueBy, 1000);
       recovered += n;
       if (n === 0) return recovered;
     }
@@ -95,7 +100,13 @@ export class DeliveryDispatcher implements TimerSource {
     const room = Math.min(limit, this.#maxInFlight - this.#held.size);
     if (room <= 0 || this.#stopped) return 0;
     const now = this.#o.clock.now();
-    const claimed = await this.#o.store.deliveries.claimDue(dueBy, now + DELIVERY_HANDOFF_LEASE_MS, room);
+    this.#claiming++;
+    let claimed: DeliveryRecord[];
+    try {
+      claimed = await this.#o.store.deliveries.claimDue(dueBy, now + DELIVERY_HANDOFF_LEASE_MS, room);
+    } finally {
+      this.#claiming--;
+    }
     for (const d of claimed) {
       const held = this.#held.get(d.id);
       // Still queued here from an earlier claim: keep the one copy, at the new lease's revision.
@@ -106,6 +117,7 @@ export class DeliveryDispatcher implements TimerSource {
         this.#hold(d);
       }
     }
+    this.#wakeIdleWaiters();
     return claimed.length;
   }
 
@@ -123,9 +135,9 @@ export class DeliveryDispatcher implements TimerSource {
     return this.#held.size;
   }
 
-  /** Resolves once nothing is queued or in flight. */
+  /** Resolves once nothing is being claimed, queued or in flight. */
   idle(): Promise<void> {
-    if (this.#held.size === 0) return Promise.resolve();
+    if (this.#held.size === 0 && this.#claiming === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -199,7 +211,11 @@ export class DeliveryDispatcher implements TimerSource {
 
   #release(id: string): void {
     this.#held.delete(id);
-    if (this.#held.size === 0 && this.#idleWaiters.length > 0) {
+    this.#wakeIdleWaiters();
+  }
+
+  #wakeIdleWaiters(): void {
+    if (this.#held.size === 0 && this.#claiming === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const resolve of waiters) resolve();

@@ -90,7 +90,7 @@ export class DeliveryService {
   #redriven(d: DeliveryRecord): DeliveryRecord {
     const now = this.#clock.now();
     return {
-      ...d, status: 'pending', nextAttemptAt: now, firstAttemptAt: null, reason: null,
+      ...d, status: 'pending', nextAttemptAt: now, firstAttemptAt: null, windowAttempts: 0, reason: null,
       updatedAt: new Date(now).toISOString(), rev: d.rev + 1,
     };
   }

@@ -23,6 +23,7 @@ export function recordAttempt(d: DeliveryRecord, result: AttemptResult, options:
 }): DeliveryRecord {
   const { verdict } = result;
   const attempts = d.attempts + 1;
+  const windowAttempts = (d.windowAttempts ?? d.attempts) + 1;
   const firstAttemptAt = d.firstAttemptAt ?? new Date(options.startedAt).toISOString();
   const attempt: DeliveryAttempt = {
     at: new Date(options.startedAt).toISOString(), durationMs: Math.max(0, options.now - options.startedAt),
@@ -31,7 +32,7 @@ export function recordAttempt(d: DeliveryRecord, result: AttemptResult, options:
     response: result.response === null ? null : result.response.slice(0, MAX_RESPONSE_CHARS),
   };
   const base: DeliveryRecord = {
-    ...d, attempts, firstAttemptAt, attemptLog: [...d.attemptLog, attempt].slice(-MAX_ATTEMPT_LOG),
+    ...d, attempts, windowAttempts, firstAttemptAt, attemptLog: [...d.attemptLog, attempt].slice(-MAX_ATTEMPT_LOG),
     updatedAt: new Date(options.now).toISOString(), rev: d.rev + 1,
   };
   if (verdict.kind === 'delivered') {
@@ -39,7 +40,7 @@ export function recordAttempt(d: DeliveryRecord, result: AttemptResult, options:
   }
   if (verdict.kind === 'failed') return { ...base, status: 'failed', nextAttemptAt: null, reason: verdict.reason };
   const decision = nextAttempt({
-    attempts, firstAttemptAt: Date.parse(firstAttemptAt), now: options.now, random: options.random,
+    attempts: windowAttempts, firstAttemptAt: Date.parse(firstAttemptAt), now: options.now, random: options.random,
     ...(verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {}),
   }, options.policy);
   if ('giveUp' in decision) return { ...base, status: 'failed', nextAttemptAt: null, reason: `${verdict.reason}; ${decision.giveUp}` };

@@ -73,7 +73,7 @@ export class SendPreview {
       id: `test_${now}`, spaceId, journeyId, version: preview.event.context.journey.version, instanceId: preview.event.context.journey.instance_id,
       profileId: '', stepId, idempotencyKey: key, activationKey: preview.event.context.journey.activation_key, eventName: preview.event.event,
       target: preview.target, payload: preview.event as unknown as Record<string, unknown>, mapping: await this.#mapping(spaceId, journeyId, stepId, input),
-      status: 'pending', nextAttemptAt: null, attempts: 0, attemptLog: [], firstAttemptAt: null, reason: null, deliveredAt: null, createdAt: at, updatedAt: at, rev: 0,
+      status: 'pending', nextAttemptAt: null, attempts: 0, windowAttempts: 0, attemptLog: [], firstAttemptAt: null, reason: null, deliveredAt: null, createdAt: at, updatedAt: at, rev: 0,
     };
     const resolution = await this.#o.targets.resolve(delivery);
     if ('failed' in resolution) return { ...preview, result: { outcome: 'failed', reason: resolution.failed, status: null, response: null, durationMs: 0 } };

@@ -42,10 +42,12 @@ export class DestinationService {
 
   async create(spaceId: string, input: DestinationInput): Promise<DestinationView> {
     const plugin = await this.#plugin(input.plugin);
-    this.#checkSettings(plugin, input.settings);
+    // A secret marker sent on create stands for no value, never for the value "••••".
+    const settings = mergeSettings(plugin, {}, input.settings);
+    this.#checkSettings(plugin, settings);
     const now = new Date().toISOString();
     const record: DestinationRecord = {
-      id: `dst_${randomUUID()}`, spaceId, name: input.name, plugin: plugin.slug, settings: input.settings, enabled: input.enabled,
+      id: `dst_${randomUUID()}`, spaceId, name: input.name, plugin: plugin.slug, settings, enabled: input.enabled,
       delivery: { ...DEFAULT_DELIVERY_OPTIONS, ...input.delivery }, createdAt: now, updatedAt: now, version: 1,
     };
     if (await this.#store.destinations.insert(record) === 'conflict') throw nameTaken(input.name);
@@ -67,7 +69,7 @@ export class DestinationService {
   async update(spaceId: string, id: string, input: DestinationInput): Promise<DestinationView> {
     const current = await this.record(spaceId, id);
     const plugin = await this.#plugin(input.plugin);
-    const settings = plugin.slug === current.plugin ? mergeSettings(plugin, current.settings, input.settings) : input.settings;
+    const settings = mergeSettings(plugin, plugin.slug === current.plugin ? current.settings : {}, input.settings);
     this.#checkSettings(plugin, settings);
     const next: DestinationRecord = {
       ...current, name: input.name, plugin: plugin.slug, settings, enabled: input.enabled,

@@ -46,7 +46,10 @@ export interface DeliveryRecord {
   status: DeliveryStatus;
   /** When the dispatcher may (next) try it, ms since epoch; null once it is closed. */
   nextAttemptAt: number | null;
+  /** Attempts in all. */
   attempts: number;
+  /** Attempts since the retry window began (the first attempt or the last re-drive): what the retry bound counts. */
+  windowAttempts: number;
   attemptLog: DeliveryAttempt[];
   /** Start of the retry window (the first attempt, or the last re-drive). */
   firstAttemptAt: string | null;

@@ -49,7 +49,7 @@ export function recordSend(run: Run, spec: SendSpec, stepId: string): void {
     // A recording engine hands the delivery to its dispatcher in memory; the stored row only
     // becomes due for polling once that hand-off's lease has passed (after a crash, say).
     status: target ? 'pending' : 'skipped', nextAttemptAt: target ? env.now + DELIVERY_HANDOFF_LEASE_MS : null,
-    attempts: 0, attemptLog: [], firstAttemptAt: null,
+    attempts: 0, windowAttempts: 0, attemptLog: [], firstAttemptAt: null,
     reason: target ? null : 'the send step has no destination: recorded only', deliveredAt: null,
     createdAt: at, updatedAt: at, rev: 0,
   };
