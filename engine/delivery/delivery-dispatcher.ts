@@ -17,7 +17,7 @@ export interface DeliveryDispatcherOptions {
   logger: Logger;
   policy?: Partial<RetryPolicy>;
   random?: () => number;
-  /** Most deliveries held in memory (queued or in flight); the rest wait in the store (default 10,000). */
+  /** Most deliveries held in memory (queued or in flight); beyond it only their ids wait in memory (default 10,000). */
   maxInFlight?: number;
   /** Called with the time of every retry it schedules, so the polling loop can wake by then. */
   onRetry?: (at: number) => void;
@@ -43,7 +43,13 @@ export class DeliveryDispatcher implements TimerSource {
   readonly #held = new Map<string, DeliveryRecord>();
   readonly #lanes = new Map<string, DestinationLane<Queued>>();
   #idleWaiters: Array<() => void> = [];
-  #droppedHandOffs = 0;
+  /**
+   * Hand-offs beyond maxInFlight, by id only (the records stay in the store, leased to this
+   * process): loaded again as room frees, so a burst is sent in order instead of waiting for
+   * the leases to end.
+   */
+  readonly #overflow: Array<{ spaceId: string; id: string }> = [];
+  #refilling = false;
   #stopped = false;
   /** Claims reading the store right now: what they take is not held yet, but will be. */
   #claiming = 0;
@@ -59,8 +65,8 @@ export class DeliveryDispatcher implements TimerSource {
     for (const d of deliveries) {
       if (d.status !== 'pending' || this.#held.has(d.id)) continue;
       // Over the bound, the delivery stays in the store and is claimed when its lease ends.
-      if (this.#held.size >= this.#maxInFlight) {
-        if (this.#droppedHandOffs++ === 0) this.#o.logger.warn('delivery queue full: new deliveries wait for their lease to end', { held: this.#held.size });
+      if (this.#held.size >= this.#maxInFlight || this.#overflow.length > 0) {
+        this.#overflow.push({ spaceId: d.spaceId, id: d.id });
         continue;
       }
       this.#hold(d);
@@ -92,6 +98,8 @@ export class DeliveryDispatcher implements TimerSource {
   /** Stops taking deliveries, drops the queued ones (they stay leased in the store) and waits for sends in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    // Left in the store, leased: sent after the restart (recoverLeases).
+    this.#overflow.length = 0;
     for (const lane of this.#lanes.values()) for (const item of lane.clear()) this.#release(item.delivery.id);
     await this.idle();
   }
@@ -137,7 +145,7 @@ export class DeliveryDispatcher implements TimerSource {
 
   /** Resolves once nothing is being claimed, queued or in flight. */
   idle(): Promise<void> {
-    if (this.#held.size === 0 && this.#claiming === 0) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -211,11 +219,38 @@ export class DeliveryDispatcher implements TimerSource {
 
   #release(id: string): void {
     this.#held.delete(id);
+    if (this.#overflow.length > 0) this.#refill();
     this.#wakeIdleWaiters();
   }
 
+  /** Loads overflowed hand-offs while there is room (one refill at a time). */
+  #refill(): void {
+    if (this.#refilling || this.#stopped) return;
+    this.#refilling = true;
+    void (async () => {
+      try {
+        while (this.#overflow.length > 0 && this.#held.size < this.#maxInFlight && !this.#stopped) {
+          const { spaceId, id } = this.#overflow.shift()!;
+          const d = await this.#o.store.deliveries.get(spaceId, id);
+          // Sent meanwhile by a claim (after its lease), or re-driven: nothing to do here.
+          if (d && d.status === 'pending' && !this.#held.has(d.id)) this.#hold(d);
+        }
+      } catch (error) {
+        this.#o.logger.error('loading queued deliveries failed; they are claimed when their lease ends', { error });
+        this.#overflow.length = 0;
+      } finally {
+        this.#refilling = false;
+        this.#wakeIdleWaiters();
+      }
+    })();
+  }
+
+  #isIdle(): boolean {
+    return this.#held.size === 0 && this.#claiming === 0 && this.#overflow.length === 0 && !this.#refilling;
+  }
+
   #wakeIdleWaiters(): void {
-    if (this.#held.size === 0 && this.#claiming === 0 && this.#idleWaiters.length > 0) {
+    if (this.#isIdle() && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const resolve of waiters) resolve();
