@@ -63,6 +63,8 @@ export interface BenchOptions {
   readonly deliveryRatePerSecond: number;
   /** delivery: the webhook destination's delivery concurrency (BENCH_DELIVERY_CONCURRENCY, default 64). */
   readonly deliveryConcurrency: number;
+  /** delivery: deliveries re-driven per run of the dispatch phase (BENCH_DELIVERY_DISPATCH, default 20000; 0 skips it). */
+  readonly deliveryDispatch: number;
 }
 
 function num(env: Env, name: string, fallback: number, min: number): number {
@@ -106,5 +108,6 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     deliveryBurst: Math.round(num(env, 'BENCH_DELIVERY_BURST', 50_000, 0)),
     deliveryRatePerSecond: num(env, 'BENCH_DELIVERY_RATE', 1000, 1),
     deliveryConcurrency: Math.round(num(env, 'BENCH_DELIVERY_CONCURRENCY', 64, 1)),
+    deliveryDispatch: Math.round(num(env, 'BENCH_DELIVERY_DISPATCH', 20_000, 0)),
   });
 }

@@ -27,6 +27,8 @@ import { createDestinationRoutes } from './destination-instances/destination-rou
 import type { DeliveryService } from './delivery/delivery-service.ts';
 import { createDeliveryRoutes, createSendPreviewRoutes } from './delivery/delivery-routes.ts';
 import type { SendPreview } from './delivery/send-preview.ts';
+import type { FunctionService } from './functions/function-service.ts';
+import { createFunctionRoutes } from './functions/function-routes.ts';
 import { createTestClockRoutes } from './scheduler/test-clock-routes.ts';
 import type { ManualClock } from './clock.ts';
 
@@ -43,6 +45,7 @@ export interface AppDeps {
   destinations: DestinationService;
   deliveries: DeliveryService;
   sendPreview: SendPreview;
+  functions: FunctionService;
   /** Present only with ENGINE_TEST_CLOCK=1: the clock, and how to move it and settle. */
   testClock: { clock: ManualClock; advance: (ms: number) => Promise<number> } | null;
   operatorToken: string;
@@ -89,6 +92,7 @@ export function createApp(deps: AppDeps): AppListener {
   app.use('/api/v1', createDestinationRoutes(deps.destinations));
   app.use('/api/v1', createDeliveryRoutes(deps.deliveries));
   app.use('/api/v1', createSendPreviewRoutes(deps.sendPreview));
+  app.use('/api/v1', createFunctionRoutes(deps.functions));
   if (deps.testClock) app.use('/api/v1/test-clock', createTestClockRoutes(deps.testClock.clock, deps.testClock.advance));
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));

@@ -31,6 +31,18 @@ export interface EngineConfig {
     readonly maxTotalMs: number;
     readonly maxAttempts: number;
   };
+  /** Destination functions: sandbox limits per call, the warm isolate pool, and their outbound HTTP. */
+  readonly functions: {
+    readonly memoryLimitMb: number;
+    readonly cpuTimeoutMs: number;
+    readonly wallTimeoutMs: number;
+    readonly maxIsolates: number;
+    readonly idleEvictMs: number;
+    /** Lets functions reach private, loopback and link-local addresses (local development and tests only). */
+    readonly allowPrivateNetwork: boolean;
+    readonly fetchTimeoutMs: number;
+    readonly maxResponseBytes: number;
+  };
   /** ENGINE_TEST_CLOCK=1: engine time moves forward through POST /api/v1/test-clock/advance (never in production). */
   readonly testClock: boolean;
 }
@@ -71,6 +83,13 @@ function credential(env: Env, name: string): string | null {
   return raw;
 }
 
+function flagVar(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name} must be 1, true, 0 or false, got '${raw}'`);
+}
+
 function testClockVar(env: Env): boolean {
   const raw = env['ENGINE_TEST_CLOCK'];
   if (raw === undefined || raw === '' || raw === '0') return false;
@@ -102,6 +121,16 @@ export function loadConfig(env: Env = process.env): EngineConfig {
       maxDelayMs: intVar(env, 'DELIVERY_RETRY_MAX_DELAY_MS', 30 * 60_000, 10, 24 * 3_600_000),
       maxTotalMs: intVar(env, 'DELIVERY_RETRY_HOURS', 4, 1, 72) * 3_600_000,
       maxAttempts: intVar(env, 'DELIVERY_MAX_ATTEMPTS', 30, 1, 1000),
+    }),
+    functions: Object.freeze({
+      memoryLimitMb: intVar(env, 'FUNCTIONS_MEMORY_MB', 128, 8, 4096),
+      cpuTimeoutMs: intVar(env, 'FUNCTIONS_CPU_TIMEOUT_MS', 5_000, 10, 600_000),
+      wallTimeoutMs: intVar(env, 'FUNCTIONS_WALL_TIMEOUT_MS', 10_000, 10, 600_000),
+      maxIsolates: intVar(env, 'FUNCTIONS_MAX_ISOLATES', 64, 1, 10_000),
+      idleEvictMs: intVar(env, 'FUNCTIONS_IDLE_EVICT_SECONDS', 300, 1, 86_400) * 1000,
+      allowPrivateNetwork: flagVar(env, 'FUNCTIONS_ALLOW_PRIVATE_NETWORK'),
+      fetchTimeoutMs: intVar(env, 'FUNCTIONS_FETCH_TIMEOUT_MS', 10_000, 10, 600_000),
+      maxResponseBytes: intVar(env, 'FUNCTIONS_MAX_RESPONSE_BYTES', 1_048_576, 1024, 104_857_600),
     }),
     testClock: testClockVar(env),
   });

@@ -24,6 +24,9 @@ import { DestinationService } from './destination-instances/destination-service.
 import { DeliveryService } from './delivery/delivery-service.ts';
 import { SendPreview } from './delivery/send-preview.ts';
 import { DeliveryTargets } from './delivery/delivery-targets.ts';
+import { FunctionService } from './functions/function-service.ts';
+import { createFunctionRunner } from './functions/create-function-runner.ts';
+import type { FunctionRunner } from './functions/function-runner.ts';
 
 /** A running engine: its server, its parts (for tests and benchmarks) and how to stop it. */
 export interface RunningEngine {
@@ -56,9 +59,11 @@ function openStore(config: EngineConfig): { store: Store; agendaBackend: AgendaB
  * Starts processing: on a worker thread with its own connection when the store is a file (so
  * ingest and processing use both cores), in this thread for an in-memory store.
  */
-async function startProcessing(config: EngineConfig, store: Store, agendaBackend: AgendaBackend, clock: Clock, logger: Logger, registry: PluginRegistry): Promise<ProcessingHandle> {
+async function startProcessing(
+  config: EngineConfig, store: Store, agendaBackend: AgendaBackend, clock: Clock, logger: Logger, registry: PluginRegistry, functions: FunctionRunner,
+): Promise<ProcessingHandle> {
   if (config.dataDir !== ':memory:') return WorkerProcessing.start(config, logger);
-  const core = new ProcessingCore({ config, store, clock, logger, agendaBackend, registry });
+  const core = new ProcessingCore({ config, store, clock, logger, agendaBackend, registry, functions });
   await core.start();
   return new LocalProcessing(core);
 }
@@ -72,16 +77,24 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const credentials = new CredentialService(store.spaces);
   const bootstrapped = await bootstrap(config, store.spaces, credentials);
   const registry = await createPluginRegistry();
-  const processing = await startProcessing(config, store, agendaBackend, clock, logger, registry);
+  const functionRunner = createFunctionRunner(config);
+  const processing = await startProcessing(config, store, agendaBackend, clock, logger, registry, functionRunner);
   const finder = new ProfileFinder(store.profiles);
   const background = new BackgroundTasks(logger);
   const audiences = new AudienceService(store.audiences, finder, logger, () => processing.invalidateAudiences());
-  const previewTargets = new DeliveryTargets({ store, registry, clock });
+  const previewTargets = new DeliveryTargets({ store, registry, clock, functions: functionRunner });
   const destinations = new DestinationService({
     store, registry, onChange: () => { previewTargets.invalidate(); processing.invalidateDestinations(); },
   });
+  const functions = new FunctionService({
+    store, runner: functionRunner, onChange: () => { previewTargets.invalidate(); processing.invalidateDestinations(); },
+  });
   const journeys = new JourneyService({
     store, onChange: () => processing.invalidateJourneys(), destinationActions: (spaceId) => destinations.actionsOf(spaceId),
+    functionState: (spaceId) => async (functionId) => {
+      const fn = await store.functions.get(spaceId, functionId);
+      return fn === null ? null : fn.deployedVersion === null ? 'not_deployed' : 'deployed';
+    },
     exitVersion: async (spaceId, journeyId, version, reason) => processing.exitVersion(spaceId, journeyId, version, reason),
   });
   const deliveries = new DeliveryService({ store, clock, onRedrive: () => processing.wakeDeliveries() });
@@ -95,7 +108,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   };
   let ready = false;
   const listener = createApp({
-    config, logger, store, credentials, ingest, audiences, profiles: finder, journeys, destinations, deliveries, sendPreview,
+    config, logger, store, credentials, ingest, audiences, profiles: finder, journeys, destinations, deliveries, sendPreview, functions,
     testClock: manualClock ? {
       clock: manualClock,
       advance: async (ms: number) => {
@@ -135,6 +148,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
         });
         await processing.close();
         await background.idle();
+        functionRunner.dispose();
         await store.close();
       })();
       return closing;

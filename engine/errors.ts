@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   unknown_plugin: { status: 400, meaning: 'No destination plugin has this slug (see `GET /api/v1/destination-plugins`); `path` says where it was named.' },
   invalid_settings: { status: 400, meaning: 'A destination\'s settings break its plugin\'s settings schema; `problems` lists every problem with its path and code.' },
   destination_in_use: { status: 409, meaning: 'The destination is the target of send steps; `journeys` lists the journeys that use it. Change them first.' },
+  invalid_function_code: { status: 400, meaning: 'The function source does not compile; `line` and `column` say where.' },
+  function_in_use: { status: 409, meaning: 'The function is the target of send steps; `journeys` lists the journeys that use it. Change them first.' },
   not_found: { status: 404, meaning: 'No such resource in this space.' },
   route_not_found: { status: 404, meaning: 'No such endpoint.' },
   method_not_allowed: { status: 405, meaning: 'The endpoint exists but not with this HTTP method.' },

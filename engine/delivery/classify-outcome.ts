@@ -84,6 +84,9 @@ function classifyError(error: unknown, options: ClassifyOptions): OutcomeClass {
 
   if (FUNCTION_PERMANENT.has(name)) return { kind: 'failed', reason: label };
   if (name === 'RetryError' || name === 'RetryableError' || code === 'RETRYABLE_ERROR') return { kind: 'retry', reason: label };
+  // A function's fetch that could not connect (functions-runtime/host-fetch.ts): only the name and
+  // message cross the sandbox boundary, so the name stands for the lost socket error code.
+  if (name === 'FetchError') return { kind: 'retry', reason: `connection error: ${label}` };
   if (PERMANENT_NAMES.has(name) || (code !== undefined && PERMANENT_CODES.has(code))) return { kind: 'failed', reason: label };
   if (name === 'InvalidAuthenticationError' || (code !== undefined && AUTH_CODES.has(code))) {
     return { kind: 'failed', reason: `authentication rejected: ${label}` };

@@ -75,15 +75,14 @@ export class DeliveryService {
       });
       if (page.length === 0) break;
       after = page[page.length - 1]!.id;
-      for (const d of page) {
-        if (redriven >= filter.limit) break;
-        if (wanted && !wanted.has(d.id)) continue;
-        // A delivery the dispatcher changed meanwhile is left to it.
-        if (await this.#store.deliveries.update(this.#redriven(d), d.rev) === 'ok') redriven++;
-        else skipped++;
-      }
+      const chosen = page.filter((d) => !wanted || wanted.has(d.id)).slice(0, filter.limit - redriven);
+      // Issued together, so the page is one group commit rather than one commit per row.
+      const results = await Promise.all(chosen.map((d) => this.#store.deliveries.update(this.#redriven(d), d.rev)));
+      // A delivery the dispatcher changed meanwhile is left to it.
+      for (const result of results) if (result === 'ok') redriven++; else skipped++;
+      // Each page is sent while the next is being re-driven.
+      if (results.includes('ok')) this.#onRedrive();
     }
-    if (redriven > 0) this.#onRedrive();
     return { redriven, skipped };
   }
 

@@ -6,6 +6,10 @@ import type { PluginRegistry } from '../../destinations/plugin-registry.ts';
 import type { Plugin } from '../../destinations/plugin.ts';
 import type { JSONObject, SegmentEvent } from '../../destinations/actions-core.ts';
 import { runAction, runBatch } from '../../destinations/run-action.ts';
+import { transform } from '../../destinations/actions-core.ts';
+import type { FunctionRecord } from '../store/function-store.ts';
+import { handlerFor, type FunctionRunner } from '../functions/function-runner.ts';
+import { DEFAULT_DELIVERY_OPTIONS } from '../destination-instances/destination-input.ts';
 import { classifyOutcome } from './classify-outcome.ts';
 import { responseText, type AttemptResult } from './record-attempt.ts';
 
@@ -34,23 +38,28 @@ export class DeliveryTargets {
   readonly #store: Store;
   readonly #registry: PluginRegistry;
   readonly #clock: Clock;
+  readonly #functions: FunctionRunner | null;
   readonly #cache = new Map<string, { at: number; record: DestinationRecord | null }>();
+  readonly #functionCache = new Map<string, { at: number; fn: FunctionRecord | null; code: string | null }>();
 
-  constructor(options: { store: Store; registry: PluginRegistry; clock: Clock }) {
+  /** `functions` runs destination functions; without it, function targets fail. */
+  constructor(options: { store: Store; registry: PluginRegistry; clock: Clock; functions?: FunctionRunner }) {
     this.#store = options.store;
     this.#registry = options.registry;
     this.#clock = options.clock;
+    this.#functions = options.functions ?? null;
   }
 
-  /** Destinations changed: read them again. */
+  /** Destinations or functions changed: read them again. */
   invalidate(): void {
     this.#cache.clear();
+    this.#functionCache.clear();
   }
 
   async resolve(d: DeliveryRecord): Promise<TargetResolution> {
     const target = d.target;
     if (!target) return { failed: 'the send step has no destination' };
-    if (target.type !== 'destination') return { failed: 'destination functions are not available in this version of the engine' };
+    if (target.type === 'function') return this.#resolveFunction(d, target.functionId);
     const destination = await this.#destination(d.spaceId, target.destinationId);
     if (!destination) return { failed: `destination '${target.destinationId}' no longer exists` };
     if (!destination.enabled) return { failed: `destination '${destination.name}' is disabled` };
@@ -90,6 +99,47 @@ export class DeliveryTargets {
         },
       },
     };
+  }
+
+  /**
+   * A function target: its deployed version runs the handler of the event's type on the send's
+   * event (or on what the step's mapping makes of it, when it has one).
+   */
+  async #resolveFunction(d: DeliveryRecord, functionId: string): Promise<TargetResolution> {
+    const runner = this.#functions;
+    if (!runner) return { failed: 'destination functions are not enabled in this process' };
+    const found = await this.#function(d.spaceId, functionId);
+    if (!found.fn) return { failed: `function '${functionId}' no longer exists` };
+    if (found.fn.deployedVersion === null || found.code === null) return { failed: `function '${found.fn.name}' has no deployed version` };
+    const { fn, code } = found;
+    const key = `${fn.id}@${fn.deployedVersion}`;
+    const send = async (one: DeliveryRecord): Promise<AttemptResult> => {
+      try {
+        const event = Object.keys(one.mapping).length > 0 ? transform(one.mapping as JSONObject, one.payload as JSONObject) : one.payload;
+        const outcome = await runner.invoke({ key, code, handler: handlerFor(event['type'] ?? one.payload['type']), payload: event, settings: fn.settings });
+        if (outcome.ok) return { verdict: { kind: 'delivered' }, status: null, response: responseText(outcome.value ?? null) };
+        return { verdict: classifyOutcome({ error: outcome.error }), status: null, response: `${outcome.error.name}: ${outcome.error.message}` };
+      } catch (error) {
+        return failure(error);
+      }
+    };
+    return {
+      target: {
+        key: `fn:${fn.id}`, options: DEFAULT_DELIVERY_OPTIONS, batchKey: null, send,
+        sendBatch: (many) => Promise.all(many.map(send)),
+      },
+    };
+  }
+
+  async #function(spaceId: string, id: string): Promise<{ fn: FunctionRecord | null; code: string | null }> {
+    const now = this.#clock.now();
+    const cached = this.#functionCache.get(id);
+    if (cached && now - cached.at < CACHE_MS && (cached.fn === null || cached.fn.spaceId === spaceId)) return cached;
+    const fn = await this.#store.functions.get(spaceId, id);
+    const code = fn?.deployedVersion != null ? (await this.#store.functions.getVersion(spaceId, id, fn.deployedVersion))?.code ?? null : null;
+    const entry = { at: now, fn, code };
+    this.#functionCache.set(id, entry);
+    return entry;
   }
 
   async #destination(spaceId: string, id: string): Promise<DestinationRecord | null> {

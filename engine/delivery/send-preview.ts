@@ -15,6 +15,7 @@ import { mapEvent } from '../../mappings/map-event.ts';
 import type { MappingProblem } from '../../mappings/mapping-problem.ts';
 import type { SendEvent } from '../../mappings/send-event.ts';
 import type { DeliveryTargets } from './delivery-targets.ts';
+import { transform, type JSONObject } from '../../destinations/actions-core.ts';
 
 /** What to preview a send with: a sample entry event (and optionally whose traits), or a recorded instance. */
 export interface PreviewInput {
@@ -51,7 +52,13 @@ export class SendPreview {
     const spec = sendOf(doc, stepId);
     const event = await this.#event(spaceId, journeyId, doc, version, stepId, spec, input);
     const target = spec.target ?? null;
-    if (!target || target.type !== 'destination') return { stepId, target, event, payload: null, problems: [] };
+    if (!target) return { stepId, target, event, payload: null, problems: [] };
+    if (target.type === 'function') {
+      // A function receives the event itself, or what the step's mapping makes of it.
+      const mapping = spec.mapping ?? {};
+      const payload = Object.keys(mapping).length > 0 ? transform(mapping as JSONObject, event as unknown as JSONObject) : event as unknown as Record<string, unknown>;
+      return { stepId, target, event, payload, problems: [] };
+    }
     const fields = (await this.#o.destinations.actionsOf(spaceId)(target.destinationId))?.actions[target.action];
     if (!fields) {
       throw new EngineError('invalid_request', `step '${stepId}' sends to destination '${target.destinationId}' action '${target.action}', which this space does not have`, { path: '/target' });
@@ -63,8 +70,8 @@ export class SendPreview {
   /** Sends the previewed event to the step's destination for real; answers the outcome and the destination's response. */
   async test(spaceId: string, journeyId: string, stepId: string, input: PreviewInput) {
     const preview = await this.preview(spaceId, journeyId, stepId, input);
-    if (!preview.target || preview.target.type !== 'destination') {
-      throw new EngineError('invalid_request', `step '${stepId}' has no destination to send to`, { path: '/target' });
+    if (!preview.target) {
+      throw new EngineError('invalid_request', `step '${stepId}' has no destination or function to send to`, { path: '/target' });
     }
     const now = this.#o.clock.now();
     const at = new Date(now).toISOString();

@@ -8,7 +8,7 @@ import { validateJourney } from './definition/validate-journey.ts';
 import { validateJourneyReferences } from './definition/validate-references.ts';
 import { withDefaults } from './definition/journey-defaults.ts';
 import { sendsOf, withActivationKeys } from './activation-keys.ts';
-import { validateSendTargets, withSendDefaults, type DestinationActions } from './send-targets.ts';
+import { validateSendTargets, withSendDefaults, type DestinationActions, type FunctionState } from './send-targets.ts';
 
 /** Dependencies of the journey lifecycle. */
 export interface JourneyServiceDeps {
@@ -19,6 +19,8 @@ export interface JourneyServiceDeps {
   exitVersion: (spaceId: string, journeyId: string, version: number, reason: string) => Promise<void>;
   /** A space's destinations with their actions' fields (send targets, mapping defaults). */
   destinationActions: (spaceId: string) => DestinationActions;
+  /** Whether a space's functions exist and are deployed (send targets). */
+  functionState: (spaceId: string) => FunctionState;
 }
 
 /**
@@ -174,7 +176,7 @@ export class JourneyService {
     return [...problems, ...await validateJourneyReferences(doc, {
       eventInCatalog: async (name) => (await this.#d.store.catalog.get(spaceId, name)) !== null,
       audienceExists: async (audienceId) => (await this.#d.store.audiences.get(spaceId, audienceId)) !== null,
-    }), ...await validateSendTargets(doc, this.#d.destinationActions(spaceId))];
+    }), ...await validateSendTargets(doc, this.#d.destinationActions(spaceId), this.#d.functionState(spaceId))];
   }
 
   /**

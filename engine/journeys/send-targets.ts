@@ -2,6 +2,7 @@ import type { InputField } from '../../destinations/actions-core.ts';
 import { validateMapping } from '../../mappings/validate-mapping.ts';
 import { withActionDefaults } from '../../mappings/mapping-defaults.ts';
 import { SEND_EVENT_ROOTS } from '../../mappings/send-event.ts';
+import { checkDirectives } from '../../mappings/check-directives.ts';
 import type { JourneyDefinition } from './definition/journey-definition.ts';
 import { journeyProblem, type JourneyProblem } from './definition/journey-problem.ts';
 import { contextKeysOf } from './definition/context-keys.ts';
@@ -10,19 +11,32 @@ import { sendsOf } from './activation-keys.ts';
 /** The actions (with their fields) of a space's destination, or null when the space has no such destination. */
 export type DestinationActions = (destinationId: string) => Promise<{ name: string; actions: Record<string, Record<string, InputField>> } | null>;
 
+/** Whether a space's function exists and has a deployed version. */
+export type FunctionState = (functionId: string) => Promise<'deployed' | 'not_deployed' | null>;
+
 /**
  * The publish-time checks of every send's target: the destination exists in the space, its
  * plugin has the action, and the mapping fits the action's fields (every problem, at its path).
  * Sends without a target are recorded only and need nothing.
  */
-export async function validateSendTargets(doc: JourneyDefinition, destinationActions: DestinationActions): Promise<JourneyProblem[]> {
+export async function validateSendTargets(doc: JourneyDefinition, destinationActions: DestinationActions, functionState: FunctionState): Promise<JourneyProblem[]> {
   const problems: JourneyProblem[] = [];
   const contextKeys = contextKeysOf(doc);
   for (const { spec, path } of sendsOf(doc)) {
     const target = spec.target;
     if (!target || typeof target !== 'object') continue;
     if (target.type === 'function') {
-      problems.push(journeyProblem('journey_functions_unavailable', `${path}/target`, 'destination functions are not part of this version of the engine', 'send to a destination instead'));
+      if (typeof target.functionId !== 'string') continue;
+      const state = await functionState(target.functionId);
+      if (state === null) {
+        problems.push(journeyProblem('journey_unknown_function', `${path}/target/functionId`, `function '${target.functionId}' does not exist in this space`, 'GET /api/v1/functions lists them'));
+      } else if (state === 'not_deployed') {
+        problems.push(journeyProblem('journey_function_not_deployed', `${path}/target/functionId`, `function '${target.functionId}' has no deployed version`, 'POST /api/v1/functions/{id}/deploy'));
+      }
+      // A function takes any event: only the directives themselves can be wrong.
+      for (const [key, value] of Object.entries(spec.mapping ?? {})) {
+        problems.push(...checkDirectives(value, `${path}/mapping/${key}`, { roots: SEND_EVENT_ROOTS, contextKeys }));
+      }
       continue;
     }
     if (target.type !== 'destination' || typeof target.destinationId !== 'string') continue;

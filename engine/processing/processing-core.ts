@@ -15,6 +15,7 @@ import { retireDrainedVersions, startEngineJobs } from '../scheduler/engine-jobs
 import type { PluginRegistry } from '../../destinations/plugin-registry.ts';
 import { DeliveryDispatcher } from '../delivery/delivery-dispatcher.ts';
 import { DeliveryTargets } from '../delivery/delivery-targets.ts';
+import type { FunctionRunner } from '../functions/function-runner.ts';
 
 /**
  * Everything that turns stored events and due timers into state: the event processor (profiles,
@@ -40,7 +41,11 @@ export class ProcessingCore {
   #agenda: Agenda | null = null;
 
   /** `agendaBackend` stores the engine's recurring jobs in the same database as the store. */
-  constructor(options: { config: EngineConfig; store: Store; clock: Clock; logger: Logger; agendaBackend: AgendaBackend; registry: PluginRegistry }) {
+  constructor(options: {
+    config: EngineConfig; store: Store; clock: Clock; logger: Logger; agendaBackend: AgendaBackend; registry: PluginRegistry;
+    /** Runs destination functions; without it, deliveries to functions fail. */
+    functions?: FunctionRunner;
+  }) {
     const { config, store, clock, logger } = options;
     this.#store = store;
     this.#agendaBackend = options.agendaBackend;
@@ -53,7 +58,7 @@ export class ProcessingCore {
     let timers: TimerLoop | null = null;
     let deliveryLoop: TimerLoop | null = null;
     this.deliveries = new DeliveryDispatcher({
-      store, clock, logger, targets: new DeliveryTargets({ store, registry: options.registry, clock }),
+      store, clock, logger, targets: new DeliveryTargets({ store, registry: options.registry, clock, ...(options.functions ? { functions: options.functions } : {}) }),
       policy: config.deliveryRetry, onRetry: (at) => deliveryLoop?.notify(at),
     });
     this.deliveryLoop = new TimerLoop({ source: this.deliveries, clock, logger, batchSize: 500 });

@@ -9,6 +9,7 @@ import { openSqliteStorage } from '../store/sqlite/open-sqlite-store.ts';
 import { SqliteAgendaBackend } from '../scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
 import { ProcessingCore } from './processing-core.ts';
 import { createPluginRegistry } from '../../destinations/plugin-registry.ts';
+import { createFunctionRunner } from '../functions/create-function-runner.ts';
 import type { FromWorker, ProcessingWorkerData, ToWorker } from './processing-messages.ts';
 
 const data = workerData as ProcessingWorkerData;
@@ -18,9 +19,11 @@ const logger = createLogger(data.config.logLevel, data.silent);
 const clock = data.config.testClock ? new ManualClock() : systemClock;
 // Short transactions keep the engine thread's ingest commits from waiting behind ours.
 const { store, db, writes } = openSqliteStorage({ dataDir: data.config.dataDir, synchronous: data.config.sqliteSynchronous, maxWriteBatch: 2000, nonBlockingLock: true });
-// Each thread has its own registry: plugins are loaded where they run.
+// Each thread has its own registry and sandbox: plugins and functions run where deliveries are sent.
+const functionRunner = createFunctionRunner(data.config);
 const core = new ProcessingCore({
   config: data.config, store, clock, logger, agendaBackend: new SqliteAgendaBackend({ db, writes }), registry: await createPluginRegistry(),
+  functions: functionRunner,
 });
 
 port.on('message', (message: ToWorker) => {
@@ -37,7 +40,7 @@ port.on('message', (message: ToWorker) => {
         (error: unknown) => { logger.error('settle failed', { error }); send({ type: 'settled', id: message.id, fired: 0 }); });
       break;
     case 'stop':
-      core.stop().then(() => store.close()).finally(() => send({ type: 'stopped', id: message.id }));
+      core.stop().then(() => { functionRunner.dispose(); return store.close(); }).finally(() => send({ type: 'stopped', id: message.id }));
       break;
     default: {
       const never: never = message;

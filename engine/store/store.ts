@@ -25,6 +25,7 @@ import type { InstanceStore } from './instance-store.ts';
 import type { ActivityStore } from './activity-store.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 import type { DestinationStore } from './destination-store.ts';
+import type { FunctionStore } from './function-store.ts';
 
 /** All persistent state of the engine, behind one port. */
 export interface Store {
@@ -39,6 +40,7 @@ export interface Store {
   readonly activities: ActivityStore;
   readonly deliveries: DeliveryStore;
   readonly destinations: DestinationStore;
+  readonly functions: FunctionStore;
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;
 }

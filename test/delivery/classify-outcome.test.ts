@@ -71,6 +71,7 @@ const table: Row[] = [
   ['invalid URL', { error: Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL' }) }, 'failed', 'ERR_INVALID_URL'],
 
   ['function RetryError', { error: sandboxed('RetryError', 'upstream busy') }, 'retry', 'RetryError: upstream busy'],
+  ['function fetch that could not connect (FetchError)', { error: sandboxed('FetchError', 'request to http://x/ failed: ECONNREFUSED') }, 'retry', 'connection error: FetchError: request to http://x/ failed: ECONNREFUSED'],
   ['function ValidationError', { error: sandboxed('ValidationError', 'page name is required') }, 'failed', 'ValidationError: page name is required'],
   ['function InvalidEventPayload', { error: sandboxed('InvalidEventPayload', 'company is required') }, 'failed', 'InvalidEventPayload'],
   ['function EventNotSupported', { error: sandboxed('EventNotSupported', 'alias is not supported') }, 'failed', 'EventNotSupported'],

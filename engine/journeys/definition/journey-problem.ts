@@ -31,7 +31,8 @@ export const JOURNEY_PROBLEM_CODES = {
   journey_unknown_audience: 'An audience id names no audience of the space (checked when publishing).',
   journey_unknown_destination: 'A send targets a destination id the space does not have (checked when publishing).',
   journey_unknown_action: "A send names an action its destination's plugin does not have (checked when publishing).",
-  journey_functions_unavailable: 'A send targets a destination function, which this version of the engine does not run yet.',
+  journey_unknown_function: 'A send targets a function id the space does not have (checked when publishing).',
+  journey_function_not_deployed: 'A send targets a function that has no deployed version (checked when publishing).',
 } as const;
 
 /** A machine-readable journey_* problem code. */

@@ -15,6 +15,7 @@ import { SqliteInstanceStore } from './sqlite-instance-store.ts';
 import { SqliteActivityStore } from './sqlite-activity-store.ts';
 import { SqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { SqliteDestinationStore } from './sqlite-destination-store.ts';
+import { SqliteFunctionStore } from './sqlite-function-store.ts';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -64,6 +65,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
     activities: new SqliteActivityStore(db, writes, rows),
     deliveries: new SqliteDeliveryStore(db, writes, rows),
     destinations: new SqliteDestinationStore(db, writes),
+    functions: new SqliteFunctionStore(db, writes),
     async close() {
       writes.flush();
       db.close();

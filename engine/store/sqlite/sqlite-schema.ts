@@ -100,6 +100,14 @@ export function applySqliteSchema(db: Database): void {
       id TEXT PRIMARY KEY, space_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
       UNIQUE (space_id, name));
 
+    CREATE TABLE IF NOT EXISTS functions (
+      id TEXT PRIMARY KEY, space_id TEXT NOT NULL, name TEXT NOT NULL, rev INTEGER NOT NULL, doc TEXT NOT NULL,
+      UNIQUE (space_id, name));
+
+    CREATE TABLE IF NOT EXISTS function_versions (
+      function_id TEXT NOT NULL, version INTEGER NOT NULL, space_id TEXT NOT NULL, code TEXT NOT NULL, created_at TEXT NOT NULL,
+      PRIMARY KEY (function_id, version));
+
     CREATE TABLE IF NOT EXISTS deliveries (
       id TEXT PRIMARY KEY, space_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, journey_id TEXT NOT NULL,
       instance_id TEXT NOT NULL, status TEXT NOT NULL, next_attempt_at INTEGER, rev INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL,

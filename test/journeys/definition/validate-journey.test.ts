@@ -11,7 +11,7 @@ import { invalidJourneyCases, validJourneyDocuments } from './load-journey-fixtu
 const valid = validJourneyDocuments();
 const invalid = invalidJourneyCases();
 // Publish-time codes: covered by validate-references.test.ts and send-targets.test.ts.
-const REFERENCE_CODES = ['journey_event_not_in_catalog', 'journey_unknown_audience', 'journey_unknown_destination', 'journey_unknown_action', 'journey_functions_unavailable'];
+const REFERENCE_CODES = ['journey_event_not_in_catalog', 'journey_unknown_audience', 'journey_unknown_destination', 'journey_unknown_action', 'journey_unknown_function', 'journey_function_not_deployed'];
 
 const key = (p: { path: string; code: string }): string => `${p.code} ${p.path}`;
 

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { EngineError, invalidRequest, notFound } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { FunctionRecord } from '../store/function-store.ts';
+import { sendsOf } from '../journeys/activation-keys.ts';
+import type { FunctionInput } from './function-input.ts';
+import { handlerFor, type FunctionRunner, type InvocationOutcome } from './function-runner.ts';
+import { mergeFunctionSettings, redactFunctionSettings, validateFunctionSettings } from './function-settings.ts';
+
+/** A function as the API shows it: secret settings replaced by a marker; `code` is the newest version's. */
+export type FunctionView = Omit<FunctionRecord, 'spaceId' | 'rev'> & { code?: string };
+
+/**
+ * Destination functions of a space: every save is a new version (refused when it does not
+ * compile), one version is deployed for deliveries, and any version can be test-run.
+ */
+export class FunctionService {
+  readonly #store: Store;
+  readonly #runner: FunctionRunner;
+  readonly #onChange: () => void;
+
+  constructor(options: { store: Store; runner: FunctionRunner; onChange: () => void }) {
+    this.#store = options.store;
+    this.#runner = options.runner;
+    this.#onChange = options.onChange;
+  }
+
+  async create(spaceId: string, input: FunctionInput): Promise<FunctionView> {
+    await this.#checkCode(input.code);
+    const settings = mergeFunctionSettings(input.settingsSchema, {}, input.settings);
+    this.#checkSettings(input, settings);
+    const now = new Date().toISOString();
+    const fn: FunctionRecord = {
+      id: `fn_${randomUUID()}`, spaceId, name: input.name, description: input.description, settingsSchema: input.settingsSchema,
+      settings, latestVersion: 1, deployedVersion: null, createdAt: now, updatedAt: now, rev: 1,
+    };
+    // The version first: a function row never points at a version that is not stored.
+    await this.#store.functions.putVersion({ functionId: fn.id, spaceId, version: 1, code: input.code, createdAt: now });
+    if (await this.#store.functions.insert(fn) === 'conflict') {
+      await this.#store.functions.delete(spaceId, fn.id);
+      throw nameTaken(input.name);
+    }
+    return this.#view(fn, input.code);
+  }
+
+  async get(spaceId: string, id: string): Promise<FunctionView> {
+    const fn = await this.record(spaceId, id);
+    return this.#view(fn, (await this.#store.functions.getVersion(spaceId, id, fn.latestVersion))?.code);
+  }
+
+  async list(spaceId: string): Promise<FunctionView[]> {
+    return (await this.#store.functions.list(spaceId)).map((fn) => this.#view(fn));
+  }
+
+  async versions(spaceId: string, id: string) {
+    await this.record(spaceId, id);
+    return (await this.#store.functions.listVersions(spaceId, id)).map(({ version, createdAt }) => ({ version, createdAt }));
+  }
+
+  /** Saves a new version of the code (and the settings); the deployed version does not change. */
+  async update(spaceId: string, id: string, input: FunctionInput): Promise<FunctionView> {
+    const current = await this.record(spaceId, id);
+    await this.#checkCode(input.code);
+    const settings = mergeFunctionSettings(input.settingsSchema, current.settings, input.settings);
+    this.#checkSettings(input, settings);
+    const now = new Date().toISOString();
+    const version = current.latestVersion + 1;
+    // A version left behind by a save that lost the race below is simply never pointed at.
+    await this.#store.functions.putVersion({ functionId: id, spaceId, version, code: input.code, createdAt: now });
+    const next: FunctionRecord = {
+      ...current, name: input.name, description: input.description, settingsSchema: input.settingsSchema, settings,
+      latestVersion: version, updatedAt: now, rev: current.rev + 1,
+    };
+    await this.#save(next, current.rev);
+    return this.#view(next, input.code);
+  }
+
+  /** Makes `version` (default: the newest) the one deliveries run. */
+  async deploy(spaceId: string, id: string, version?: number): Promise<FunctionView> {
+    const current = await this.record(spaceId, id);
+    const wanted = version ?? current.latestVersion;
+    if (!(await this.#store.functions.getVersion(spaceId, id, wanted))) throw invalidRequest(`function '${id}' has no version ${wanted}`, '/version');
+    const next = { ...current, deployedVersion: wanted, updatedAt: new Date().toISOString(), rev: current.rev + 1 };
+    await this.#save(next, current.rev);
+    return this.#view(next);
+  }
+
+  async delete(spaceId: string, id: string): Promise<void> {
+    await this.record(spaceId, id);
+    const users = await this.#journeysUsing(spaceId, id);
+    if (users.length > 0) {
+      throw new EngineError('function_in_use', `function '${id}' is the target of send steps in ${users.length} journey(s); change them first`, { journeys: users });
+    }
+    await this.#store.functions.delete(spaceId, id);
+    this.#onChange();
+  }
+
+  /** Runs a version (default: the newest) on a sample event, or events for onBatch; answers result, logs, requests and timing. */
+  async test(spaceId: string, id: string, input: { event?: Record<string, unknown>; events?: Array<Record<string, unknown>>; settings?: Record<string, unknown>; version?: number }): Promise<InvocationOutcome & { handler: string; version: number }> {
+    const fn = await this.record(spaceId, id);
+    const version = input.version ?? fn.latestVersion;
+    const stored = await this.#store.functions.getVersion(spaceId, id, version);
+    if (!stored) throw invalidRequest(`function '${id}' has no version ${version}`, '/version');
+    const settings = input.settings ? mergeFunctionSettings(fn.settingsSchema, fn.settings, input.settings) : fn.settings;
+    const handler = input.events ? 'onBatch' : handlerFor(input.event!['type'] ?? 'track');
+    const outcome = await this.#runner.invoke({ key: `${id}@${version}`, code: stored.code, handler, payload: input.events ?? input.event, settings });
+    return { ...outcome, handler, version };
+  }
+
+  /** The stored record, secrets included (for the engine's own use only). */
+  async record(spaceId: string, id: string): Promise<FunctionRecord> {
+    const fn = await this.#store.functions.get(spaceId, id);
+    if (!fn) throw notFound('function', id);
+    return fn;
+  }
+
+  async #checkCode(code: string): Promise<void> {
+    const problem = await this.#runner.checkSyntax(code);
+    if (problem) {
+      throw new EngineError('invalid_function_code', `the code does not compile: ${problem.message} (line ${problem.line}, column ${problem.column})`, {
+        path: '/code', line: problem.line, column: problem.column,
+      });
+    }
+  }
+
+  #checkSettings(input: FunctionInput, settings: Record<string, unknown>): void {
+    const problems = validateFunctionSettings(input.settingsSchema, settings);
+    if (problems.length > 0) {
+      throw new EngineError('invalid_settings', `the settings break the function's settings schema: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });
+    }
+  }
+
+  async #save(next: FunctionRecord, expectedRev: number): Promise<void> {
+    const result = await this.#store.functions.update(next, expectedRev);
+    if (result === 'conflict') throw nameTaken(next.name);
+    if (result === 'version_conflict') throw new EngineError('version_conflict', `function '${next.id}' changed while being updated; retry`);
+    this.#onChange();
+  }
+
+  async #journeysUsing(spaceId: string, functionId: string): Promise<Array<{ id: string; name: string }>> {
+    const users: Array<{ id: string; name: string }> = [];
+    for (const journey of await this.#store.journeys.list(spaceId, {})) {
+      const docs = journey.draft ? [journey.draft] : [];
+      for (const v of await this.#store.journeys.listVersions(spaceId, journey.id)) if (v.state !== 'retired') docs.push(v.definition);
+      if (docs.some((doc) => sendsOf(doc).some(({ spec }) => spec.target?.type === 'function' && spec.target.functionId === functionId))) {
+        users.push({ id: journey.id, name: journey.name });
+      }
+    }
+    return users;
+  }
+
+  #view(fn: FunctionRecord, code?: string): FunctionView {
+    const { spaceId: _space, rev: _rev, ...rest } = fn;
+    return { ...rest, settings: redactFunctionSettings(fn.settingsSchema, fn.settings), ...(code !== undefined ? { code } : {}) };
+  }
+}
+
+function nameTaken(name: string): EngineError {
+  return new EngineError('conflict', `a function named '${name}' already exists in this space`, { path: '/name' });
+}
