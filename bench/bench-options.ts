@@ -65,6 +65,16 @@ export interface BenchOptions {
   readonly deliveryConcurrency: number;
   /** delivery: deliveries re-driven per run of the dispatch phase (BENCH_DELIVERY_DISPATCH, default 20000; 0 skips it). */
   readonly deliveryDispatch: number;
+  /** functions: measured seconds of each load phase (BENCH_SECONDS, default 5 for this benchmark). */
+  readonly functionSeconds: number;
+  /** functions: calls in flight in the concurrent warm phase (BENCH_FUNCTION_CONCURRENCY, default 8). */
+  readonly functionConcurrency: number;
+  /** functions: distinct functions started cold, one first call each (BENCH_FUNCTION_COLD, default 50). */
+  readonly functionColdStarts: number;
+  /** functions: warm isolates created to measure memory per isolate (BENCH_FUNCTION_ISOLATES, default 50). */
+  readonly functionIsolates: number;
+  /** functions: the CPU the benchmark process pins itself to, or null not to pin (BENCH_FUNCTION_CPU, default 0; `none`). */
+  readonly functionCpu: number | null;
 }
 
 function num(env: Env, name: string, fallback: number, min: number): number {
@@ -109,5 +119,10 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     deliveryRatePerSecond: num(env, 'BENCH_DELIVERY_RATE', 1000, 1),
     deliveryConcurrency: Math.round(num(env, 'BENCH_DELIVERY_CONCURRENCY', 64, 1)),
     deliveryDispatch: Math.round(num(env, 'BENCH_DELIVERY_DISPATCH', 20_000, 0)),
+    functionSeconds: num(env, 'BENCH_SECONDS', 5, 0.5),
+    functionConcurrency: Math.round(num(env, 'BENCH_FUNCTION_CONCURRENCY', 8, 1)),
+    functionColdStarts: Math.round(num(env, 'BENCH_FUNCTION_COLD', 50, 1)),
+    functionIsolates: Math.round(num(env, 'BENCH_FUNCTION_ISOLATES', 50, 1)),
+    functionCpu: env['BENCH_FUNCTION_CPU'] === 'none' ? null : Math.round(num(env, 'BENCH_FUNCTION_CPU', 0, 0)),
   });
 }

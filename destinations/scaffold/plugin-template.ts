@@ -81,9 +81,10 @@ import plugin from '../../../destinations/plugins/${slug}/index.ts';
 import { testDestination } from '../../../destinations/testing.ts';
 
 describe('${slug} plugin', () => {
-  before(() => nock.disableNetConnect());
+  // nock may have been switched off by another test file: on for this block only.
+  before(() => { if (!nock.isActive()) nock.activate(); nock.disableNetConnect(); });
   afterEach(() => nock.cleanAll());
-  after(() => nock.enableNetConnect());
+  after(() => { nock.enableNetConnect(); nock.restore(); });
 
   it('sends the event with the API key and the idempotency key', async () => {
     nock('https://api.example.com').post('/v1/events').reply(200, { ok: true });

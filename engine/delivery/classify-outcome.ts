@@ -87,6 +87,8 @@ function classifyError(error: unknown, options: ClassifyOptions): OutcomeClass {
   // A function's fetch that could not connect (functions-runtime/host-fetch.ts): only the name and
   // message cross the sandbox boundary, so the name stands for the lost socket error code.
   if (name === 'FetchError') return { kind: 'retry', reason: `connection error: ${label}` };
+  // The sandbox disposed the isolate under this call (another call of the function ran out of memory or time).
+  if (name === 'SandboxResetError') return { kind: 'retry', reason: label };
   if (PERMANENT_NAMES.has(name) || (code !== undefined && PERMANENT_CODES.has(code))) return { kind: 'failed', reason: label };
   if (name === 'InvalidAuthenticationError' || (code !== undefined && AUTH_CODES.has(code))) {
     return { kind: 'failed', reason: `authentication rejected: ${label}` };

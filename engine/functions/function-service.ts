@@ -63,10 +63,15 @@ export class FunctionService {
     await this.#checkCode(input.code);
     const settings = mergeFunctionSettings(input.settingsSchema, current.settings, input.settings);
     this.#checkSettings(input, settings);
+    // A refused rename must not leave its code behind as a stored version.
+    if (input.name !== current.name && (await this.#store.functions.list(spaceId)).some((f) => f.id !== id && f.name === input.name)) throw nameTaken(input.name);
     const now = new Date().toISOString();
-    const version = current.latestVersion + 1;
-    // A version left behind by a save that lost the race below is simply never pointed at.
-    await this.#store.functions.putVersion({ functionId: id, spaceId, version, code: input.code, createdAt: now });
+    // Past any version a save left behind when it lost the race below: such a version is never
+    // pointed at, and never reused (putVersion keeps an existing number's code).
+    const version = Math.max(current.latestVersion, ...(await this.#store.functions.listVersions(spaceId, id)).map((v) => v.version)) + 1;
+    if (await this.#store.functions.putVersion({ functionId: id, spaceId, version, code: input.code, createdAt: now }) === 'exists') {
+      throw new EngineError('version_conflict', `function '${id}' changed while being updated; retry`);
+    }
     const next: FunctionRecord = {
       ...current, name: input.name, description: input.description, settingsSchema: input.settingsSchema, settings,
       latestVersion: version, updatedAt: now, rev: current.rev + 1,
@@ -104,7 +109,7 @@ export class FunctionService {
     const settings = input.settings ? mergeFunctionSettings(fn.settingsSchema, fn.settings, input.settings) : fn.settings;
     const handler = input.events ? 'onBatch' : handlerFor(input.event!['type'] ?? 'track');
     const outcome = await this.#runner.invoke({ key: `${id}@${version}`, code: stored.code, handler, payload: input.events ?? input.event, settings });
-    return { ...outcome, handler, version };
+    return outcome.ok ? { ...outcome, value: outcome.value ?? null, handler, version } : { ...outcome, handler, version };
   }
 
   /** The stored record, secrets included (for the engine's own use only). */

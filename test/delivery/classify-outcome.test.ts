@@ -72,6 +72,7 @@ const table: Row[] = [
 
   ['function RetryError', { error: sandboxed('RetryError', 'upstream busy') }, 'retry', 'RetryError: upstream busy'],
   ['function fetch that could not connect (FetchError)', { error: sandboxed('FetchError', 'request to http://x/ failed: ECONNREFUSED') }, 'retry', 'connection error: FetchError: request to http://x/ failed: ECONNREFUSED'],
+  ['function whose isolate was reset under it (SandboxResetError)', { error: sandboxed('SandboxResetError', 'the isolate was disposed') }, 'retry', 'SandboxResetError: the isolate was disposed'],
   ['function ValidationError', { error: sandboxed('ValidationError', 'page name is required') }, 'failed', 'ValidationError: page name is required'],
   ['function InvalidEventPayload', { error: sandboxed('InvalidEventPayload', 'company is required') }, 'failed', 'InvalidEventPayload'],
   ['function EventNotSupported', { error: sandboxed('EventNotSupported', 'alias is not supported') }, 'failed', 'EventNotSupported'],

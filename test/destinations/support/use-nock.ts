@@ -8,9 +8,14 @@
  */
 import nock from 'nock';
 
-/** Installs the hooks in the current describe block. */
+/**
+ * Installs the hooks in the current describe block. nock intercepts from the moment it is
+ * imported (and re-reads every request body, gzip included), so it is switched off for the whole
+ * run by test/support/root-hooks.ts and on only inside blocks that use it.
+ */
 export function useNock(): void {
   before(() => {
+    if (!nock.isActive()) nock.activate();
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
   });
@@ -20,6 +25,7 @@ export function useNock(): void {
   });
   after(() => {
     nock.enableNetConnect();
+    nock.restore();
   });
 }
 
