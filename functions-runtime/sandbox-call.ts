@@ -1,6 +1,6 @@
 import type { HostFetch, HostFetchRequest, HostFetchResponse } from './host-fetch-types.ts';
 import type { FunctionError, FunctionLog, FunctionRequest } from './invocation-result.ts';
-import { classifySandboxFailure } from './sandbox-failure.ts';
+import { classifySandboxFailure, cpuTimeoutError } from './sandbox-failure.ts';
 
 /** The per-call limits a context enforces. */
 export interface CallLimits {
@@ -19,6 +19,8 @@ export interface CallChannel {
   /** The logs the isolate holds for this call, or null when the isolate does not answer quickly (it is busy). */
   drainLogs(callId: number): Promise<FunctionLog[] | null>;
   isolateDisposed(): boolean;
+  /** CPU time the isolate has used so far, in ms (all its contexts). */
+  isolateCpuMs(): number;
   /** Disposes the whole isolate: the only way to stop code that is still running. */
   disposeIsolate(): void;
 }
@@ -45,9 +47,19 @@ export class SandboxCall {
   private readonly channel: CallChannel;
   private readonly requests: FunctionRequest[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly wallTimer: NodeJS.Timeout;
+  private readonly startedAt = performance.now();
+  // One timer per call for both limits: it fires at the CPU limit (nothing to do for a dispatch
+  // that finished), then at the wall-clock deadline.
+  private deadlineTimer: NodeJS.Timeout;
+  // The isolate's CPU time when the dispatch task was queued, while that task runs (see dispatchStarted).
+  private dispatchCpuAt: number | undefined;
   private abort: AbortController | undefined;
   private requestLimitError: FunctionError | undefined;
+  // Isolate tasks of this call still running (the dispatch, deliveries), and the envelope the
+  // isolate reported before they finished: a task can still fail afterwards (an unhandled
+  // rejection fails the call even when the handler returned), so the envelope waits for them.
+  private tasks = 0;
+  private reported: unknown = undefined;
   private settled = false;
   private resolve!: (outcome: CallOutcome) => void;
 
@@ -56,8 +68,69 @@ export class SandboxCall {
     this.limits = limits;
     this.channel = channel;
     this.outcome = new Promise((resolve) => { this.resolve = resolve; });
-    const message = `the function did not finish within its wall-clock limit of ${limits.wallTimeoutMs} ms`;
-    this.wallTimer = setTimeout(() => void this.finishFromOutside({ name: 'TimeoutError', message }, false), limits.wallTimeoutMs);
+    this.deadlineTimer = setTimeout(() => this.checkDeadlines(), Math.min(limits.cpuTimeoutMs, limits.wallTimeoutMs));
+  }
+
+  /**
+   * The dispatch task was queued, without an isolated-vm `timeout`: isolated-vm starts a native
+   * timer for each timed task, and a cancelled one stays queued until it would have fired; at
+   * ~20,000 calls/s, the timer thread then wakes ~20,000 times a second on the same core, which
+   * took the warm rate from ~21,000/s to ~12,000/s once the first timers expired (bench/RESULTS.md).
+   * Instead the call's own timer checks the isolate's CPU time at the CPU limit, and disposes the
+   * isolate if the dispatch is still running and has used it up. (Deliveries keep the native
+   * timeout: they are rare, and a timed-out task leaves the context alive so its logs can be read.)
+   */
+  dispatchStarted(isolateCpuMs: number): void {
+    this.dispatchCpuAt = isolateCpuMs;
+    this.taskStarted();
+  }
+
+  /** The dispatch task ended without throwing; `result` is an envelope, or undefined when the handler's promise is pending. */
+  dispatchFinished(result: unknown): void {
+    this.dispatchCpuAt = undefined;
+    this.taskFinished(result);
+  }
+
+  private checkDeadlines(): void {
+    if (this.settled) return;
+    const wallLeft = this.limits.wallTimeoutMs - (performance.now() - this.startedAt);
+    let next = wallLeft;
+    if (this.dispatchCpuAt !== undefined && !this.channel.isolateDisposed()) {
+      // CPU time of the whole isolate since the dispatch was queued: other contexts' tasks that ran
+      // meanwhile count too, so a call is never stopped before it could have used its limit.
+      const used = this.channel.isolateCpuMs() - this.dispatchCpuAt;
+      if (used >= this.limits.cpuTimeoutMs) {
+        // The only way to stop running code: its logs go with the isolate.
+        this.settle({ ok: false, error: cpuTimeoutError(this.limits), logs: [], requests: this.requests, contextReusable: false });
+        this.channel.disposeIsolate();
+        return;
+      }
+      next = Math.min(next, this.limits.cpuTimeoutMs - used);
+    }
+    if (wallLeft <= 1) {
+      const message = `the function did not finish within its wall-clock limit of ${this.limits.wallTimeoutMs} ms`;
+      void this.finishFromOutside({ name: 'TimeoutError', message }, false);
+      return;
+    }
+    this.deadlineTimer = setTimeout(() => this.checkDeadlines(), Math.max(1, Math.min(next, wallLeft)));
+  }
+
+  /** An isolate task of this call (dispatch or deliver) was queued. */
+  taskStarted(): void {
+    this.tasks++;
+  }
+
+  /** An isolate task of this call finished without throwing; `result` is an envelope or undefined. */
+  taskFinished(result: unknown): void {
+    this.tasks--;
+    if (typeof result === 'string') this.reported = result;
+    if (this.tasks === 0 && this.reported !== undefined) this.completed(this.reported);
+  }
+
+  /** The isolate reported the envelope of the settled handler promise (through its `done` callback). */
+  report(envelopeJson: unknown): void {
+    if (this.tasks === 0) this.completed(envelopeJson);
+    else this.reported = envelopeJson;
   }
 
   /** The handler's promise settled inside the isolate with this envelope. */
@@ -134,7 +207,8 @@ export class SandboxCall {
 
   private deliver(kind: 'fetch' | 'timer', entryId: number, ok: boolean, data: unknown): void {
     if (this.settled) return;
-    this.channel.deliver(this.id, kind, entryId, ok, data).catch((thrown: unknown) => this.failed(thrown));
+    this.taskStarted();
+    this.channel.deliver(this.id, kind, entryId, ok, data).then(() => this.taskFinished(undefined), (thrown: unknown) => this.failed(thrown));
   }
 
   private async finishFromOutside(error: FunctionError, contextReusable: boolean): Promise<void> {
@@ -150,7 +224,7 @@ export class SandboxCall {
 
   private cancelPending(): void {
     this.settled = true;
-    clearTimeout(this.wallTimer);
+    clearTimeout(this.deadlineTimer);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.abort?.abort();

@@ -48,9 +48,13 @@ export class SandboxContext implements CallChannel {
     const timerStart = new ivm.Callback((callId: number, entryId: number, delayMs: number) => {
       if (this.current?.id === callId) this.current.startTimer(entryId, delayMs);
     }, { ignored: true });
+    // The handler's promise settled: its envelope (one Callback per context; see isolate-bootstrap.js dispatch).
+    const done = new ivm.Callback((callId: number, envelope: string) => {
+      if (this.current?.id === callId) this.current.report(envelope);
+    }, { ignored: true });
     this.entry = await this.context.evalClosure(
-      'return __sandboxConnect($0, $1, $2, $3);',
-      [parseUrl, crypto, fetchStart, timerStart],
+      'return __sandboxConnect($0, $1, $2, $3, $4);',
+      [parseUrl, crypto, fetchStart, timerStart, done],
       { result: { reference: true }, timeout: this.limits.cpuTimeoutMs },
     );
     await functionScript.run(this.context, { timeout: this.limits.cpuTimeoutMs });
@@ -61,13 +65,15 @@ export class SandboxContext implements CallChannel {
     const call = new SandboxCall(callId, this.limits, this);
     this.current = call;
     try {
+      // Not `result: { promise: true }`: the envelope comes back through `done` (see install).
+      // No `timeout` either: the call enforces the CPU limit (see SandboxCall.dispatchStarted).
+      call.dispatchStarted(this.isolateCpuMs());
       this.entry!
         .apply(undefined, ['dispatch', callId, handler, payload, settings, this.limits.maxLogBytes, this.limits.maxRequestsPerCall], {
           arguments: { copy: true },
-          result: { promise: true, copy: true },
-          timeout: this.limits.cpuTimeoutMs,
+          result: { copy: true },
         })
-        .then((envelope) => call.completed(envelope), (thrown: unknown) => call.failed(thrown));
+        .then((envelope: unknown) => call.dispatchFinished(envelope), (thrown: unknown) => call.failed(thrown));
     } catch (thrown) {
       // Arguments that cannot be copied (not plain data) fail before anything runs.
       call.failed(thrown);
@@ -102,6 +108,10 @@ export class SandboxContext implements CallChannel {
 
   isolateDisposed(): boolean {
     return this.isolate.isDisposed;
+  }
+
+  isolateCpuMs(): number {
+    return this.isolate.isDisposed ? 0 : Number(this.isolate.cpuTime) / 1e6;
   }
 
   disposeIsolate(): void {

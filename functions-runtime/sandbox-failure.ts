@@ -13,6 +13,11 @@ export interface FailureLimits {
   memoryLimitMb: number;
 }
 
+/** The error of a call whose code used more CPU time than allowed. */
+export function cpuTimeoutError(limits: FailureLimits): FunctionError {
+  return { name: 'TimeoutError', message: `the function exceeded its CPU time limit of ${limits.cpuTimeoutMs} ms` };
+}
+
 /**
  * Turns an error thrown by an isolated-vm operation (apply, run, createContext) into the
  * function's error. isolated-vm reports its own conditions only through messages, so this is the
@@ -25,7 +30,7 @@ export function classifySandboxFailure(thrown: unknown, isolateDisposed: boolean
     return { error: { name: 'MemoryLimitError', message: `the function exceeded its memory limit of ${limits.memoryLimitMb} MB` }, contextReusable: false };
   }
   if (/Script execution timed out/.test(message)) {
-    return { error: { name: 'TimeoutError', message: `the function exceeded its CPU time limit of ${limits.cpuTimeoutMs} ms` }, contextReusable: false };
+    return { error: cpuTimeoutError(limits), contextReusable: false };
   }
   if (isolateDisposed || /Isolate (is|was) disposed/.test(message)) {
     return { error: { name: 'SandboxResetError', message: 'the function\'s sandbox was disposed during the call' }, contextReusable: false };

@@ -74,6 +74,50 @@ describe('FunctionSandbox: containment of hostile functions', function () {
     expect(result.logs.at(-1)!.message).to.match(/truncated/);
   });
 
+  // The list of objects to freeze is found once, in the heap snapshot: nothing a function can reach
+  // from its global object (other than plain methods and lodash's functions) may be missed by it.
+  it('leaves no shared built-in unfrozen, in the first context of an isolate and in a second one', async () => {
+    const code = `async function onTrack(event) {
+      if (event.wait) await new Promise((resolve) => setTimeout(resolve, 20));
+      const seen = new Set([globalThis]);
+      const unfrozen = [];
+      const stack = Object.getOwnPropertyNames(globalThis)
+        .filter((name) => !['onTrack', '_'].includes(name))
+        .map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name).value]);
+      for (const value of [function* () {}, async function () {}, async function* () {}, [][Symbol.iterator](), new Map().entries(), new Set().values(), ''[Symbol.iterator](), 'a'.matchAll(/a/g)]) {
+        stack.push(['intrinsic', Object.getPrototypeOf(value)]);
+      }
+      stack.push(['_', _], ['_.prototype', _.prototype], ['_.templateSettings', _.templateSettings]);
+      while (stack.length > 0) {
+        const [path, object] = stack.pop();
+        if (object === null || (typeof object !== 'object' && typeof object !== 'function') || seen.has(object)) continue;
+        seen.add(object);
+        if (path.startsWith('_.') && typeof object === 'function') continue;
+        if (typeof object === 'function' && object !== Function.prototype && !Object.hasOwn(object, 'prototype')) continue;
+        if (!Object.isFrozen(object)) unfrozen.push(path);
+        // lodash: its namespace, prototype and settings are frozen, not what they hold (its ~300 functions).
+        if (path.startsWith('_')) continue;
+        stack.push([path + '.__proto__', Object.getPrototypeOf(object)]);
+        for (const key of Reflect.ownKeys(object)) {
+          const descriptor = Object.getOwnPropertyDescriptor(object, key);
+          if ('value' in descriptor) stack.push([path + '.' + String(key), descriptor.value]);
+        }
+      }
+      return { checked: seen.size, unfrozen };
+    }`;
+    // Two calls at once: the second runs in a second context of the same isolate.
+    const [first, second] = await Promise.all([
+      sandbox.invoke({ key: 'walk@1', code, handler: 'onTrack', payload: { wait: true }, settings: {} }),
+      sandbox.invoke({ key: 'walk@1', code, handler: 'onTrack', payload: { wait: false }, settings: {} }),
+    ]);
+    for (const result of [first, second]) {
+      if (!result.ok) throw new Error(`${result.error.name}: ${result.error.message}`);
+      const value = result.value as { checked: number; unfrozen: string[] };
+      expect(value.unfrozen).to.deep.equal([]);
+      expect(value.checked).to.be.above(150);
+    }
+  });
+
   it('keeps prototype tampering inside the call that did it', async () => {
     const tamper = `async function onTrack() {
       try { Object.prototype.polluted = 1; } catch {}
