@@ -108,8 +108,13 @@ export function validateSettings(plugin: Plugin, settings: unknown): SettingsPro
 
 /** A copy of `settings` safe to return from the API: every set secret replaced by SECRET_MARKER. */
 export function redactSettings(plugin: Plugin, settings: DestinationSettings): DestinationSettings {
+  return redactSecrets(secretSettingKeys(plugin), settings);
+}
+
+/** redactSettings for any list of secret keys (destination functions declare theirs in a schema). */
+export function redactSecrets(secretKeys: readonly string[], settings: DestinationSettings): DestinationSettings {
   const redacted = { ...settings };
-  for (const key of secretSettingKeys(plugin)) {
+  for (const key of secretKeys) {
     if (redacted[key] !== undefined && redacted[key] !== null && redacted[key] !== '') redacted[key] = SECRET_MARKER;
   }
   return redacted;
@@ -121,8 +126,13 @@ export function redactSettings(plugin: Plugin, settings: DestinationSettings): D
  * settings absent from `incoming` are removed (an update is a replacement, as PUT is).
  */
 export function mergeSettings(plugin: Plugin, stored: DestinationSettings, incoming: DestinationSettings): DestinationSettings {
+  return mergeSecrets(secretSettingKeys(plugin), stored, incoming);
+}
+
+/** mergeSettings for any list of secret keys. */
+export function mergeSecrets(secretKeys: readonly string[], stored: DestinationSettings, incoming: DestinationSettings): DestinationSettings {
   const merged: DestinationSettings = { ...incoming };
-  for (const key of secretSettingKeys(plugin)) {
+  for (const key of secretKeys) {
     const value = incoming[key];
     if (value === null) delete merged[key];
     else if ((value === undefined || value === SECRET_MARKER) && stored[key] !== undefined) merged[key] = stored[key];

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import { EngineError, invalidRequest, notFound } from '../errors.ts';
+import { objectWithKeys } from '../http/object-body.ts';
 import type { Store } from '../store/store.ts';
 import type { DeliveryQuery, DeliveryRecord, DeliveryStatus } from '../store/delivery-store.ts';
 
@@ -97,11 +98,7 @@ export class DeliveryService {
 
 /** Reads a bulk re-drive body; throws invalid_request with the path of the first bad field. */
 export function parseRedriveFilter(body: unknown): RedriveFilter {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (typeof b !== 'object' || Array.isArray(b)) throw invalidRequest('the body must be a JSON object', '');
-  for (const key of Object.keys(b)) {
-    if (!['status', 'journeyId', 'ids', 'limit'].includes(key)) throw invalidRequest(`unknown property '${key}'`, `/${key}`);
-  }
+  const b = objectWithKeys(body ?? {}, ['status', 'journeyId', 'ids', 'limit']);
   const status = b['status'] ?? 'failed';
   if (status !== 'failed' && status !== 'retrying') throw invalidRequest("status must be 'failed' or 'retrying'", '/status');
   const filter: RedriveFilter = { status, limit: MAX_BULK_REDRIVE };

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import { EngineError, invalidRequest, notFound } from '../errors.ts';
+import { objectWithKeys } from '../http/object-body.ts';
 import type { Store } from '../store/store.ts';
 import type { DeliveryRecord } from '../store/delivery-store.ts';
 import type { ProfileRecord } from '../store/profile-store.ts';
@@ -48,9 +49,17 @@ export class SendPreview {
   }
 
   async preview(spaceId: string, journeyId: string, stepId: string, input: PreviewInput): Promise<Preview> {
+    return (await this.#build(spaceId, journeyId, stepId, input)).preview;
+  }
+
+  /** The preview and the send step it was made from. */
+  async #build(spaceId: string, journeyId: string, stepId: string, input: PreviewInput): Promise<{ preview: Preview; spec: SendSpec }> {
     const { doc, version } = await this.#definition(spaceId, journeyId, input.version);
     const spec = sendOf(doc, stepId);
-    const event = await this.#event(spaceId, journeyId, doc, version, stepId, spec, input);
+    return { spec, preview: await this.#previewOf(spaceId, stepId, spec, await this.#event(spaceId, journeyId, doc, version, stepId, spec, input)) };
+  }
+
+  async #previewOf(spaceId: string, stepId: string, spec: SendSpec, event: SendEvent): Promise<Preview> {
     const target = spec.target ?? null;
     if (!target) return { stepId, target, event, payload: null, problems: [] };
     if (target.type === 'function') {
@@ -69,7 +78,7 @@ export class SendPreview {
 
   /** Sends the previewed event to the step's destination for real; answers the outcome and the destination's response. */
   async test(spaceId: string, journeyId: string, stepId: string, input: PreviewInput) {
-    const preview = await this.preview(spaceId, journeyId, stepId, input);
+    const { preview, spec } = await this.#build(spaceId, journeyId, stepId, input);
     if (!preview.target) {
       throw new EngineError('invalid_request', `step '${stepId}' has no destination or function to send to`, { path: '/target' });
     }
@@ -79,7 +88,7 @@ export class SendPreview {
     const delivery: DeliveryRecord = {
       id: `test_${now}`, spaceId, journeyId, version: preview.event.context.journey.version, instanceId: preview.event.context.journey.instance_id,
       profileId: '', stepId, idempotencyKey: key, activationKey: preview.event.context.journey.activation_key, eventName: preview.event.event,
-      target: preview.target, payload: preview.event as unknown as Record<string, unknown>, mapping: await this.#mapping(spaceId, journeyId, stepId, input),
+      target: preview.target, payload: preview.event as unknown as Record<string, unknown>, mapping: spec.mapping ?? {},
       status: 'pending', nextAttemptAt: null, attempts: 0, windowAttempts: 0, attemptLog: [], firstAttemptAt: null, reason: null, deliveredAt: null, createdAt: at, updatedAt: at, rev: 0,
     };
     const resolution = await this.#o.targets.resolve(delivery);
@@ -94,11 +103,6 @@ export class SendPreview {
         status: result.status, response: result.response, durationMs,
       },
     };
-  }
-
-  async #mapping(spaceId: string, journeyId: string, stepId: string, input: PreviewInput): Promise<Record<string, unknown>> {
-    const { doc } = await this.#definition(spaceId, journeyId, input.version);
-    return sendOf(doc, stepId).mapping ?? {};
   }
 
   async #definition(spaceId: string, journeyId: string, wanted: PreviewInput['version']): Promise<{ doc: JourneyDefinition; version: number }> {
@@ -146,11 +150,7 @@ function sendOf(doc: JourneyDefinition, stepId: string): SendSpec {
 
 /** Reads a preview/test body; throws invalid_request with the path of the first bad field. */
 export function parsePreviewInput(body: unknown): PreviewInput {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (typeof b !== 'object' || Array.isArray(b)) throw invalidRequest('the body must be a JSON object', '');
-  for (const key of Object.keys(b)) {
-    if (!['version', 'event', 'userId', 'instanceId'].includes(key)) throw invalidRequest(`unknown property '${key}'`, `/${key}`);
-  }
+  const b = objectWithKeys(body ?? {}, ['version', 'event', 'userId', 'instanceId']);
   const version = b['version'] ?? 'draft';
   if (version !== 'draft' && version !== 'live' && !(typeof version === 'number' && Number.isInteger(version) && version >= 1)) {
     throw invalidRequest("version must be 'draft', 'live' or a version number", '/version');

@@ -1,4 +1,5 @@
 import { invalidRequest } from '../errors.ts';
+import { isJsonObject, objectWithKeys } from '../http/object-body.ts';
 import type { DeliveryOptions } from '../store/destination-store.ts';
 
 /** A create or update body of `/api/v1/destinations`. */
@@ -24,21 +25,14 @@ export const DEFAULT_DELIVERY_OPTIONS: Readonly<DeliveryOptions> = Object.freeze
   concurrency: 10, ratePerSecond: 0, timeoutMs: 10_000, batchSize: 0, batchWaitMs: 100,
 });
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads and checks a destination body; throws invalid_request with the JSON pointer of the first bad field. */
 export function parseDestinationInput(body: unknown): DestinationInput {
-  if (!isObject(body)) throw invalidRequest('the body must be a JSON object', '');
-  const known = new Set(['plugin', 'name', 'settings', 'enabled', 'delivery']);
-  for (const key of Object.keys(body)) if (!known.has(key)) throw invalidRequest(`unknown property '${key}'`, `/${key}`);
-  const { plugin, name, settings = {}, enabled = true, delivery = {} } = body;
+  const { plugin, name, settings = {}, enabled = true, delivery = {} } = objectWithKeys(body, ['plugin', 'name', 'settings', 'enabled', 'delivery']);
   if (typeof plugin !== 'string' || plugin === '') throw invalidRequest('plugin must be a plugin slug (see GET /api/v1/destination-plugins)', '/plugin');
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw invalidRequest('name must be a non-empty string of at most 200 characters', '/name');
-  if (!isObject(settings)) throw invalidRequest('settings must be an object', '/settings');
+  if (!isJsonObject(settings)) throw invalidRequest('settings must be an object', '/settings');
   if (typeof enabled !== 'boolean') throw invalidRequest('enabled must be true or false', '/enabled');
-  if (!isObject(delivery)) throw invalidRequest('delivery must be an object', '/delivery');
+  if (!isJsonObject(delivery)) throw invalidRequest('delivery must be an object', '/delivery');
   const options: Partial<DeliveryOptions> = {};
   for (const [key, value] of Object.entries(delivery)) {
     const range = DELIVERY_OPTION_RANGES[key as keyof DeliveryOptions];

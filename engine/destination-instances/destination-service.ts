@@ -8,7 +8,7 @@ import type { Plugin } from '../../destinations/plugin.ts';
 import { PluginError } from '../../destinations/plugin-error.ts';
 import { mergeSettings, redactSettings, validateSettings } from '../../destinations/settings.ts';
 import { testAuthentication, type AuthenticationResult } from '../../destinations/run-action.ts';
-import { sendsOf } from '../journeys/activation-keys.ts';
+import { journeysSendingTo } from '../journeys/journeys-sending-to.ts';
 import { DEFAULT_DELIVERY_OPTIONS, type DestinationInput } from './destination-input.ts';
 import type { DestinationActions } from '../journeys/send-targets.ts';
 
@@ -37,7 +37,7 @@ export class DestinationService {
 
   /** One plugin with its settings and actions (loads a catalog plugin). */
   async plugin(slug: string): Promise<PluginSummary> {
-    return this.#registry.describe(await this.#pluginSlug(slug, '/plugin'));
+    return this.#registry.describe((await this.#plugin(slug)).slug);
   }
 
   async create(spaceId: string, input: DestinationInput): Promise<DestinationView> {
@@ -85,7 +85,7 @@ export class DestinationService {
   /** Deletes a destination no journey sends to (drafts and versions still running included). */
   async delete(spaceId: string, id: string): Promise<void> {
     await this.record(spaceId, id);
-    const users = await this.#journeysUsing(spaceId, id);
+    const users = await journeysSendingTo(this.#store, spaceId, (t) => t.type === 'destination' && t.destinationId === id);
     if (users.length > 0) {
       throw new EngineError('destination_in_use', `destination '${id}' is the target of send steps in ${users.length} journey(s); change them first`, { journeys: users });
     }
@@ -122,16 +122,6 @@ export class DestinationService {
     return this.#plugin(record.plugin);
   }
 
-  async #journeysUsing(spaceId: string, destinationId: string): Promise<Array<{ id: string; name: string }>> {
-    const users: Array<{ id: string; name: string }> = [];
-    for (const journey of await this.#store.journeys.list(spaceId, {})) {
-      const docs = journey.draft ? [journey.draft] : [];
-      for (const v of await this.#store.journeys.listVersions(spaceId, journey.id)) if (v.state !== 'retired') docs.push(v.definition);
-      const uses = docs.some((doc) => sendsOf(doc).some(({ spec }) => spec.target?.type === 'destination' && spec.target.destinationId === destinationId));
-      if (uses) users.push({ id: journey.id, name: journey.name });
-    }
-    return users;
-  }
 
   #checkSettings(plugin: Plugin, settings: Record<string, unknown>): void {
     const problems = validateSettings(plugin, settings);
@@ -142,20 +132,13 @@ export class DestinationService {
     }
   }
 
-  async #pluginSlug(slug: string, path: string): Promise<string> {
-    return (await this.#pluginAt(slug, path)).slug;
-  }
-
-  #plugin(slug: string): Promise<Plugin> {
-    return this.#pluginAt(slug, '/plugin');
-  }
-
-  async #pluginAt(slug: string, path: string): Promise<Plugin> {
+  /** The plugin of a slug named at `/plugin`; an unknown or malformed slug is the caller's mistake (400). */
+  async #plugin(slug: string): Promise<Plugin> {
     try {
       return await this.#registry.get(slug);
     } catch (error) {
       if (error instanceof PluginError && (error.code === 'unknown_plugin' || error.code === 'invalid_plugin_slug')) {
-        throw new EngineError('unknown_plugin', `${error.message}; GET /api/v1/destination-plugins lists the plugins`, { path });
+        throw new EngineError('unknown_plugin', `${error.message}; GET /api/v1/destination-plugins lists the plugins`, { path: '/plugin' });
       }
       throw error;
     }

@@ -1,4 +1,5 @@
 import { invalidRequest } from '../errors.ts';
+import { isJsonObject, objectWithKeys } from '../http/object-body.ts';
 import type { FunctionSettingSpec } from '../store/function-store.ts';
 
 /** A create or update body of `/api/v1/functions`. */
@@ -15,17 +16,9 @@ export const MAX_FUNCTION_CODE_BYTES = 512 * 1024;
 
 const SETTING_TYPES = ['string', 'number', 'boolean', 'array', 'map'] as const;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads and checks a function body; throws invalid_request with the JSON pointer of the first bad field. */
 export function parseFunctionInput(body: unknown): FunctionInput {
-  if (!isObject(body)) throw invalidRequest('the body must be a JSON object', '');
-  for (const key of Object.keys(body)) {
-    if (!['name', 'description', 'code', 'settingsSchema', 'settings'].includes(key)) throw invalidRequest(`unknown property '${key}'`, `/${key}`);
-  }
-  const { name, description = null, code, settingsSchema = [], settings = {} } = body;
+  const { name, description = null, code, settingsSchema = [], settings = {} } = objectWithKeys(body, ['name', 'description', 'code', 'settingsSchema', 'settings']);
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw invalidRequest('name must be a non-empty string of at most 200 characters', '/name');
   if (description !== null && typeof description !== 'string') throw invalidRequest('description must be a string', '/description');
   if (typeof code !== 'string' || code.trim() === '') throw invalidRequest('code must be the function source (a non-empty string)', '/code');
@@ -34,10 +27,7 @@ export function parseFunctionInput(body: unknown): FunctionInput {
   const names = new Set<string>();
   const schema = settingsSchema.map((spec, i): FunctionSettingSpec => {
     const at = `/settingsSchema/${i}`;
-    if (!isObject(spec)) throw invalidRequest('a setting must be an object', at);
-    for (const key of Object.keys(spec)) {
-      if (!['name', 'label', 'description', 'type', 'required', 'secret'].includes(key)) throw invalidRequest(`unknown property '${key}'`, `${at}/${key}`);
-    }
+    objectWithKeys(spec, ['name', 'label', 'description', 'type', 'required', 'secret'], at, 'a setting must be an object');
     if (typeof spec['name'] !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(spec['name'])) {
       throw invalidRequest('name must be an identifier (letters, digits, _; at most 64)', `${at}/name`);
     }
@@ -52,36 +42,33 @@ export function parseFunctionInput(body: unknown): FunctionInput {
     }
     return spec as unknown as FunctionSettingSpec;
   });
-  if (!isObject(settings)) throw invalidRequest('settings must be an object', '/settings');
+  if (!isJsonObject(settings)) throw invalidRequest('settings must be an object', '/settings');
   return { name: name.trim(), description, code, settingsSchema: schema, settings };
 }
 
 /** Reads a test body: `{event}` (or `{events}` for onBatch), optional `settings` and `version`. */
 export function parseFunctionTest(body: unknown): { event?: Record<string, unknown>; events?: Array<Record<string, unknown>>; settings?: Record<string, unknown>; version?: number } {
-  if (!isObject(body)) throw invalidRequest('the body must be a JSON object', '');
-  for (const key of Object.keys(body)) {
-    if (!['event', 'events', 'settings', 'version'].includes(key)) throw invalidRequest(`unknown property '${key}'`, `/${key}`);
-  }
+  const b = objectWithKeys(body, ['event', 'events', 'settings', 'version']);
   const out: ReturnType<typeof parseFunctionTest> = {};
-  if (body['event'] !== undefined) {
-    if (!isObject(body['event'])) throw invalidRequest('event must be a Segment message (an object)', '/event');
-    out.event = body['event'];
+  if (b['event'] !== undefined) {
+    if (!isJsonObject(b['event'])) throw invalidRequest('event must be a Segment message (an object)', '/event');
+    out.event = b['event'];
   }
-  if (body['events'] !== undefined) {
-    const events = body['events'];
-    if (!Array.isArray(events) || events.length === 0 || events.length > 1000 || !events.every(isObject)) {
+  if (b['events'] !== undefined) {
+    const events = b['events'];
+    if (!Array.isArray(events) || events.length === 0 || events.length > 1000 || !events.every(isJsonObject)) {
       throw invalidRequest('events must be a non-empty array of at most 1,000 messages', '/events');
     }
     out.events = events;
   }
   if ((out.event === undefined) === (out.events === undefined)) throw invalidRequest('give either `event` (one call of its handler) or `events` (onBatch)', '/event');
-  if (body['settings'] !== undefined) {
-    if (!isObject(body['settings'])) throw invalidRequest('settings must be an object', '/settings');
-    out.settings = body['settings'];
+  if (b['settings'] !== undefined) {
+    if (!isJsonObject(b['settings'])) throw invalidRequest('settings must be an object', '/settings');
+    out.settings = b['settings'];
   }
-  if (body['version'] !== undefined) {
-    if (typeof body['version'] !== 'number' || !Number.isInteger(body['version']) || body['version'] < 1) throw invalidRequest('version must be a version number', '/version');
-    out.version = body['version'];
+  if (b['version'] !== undefined) {
+    if (typeof b['version'] !== 'number' || !Number.isInteger(b['version']) || b['version'] < 1) throw invalidRequest('version must be a version number', '/version');
+    out.version = b['version'];
   }
   return out;
 }

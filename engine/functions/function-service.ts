@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EngineError, invalidRequest, notFound } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { FunctionRecord } from '../store/function-store.ts';
-import { sendsOf } from '../journeys/activation-keys.ts';
+import { journeysSendingTo } from '../journeys/journeys-sending-to.ts';
 import type { FunctionInput } from './function-input.ts';
 import { handlerFor, type FunctionRunner, type InvocationOutcome } from './function-runner.ts';
 import { mergeFunctionSettings, redactFunctionSettings, validateFunctionSettings } from './function-settings.ts';
@@ -92,7 +92,7 @@ export class FunctionService {
 
   async delete(spaceId: string, id: string): Promise<void> {
     await this.record(spaceId, id);
-    const users = await this.#journeysUsing(spaceId, id);
+    const users = await journeysSendingTo(this.#store, spaceId, (t) => t.type === 'function' && t.functionId === id);
     if (users.length > 0) {
       throw new EngineError('function_in_use', `function '${id}' is the target of send steps in ${users.length} journey(s); change them first`, { journeys: users });
     }
@@ -142,17 +142,6 @@ export class FunctionService {
     this.#onChange();
   }
 
-  async #journeysUsing(spaceId: string, functionId: string): Promise<Array<{ id: string; name: string }>> {
-    const users: Array<{ id: string; name: string }> = [];
-    for (const journey of await this.#store.journeys.list(spaceId, {})) {
-      const docs = journey.draft ? [journey.draft] : [];
-      for (const v of await this.#store.journeys.listVersions(spaceId, journey.id)) if (v.state !== 'retired') docs.push(v.definition);
-      if (docs.some((doc) => sendsOf(doc).some(({ spec }) => spec.target?.type === 'function' && spec.target.functionId === functionId))) {
-        users.push({ id: journey.id, name: journey.name });
-      }
-    }
-    return users;
-  }
 
   #view(fn: FunctionRecord, code?: string): FunctionView {
     const { spaceId: _space, rev: _rev, ...rest } = fn;

@@ -1,7 +1,6 @@
 import type { FunctionSettingSpec } from '../store/function-store.ts';
+import { mergeSecrets, redactSecrets } from '../../destinations/settings.ts';
 
-/** What the API shows in place of a secret setting's value. */
-export const SECRET_MARKER = '••••';
 
 /** One problem with a function's settings, at a JSON pointer such as `/settings/apiKey`. */
 export interface FunctionSettingProblem {
@@ -41,26 +40,17 @@ export function validateFunctionSettings(schema: readonly FunctionSettingSpec[],
   return problems;
 }
 
-/** Settings as the API shows them: each set secret replaced by SECRET_MARKER. */
+const secretKeys = (schema: readonly FunctionSettingSpec[]) => schema.filter((s) => s.secret).map((s) => s.name);
+
+/** Settings as the API shows them: each set secret replaced by the secret marker (as destinations' are). */
 export function redactFunctionSettings(schema: readonly FunctionSettingSpec[], settings: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...settings };
-  for (const spec of schema) if (spec.secret && out[spec.name] !== undefined && out[spec.name] !== null) out[spec.name] = SECRET_MARKER;
-  return out;
+  return redactSecrets(secretKeys(schema), settings);
 }
 
 /**
- * An update's settings over the stored ones: a secret left out or sent back as the marker keeps
- * its stored value (the client never saw it); anything else is taken as sent.
+ * An update's settings over the stored ones, as destinations' are merged: a secret left out or
+ * sent back as the marker keeps its stored value (the client never saw it); null clears it.
  */
 export function mergeFunctionSettings(schema: readonly FunctionSettingSpec[], stored: Record<string, unknown>, incoming: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...incoming };
-  for (const spec of schema) {
-    if (!spec.secret) continue;
-    const sent = incoming[spec.name];
-    if (sent === undefined || sent === SECRET_MARKER) {
-      if (stored[spec.name] !== undefined) out[spec.name] = stored[spec.name];
-      else delete out[spec.name];
-    }
-  }
-  return out;
+  return mergeSecrets(secretKeys(schema), stored, incoming);
 }

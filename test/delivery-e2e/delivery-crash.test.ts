@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import { removeDir, startTestEngine, tempDataDir, type TestEngine } from '../support/test-engine.ts';
-import { startEngineProcess, type EngineProcess } from '../support/engine-process.ts';
+import { allPages, startEngineProcess, type EngineProcess } from '../support/engine-process.ts';
 import { createDestination, journeyDeliveries, ok, publishJourney, sendOnEntryJourney, startSink, webhookTarget, type Sink } from './helpers.ts';
 
 const WRITE_KEY = 'wk_delivery-crash-write-key-01';
@@ -21,19 +21,6 @@ const ADMIN_TOKEN = 'adm_delivery-crash-admin-token-01';
 const ENTRY = 'Crash Checkout Started';
 const USERS = 300;
 const CONCURRENCY = 5;
-
-/** Every page of a list endpoint. */
-async function allPages(engine: EngineProcess, apiPath: string, key: string): Promise<any[]> {
-  const items: any[] = [];
-  let cursor: string | null = null;
-  do {
-    const query = new URLSearchParams({ limit: '1000', ...(cursor !== null ? { cursor } : {}) });
-    const body = await ok(engine.api('GET', `${apiPath}${apiPath.includes('?') ? '&' : '?'}${query}`));
-    items.push(...body[key]);
-    cursor = body.nextCursor;
-  } while (cursor !== null);
-  return items;
-}
 
 describe('delivery crash: SIGKILL while deliveries are in flight, then a restart on the same data', function () {
   this.timeout(60_000);

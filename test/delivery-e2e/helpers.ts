@@ -139,7 +139,7 @@ export async function publishJourney(t: ApiClient, doc: object): Promise<string>
 }
 
 /** A journey that sends once on entry: entry event → `nudge` send step → exit. */
-export function sendOnEntryJourney(name: string, entryEvent: string, nudge: Record<string, unknown>): object {
+export function sendOnEntryJourney(name: string, entryEvent: string, nudge: Record<string, unknown>): Record<string, unknown> {
   return {
     name,
     entry: { event: entryEvent, reentry: { mode: 'once' } },

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { testConfig, type EngineConfig } from '../../engine/config.ts';
 import { startTestEngine, type TestEngine } from '../support/test-engine.ts';
-import { ok, type ApiClient } from '../delivery-e2e/helpers.ts';
+import { ok, sendOnEntryJourney, type ApiClient } from '../delivery-e2e/helpers.ts';
 
 export { ok, startSink, advance, advancePast, engineNow, journeyDeliveries, type Sink, type SinkRequest } from '../delivery-e2e/helpers.ts';
 
@@ -72,17 +72,7 @@ export function functionTarget(functionId: string) {
 }
 
 /** A journey that runs one send step on entry, then exits. */
-export function sendOnEntry(name: string, entryEvent: string, send: Record<string, unknown>): Record<string, unknown> {
-  return {
-    name,
-    entry: { event: entryEvent, reentry: { mode: 'once' } },
-    start: 'nudge',
-    steps: [
-      { id: 'nudge', type: 'send', eventName: 'Cart Nudge', payload: { context: 'all', traits: 'all' }, next: 'done', ...send },
-      { id: 'done', type: 'exit' },
-    ],
-  };
-}
+export const sendOnEntry = sendOnEntryJourney;
 
 /** Puts an event into the space's catalog, so that journeys may enter on it. */
 export async function seedCatalog(t: TestEngine, event: string): Promise<void> {

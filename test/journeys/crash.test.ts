@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import { removeDir, startTestEngine, tempDataDir, type TestEngine } from '../support/test-engine.ts';
-import { startEngineProcess, type EngineProcess } from '../support/engine-process.ts';
+import { allPages, startEngineProcess, type EngineProcess } from '../support/engine-process.ts';
 
 const WRITE_KEY = 'wk_crash-test-write-key-0001';
 const ADMIN_TOKEN = 'adm_crash-test-admin-token-0001';
@@ -66,19 +66,6 @@ async function ok(res: Promise<{ status: number; body: any }>, status = 200): Pr
   const answer = await res;
   expect(answer.status, JSON.stringify(answer.body)).to.equal(status);
   return answer.body;
-}
-
-/** Every page of a list endpoint (`?limit=1000&cursor=`). */
-async function allPages<T>(engine: EngineProcess, apiPath: string, key: string): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const query = new URLSearchParams({ limit: '1000', ...(cursor !== null ? { cursor } : {}) });
-    const body = await ok(engine.api('GET', `${apiPath}${apiPath.includes('?') ? '&' : '?'}${query}`));
-    items.push(...body[key]);
-    cursor = body.nextCursor;
-  } while (cursor !== null);
-  return items;
 }
 
 describe('crash: SIGKILL while events arrive, then a restart on the same data', function () {

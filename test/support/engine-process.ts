@@ -123,3 +123,17 @@ export async function startEngineProcess(options: EngineProcessOptions): Promise
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Every page of a list endpoint of an engine process (`?limit=1000&cursor=`), failing on any non-200 answer. */
+export async function allPages<T = any>(engine: EngineProcess, apiPath: string, key: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ limit: '1000', ...(cursor !== null ? { cursor } : {}) });
+    const page = await engine.api('GET', `${apiPath}${apiPath.includes('?') ? '&' : '?'}${query}`);
+    if (page.status !== 200) throw new Error(`GET ${apiPath} answered ${page.status}: ${JSON.stringify(page.body)}`);
+    items.push(...(page.body[key] as T[]));
+    cursor = page.body.nextCursor;
+  } while (cursor !== null);
+  return items;
+}
