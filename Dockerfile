@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Journey engine image: Node 24, embedded SQLite store in the /data volume.
+# Journey engine image: Node 24; the embedded SQLite store in the /data volume, or MongoDB with MONGODB_URI.
 
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
@@ -17,6 +17,7 @@ COPY package.json ./
 COPY engine ./engine
 COPY destinations ./destinations
 COPY mappings ./mappings
+COPY functions-runtime ./functions-runtime
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -8,7 +8,7 @@ export interface EngineConfig {
   readonly dataDir: string;
   /** SQLite `synchronous` pragma: `full` makes every acknowledged write survive power loss. */
   readonly sqliteSynchronous: 'full' | 'normal';
-  /** When set, MongoDB is the store (a later issue); the embedded store otherwise. */
+  /** When set, MongoDB is the store (several engine processes may share it); the embedded SQLite store otherwise. */
   readonly mongodbUri: string | null;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** Credentials given by the operator; generated on first start when absent. */
@@ -24,6 +24,8 @@ export interface EngineConfig {
   readonly maxBatchBytes: number;
   /** Maximum events the processor takes per round (default 500). */
   readonly processorBatchSize: number;
+  /** Lifetime of the processing lease: how soon another engine process takes over processing from one that died (default 15 s). */
+  readonly processingLeaseMs: number;
   /** How failed deliveries are retried: backoff from 1 s, bounded by a total time (default 4 h, as Segment) and an attempt count (default 30). */
   readonly deliveryRetry: {
     readonly baseDelayMs: number;
@@ -116,6 +118,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     maxMessageBytes: intVar(env, 'MAX_MESSAGE_BYTES', 32 * 1024, 1024, 1024 * 1024),
     maxBatchBytes: intVar(env, 'MAX_BATCH_BYTES', 500 * 1024, 1024, 16 * 1024 * 1024),
     processorBatchSize: intVar(env, 'PROCESSOR_BATCH_SIZE', 500, 1, 10_000),
+    processingLeaseMs: intVar(env, 'PROCESSING_LEASE_MS', 15_000, 1_000, 600_000),
     deliveryRetry: Object.freeze({
       baseDelayMs: intVar(env, 'DELIVERY_RETRY_BASE_MS', 1_000, 10, 3_600_000),
       maxDelayMs: intVar(env, 'DELIVERY_RETRY_MAX_DELAY_MS', 30 * 60_000, 10, 24 * 3_600_000),

@@ -1,11 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, type EngineConfig } from './config.ts';
+import type { EngineConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ManualClock, systemClock, type Clock } from './clock.ts';
 import type { Store } from './store/store.ts';
-import { openSqliteStorage } from './store/sqlite/open-sqlite-store.ts';
-import { SqliteAgendaBackend } from './scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
+import { openStorage, processingOnOwnThread } from './open-storage.ts';
 import type { AgendaBackend } from 'agenda';
 import { CredentialService } from './spaces/credential-service.ts';
 import { bootstrap, type BootstrapCredentials } from './spaces/bootstrap.ts';
@@ -44,25 +43,14 @@ export interface RunningEngine {
   close(): Promise<void>;
 }
 
-function openStore(config: EngineConfig): { store: Store; agendaBackend: AgendaBackend } {
-  if (config.mongodbUri) {
-    throw new ConfigError('MONGODB_URI is set, but the MongoDB store is not part of this version yet; unset it to use the embedded store');
-  }
-  // A file is shared with the processing thread: never let the HTTP thread sleep waiting for its lock.
-  const { store, db, writes } = openSqliteStorage({
-    dataDir: config.dataDir, synchronous: config.sqliteSynchronous, nonBlockingLock: config.dataDir !== ':memory:',
-  });
-  return { store, agendaBackend: new SqliteAgendaBackend({ db, writes }) };
-}
-
 /**
- * Starts processing: on a worker thread with its own connection when the store is a file (so
- * ingest and processing use both cores), in this thread for an in-memory store.
+ * Starts processing: on a worker thread with its own connection (so ingest and processing use
+ * both cores), except for an in-memory store, which only this thread can open.
  */
 async function startProcessing(
   config: EngineConfig, store: Store, agendaBackend: AgendaBackend, clock: Clock, logger: Logger, registry: PluginRegistry, functions: FunctionRunner,
 ): Promise<ProcessingHandle> {
-  if (config.dataDir !== ':memory:') return WorkerProcessing.start(config, logger);
+  if (processingOnOwnThread(config)) return WorkerProcessing.start(config, logger);
   const core = new ProcessingCore({ config, store, clock, logger, agendaBackend, registry, functions });
   await core.start();
   return new LocalProcessing(core);
@@ -73,7 +61,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const logger = options.logger ?? createLogger(config.logLevel);
   const manualClock = config.testClock ? new ManualClock() : null;
   const clock: Clock = manualClock ?? systemClock;
-  const { store, agendaBackend } = openStore(config);
+  const { store, agendaBackend } = await openStorage(config, 'engine');
   const credentials = new CredentialService(store.spaces);
   const bootstrapped = await bootstrap(config, store.spaces, credentials);
   const registry = await createPluginRegistry();

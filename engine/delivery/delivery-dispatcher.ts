@@ -79,9 +79,9 @@ export class DeliveryDispatcher implements TimerSource {
   }
 
   /**
-   * At start, with a store no other process uses (SQLite): the deliveries still leased were held
-   * by this engine before it stopped or crashed, so they are claimed now rather than when their
-   * lease ends. Retries scheduled later keep their time.
+   * When this process becomes the processor (at start, or taking over from one that died): the
+   * deliveries still leased were held by the previous processor, since only the processor sends,
+   * so they are claimed now rather than when their lease ends. Retries scheduled later keep their time.
    */
   async recoverLeases(): Promise<number> {
     let recovered = 0;

@@ -19,6 +19,8 @@ export interface EventProcessorDeps {
   batchSize: number;
   /** How often to look for events stored by other processes when not woken (default 1000 ms). */
   idlePollMs?: number;
+  /** Whether this process may apply events now (it holds the processing lease); always, when absent. */
+  mayRun?: () => boolean;
 }
 
 /**
@@ -34,6 +36,8 @@ export class EventProcessor {
   #wake: (() => void) | null = null;
   #woken = false;
   #idleWaiters: Array<() => void> = [];
+  /** The highest event id this processor marked processed (null until its first round). */
+  #appliedUpTo: string | null = null;
 
   constructor(deps: EventProcessorDeps) {
     this.#deps = deps;
@@ -48,12 +52,14 @@ export class EventProcessor {
   /** Stops after the current round. */
   async stop(): Promise<void> {
     this.#running = false;
-    this.wake();
+    this.#wake?.();
     await this.#loop;
   }
 
   /** Tells the processor new events were stored. */
   wake(): void {
+    // Not the processor: new events are the holder's to apply (it polls for them).
+    if (this.#deps.mayRun && !this.#deps.mayRun()) return;
     this.#woken = true;
     this.#wake?.();
   }
@@ -68,18 +74,18 @@ export class EventProcessor {
     while (this.#running) {
       this.#woken = false;
       let events: EventRecord[] = [];
+      const mayRun = this.#deps.mayRun?.() ?? true;
       try {
-        events = await this.#deps.store.events.pending(this.#deps.batchSize);
-        if (events.length > 0) await this.#processRound(events);
+        // Another process is the processor: only watch whether the log is drained (for idle()).
+        events = await this.#deps.store.events.pending(mayRun ? this.#deps.batchSize : 1);
+        if (events.length > 0 && mayRun) await this.#processRound(events);
       } catch (error) {
         this.#deps.logger.error('event processing round failed; retrying', { error });
         await sleep(500);
         continue;
       }
-      if (events.length === 0) {
-        for (const resolve of this.#idleWaiters.splice(0)) resolve();
-        if (!this.#woken && this.#running) await this.#sleepUntilWoken();
-      }
+      if (events.length === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      if (((events.length === 0 && !this.#woken) || !mayRun) && this.#running) await this.#sleepUntilWoken();
     }
   }
 
@@ -104,6 +110,7 @@ export class EventProcessor {
     await Promise.all(groups.map((group) => this.#processGroup(group)));
     await store.catalog.record(catalogSightings(events));
     await store.events.markProcessed(events);
+    for (const e of events) if (this.#appliedUpTo === null || e.id > this.#appliedUpTo) this.#appliedUpTo = e.id;
   }
 
   /** Identities of an event and the profiles they currently resolve to. */
@@ -133,10 +140,14 @@ export class EventProcessor {
   async #processGroup(group: EventRecord[]): Promise<void> {
     for (const event of group) {
       try {
-        const change = await this.#deps.profiles.applyEvent(event);
+        // Ids are assigned at ingest, so with several ingesting processes an event can become
+        // visible after newer ones were applied: below what this processor already marked
+        // processed, a pending event is late, not a replay (replays are of unmarked rounds).
+        const late = this.#appliedUpTo !== null && event.id < this.#appliedUpTo;
+        const change = await this.#deps.profiles.applyEvent(event, { late });
         for (const joined of change.joined) await this.#deps.audiences.moveMemberships(joined, change.profile);
         if (change.traitsChanged || change.joined.length > 0) await this.#deps.audiences.evaluateProfile(change.profile);
-        await this.#deps.journeys.handleEvent(event, change.profile);
+        await this.#deps.journeys.handleEvent(event, change.profile, { late });
       } catch (error) {
         // A poison event must not stall the log: record it and move on.
         this.#deps.logger.error('event could not be applied to its profile', { eventId: event.id, spaceId: event.spaceId, error });

@@ -16,15 +16,20 @@ import type { PluginRegistry } from '../../destinations/plugin-registry.ts';
 import { DeliveryDispatcher } from '../delivery/delivery-dispatcher.ts';
 import { DeliveryTargets } from '../delivery/delivery-targets.ts';
 import type { FunctionRunner } from '../functions/function-runner.ts';
+import { ProcessingLease } from './processing-lease.ts';
+import type { TimerSource } from '../scheduler/timer-loop.ts';
 
 /**
  * Everything that turns stored events and due timers into state: the event processor (profiles,
- * audiences, catalog, journeys), the journey runtime and the timer loop. It runs on its own
- * thread (processing-worker.ts) when the store is a file, or in the engine's thread for an
- * in-memory store.
+ * audiences, catalog, journeys), the journey runtime, the timer loop and the delivery dispatcher.
+ * It runs on its own thread (processing-worker.ts), or in the engine's thread for an in-memory
+ * store. Its work is done only while this process holds the processing lease (always, for the
+ * embedded store; one process at a time of those sharing a MongoDB database).
  */
 export class ProcessingCore {
   readonly processor: EventProcessor;
+  /** Whether this process is the processor (see processing-lease.ts). */
+  readonly lease: ProcessingLease;
   readonly runtime: JourneyRuntime;
   readonly timers: TimerLoop;
   readonly deliveries: DeliveryDispatcher;
@@ -38,6 +43,7 @@ export class ProcessingCore {
   readonly #logger: Logger;
   readonly #dedupeWindowMs: number;
   readonly #exiting = new Set<string>();
+  #exitWatch: NodeJS.Timeout | null = null;
   #agenda: Agenda | null = null;
 
   /** `agendaBackend` stores the engine's recurring jobs in the same database as the store. */
@@ -55,34 +61,41 @@ export class ProcessingCore {
     this.#audiences = new AudienceService(store.audiences, new ProfileFinder(store.profiles), logger);
     this.#live = new LiveJourneys(store.journeys);
     this.#background = new BackgroundTasks(logger);
+    this.lease = new ProcessingLease({ leases: store.leases, ttlMs: config.processingLeaseMs, logger, onAcquired: () => this.#becameProcessor() });
+    const held = () => this.lease.held;
     let timers: TimerLoop | null = null;
     let deliveryLoop: TimerLoop | null = null;
     this.deliveries = new DeliveryDispatcher({
       store, clock, logger, targets: new DeliveryTargets({ store, registry: options.registry, clock, ...(options.functions ? { functions: options.functions } : {}) }),
       policy: config.deliveryRetry, onRetry: (at) => deliveryLoop?.notify(at),
     });
-    this.deliveryLoop = new TimerLoop({ source: this.deliveries, clock, logger, batchSize: 500 });
+    this.deliveryLoop = new TimerLoop({ source: whileHeld(this.deliveries, held), clock, logger, batchSize: 500 });
     deliveryLoop = this.deliveryLoop;
     this.runtime = new JourneyRuntime({
       store, live: this.#live, clock, audiences: this.#audiences, profiles, logger, onTimer: (at) => timers?.notify(at),
-      onDeliveries: (deliveries) => this.deliveries.accept(deliveries),
+      // Another process is the processor: what this one recorded is claimed there once its hand-off lease ends.
+      onDeliveries: (deliveries) => { if (held()) this.deliveries.accept(deliveries); },
     });
-    timers = new TimerLoop({ source: this.runtime, clock, logger });
+    timers = new TimerLoop({ source: whileHeld(this.runtime, held), clock, logger });
     this.timers = timers;
     this.processor = new EventProcessor({
-      store, profiles, audiences: this.#audiences, journeys: this.runtime, logger, batchSize: config.processorBatchSize,
+      store, profiles, audiences: this.#audiences, journeys: this.runtime, logger, batchSize: config.processorBatchSize, mayRun: held,
+      // Events another engine process stored wake no one here: look for them often (one indexed query).
+      idlePollMs: store.kind === 'mongodb' ? 100 : 1000,
     });
   }
 
-  /** Finishes what a crash interrupted, then starts processing events, timers and the recurring jobs. */
+  /**
+   * Takes the processing lease if it is free (finishing what a crash of the last holder
+   * interrupted), then starts processing events, timers, deliveries and the recurring jobs.
+   */
   async start(): Promise<void> {
-    await this.runtime.recoverOutboxes();
-    // The embedded store is never shared by two processes: what is leased was ours.
-    if (this.#store.kind === 'sqlite') await this.deliveries.recoverLeases();
-    await this.#resumeVersionExits();
+    await this.lease.start();
+    await this.#background.idle();
     this.processor.start();
     this.timers.start();
     this.deliveryLoop.start();
+    this.#watchExits();
     this.#agenda = await startEngineJobs({
       backend: this.#agendaBackend,
       logger: this.#logger,
@@ -90,8 +103,8 @@ export class ProcessingCore {
         // A nudge to the timer loop rather than a second drain racing it for the same rows.
         fireDueTimers: async () => { this.timers.kick(); return 0; },
         dispatchDueDeliveries: async () => { this.deliveryLoop.kick(); return 0; },
-        recoverOutboxes: () => this.runtime.recoverOutboxes(),
-        resumeVersionExits: () => this.#resumeVersionExits(),
+        recoverOutboxes: async () => (this.lease.held ? this.runtime.recoverOutboxes() : 0),
+        resumeVersionExits: async () => { if (this.lease.held) await this.#resumeVersionExits(); },
         retireDrainedVersions: async () => {
           const retired = await retireDrainedVersions(this.#store);
           if (retired > 0) this.#live.invalidate();
@@ -100,6 +113,34 @@ export class ProcessingCore {
         pruneDedupe: () => this.#store.events.pruneDedupe(Date.now() - this.#dedupeWindowMs),
       },
     });
+  }
+
+  /**
+   * This process just became the processor: finish the outboxes a crashed holder left, send the
+   * deliveries it had leased (only the processor sends, so every lease is a previous holder's),
+   * resume version exits, and start looking for events and timers at once.
+   */
+  #becameProcessor(): void {
+    this.#background.run('take over processing', async () => {
+      await this.runtime.recoverOutboxes();
+      await this.deliveries.recoverLeases();
+      await this.#resumeVersionExits();
+    });
+    this.processor.wake();
+    this.timers.kick();
+    this.deliveryLoop.kick();
+  }
+
+  /**
+   * Versions archived with "exit" through another engine process are marked `exiting` in the
+   * store; the processor looks for them every few seconds (a cheap read of the versions).
+   */
+  #watchExits(): void {
+    this.#exitWatch = setInterval(() => {
+      if (!this.lease.held) return;
+      this.#background.run('resume version exits', () => this.#resumeVersionExits());
+    }, EXIT_WATCH_MS);
+    this.#exitWatch.unref();
   }
 
   async #resumeVersionExits(): Promise<void> {
@@ -130,6 +171,8 @@ export class ProcessingCore {
   /** Exits every active instance of an archived version, then retires it (resumed after a restart). */
   exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void {
     this.#live.invalidate();
+    // Instances are the processor's to write: it finds the version marked exiting (#watchExits).
+    if (!this.lease.held) return;
     const key = `${journeyId}#${version}`;
     if (this.#exiting.has(key)) return;
     this.#exiting.add(key);
@@ -159,6 +202,8 @@ export class ProcessingCore {
   }
 
   async stop(): Promise<void> {
+    if (this.#exitWatch) clearInterval(this.#exitWatch);
+    this.#exitWatch = null;
     await this.#agenda?.stop();
     this.#agenda = null;
     await this.processor.stop();
@@ -166,5 +211,17 @@ export class ProcessingCore {
     await this.deliveryLoop.stop();
     await this.deliveries.stop();
     await this.#background.idle();
+    await this.lease.stop();
   }
+}
+
+/** How often the processor looks for versions another process marked `exiting`. */
+const EXIT_WATCH_MS = 3_000;
+
+/** A timer source that does nothing while this process is not the processor. */
+function whileHeld(source: TimerSource, held: () => boolean): TimerSource {
+  return {
+    fireDue: (limit) => (held() ? source.fireDue(limit) : Promise.resolve(0)),
+    nextWakeAt: () => (held() ? source.nextWakeAt() : Promise.resolve(null)),
+  };
 }

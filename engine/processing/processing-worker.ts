@@ -1,12 +1,11 @@
 /**
- * Entry point of the processing thread: opens its own connection to the store file and runs the
+ * Entry point of the processing thread: opens its own connection to the store and runs the
  * ProcessingCore, so that processing uses the second core while the engine thread serves HTTP.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.ts';
 import { ManualClock, systemClock } from '../clock.ts';
-import { openSqliteStorage } from '../store/sqlite/open-sqlite-store.ts';
-import { SqliteAgendaBackend } from '../scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
+import { openStorage } from '../open-storage.ts';
 import { ProcessingCore } from './processing-core.ts';
 import { createPluginRegistry } from '../../destinations/plugin-registry.ts';
 import { createFunctionRunner } from '../functions/create-function-runner.ts';
@@ -17,12 +16,11 @@ const port = parentPort!;
 const send = (message: FromWorker) => port.postMessage(message);
 const logger = createLogger(data.config.logLevel, data.silent);
 const clock = data.config.testClock ? new ManualClock() : systemClock;
-// Short transactions keep the engine thread's ingest commits from waiting behind ours.
-const { store, db, writes } = openSqliteStorage({ dataDir: data.config.dataDir, synchronous: data.config.sqliteSynchronous, maxWriteBatch: 2000, nonBlockingLock: true });
+const { store, agendaBackend } = await openStorage(data.config, 'processing');
 // Each thread has its own registry and sandbox: plugins and functions run where deliveries are sent.
 const functionRunner = createFunctionRunner(data.config);
 const core = new ProcessingCore({
-  config: data.config, store, clock, logger, agendaBackend: new SqliteAgendaBackend({ db, writes }), registry: await createPluginRegistry(),
+  config: data.config, store, clock, logger, agendaBackend, registry: await createPluginRegistry(),
   functions: functionRunner,
 });
 

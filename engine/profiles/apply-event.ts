@@ -77,7 +77,8 @@ export function applyEvent(profile: ProfileRecord, event: EventRecord, claim: { 
     email: emailOf(traits),
     firstSeenAt: event.timestamp < profile.firstSeenAt ? event.timestamp : profile.firstSeenAt,
     lastSeenAt: event.timestamp > profile.lastSeenAt ? event.timestamp : profile.lastSeenAt,
-    lastEventId: event.id,
+    // The highest id applied: a late event (older id) must not make newer ones look unapplied.
+    lastEventId: profile.lastEventId !== null && profile.lastEventId > event.id ? profile.lastEventId : event.id,
     version: profile.version + 1,
     updatedAt: event.receivedAt,
   };

@@ -57,10 +57,14 @@ export class ProfileService {
     throw new ProfileContentionError(`profile of user ${userId} kept changing while being created`);
   }
 
-  /** Applies an event to its profile, creating or joining profiles as needed. */
-  async applyEvent(event: EventRecord): Promise<ProfileChange> {
+  /**
+   * Applies an event to its profile, creating or joining profiles as needed. `late`: the event
+   * became visible after newer events of the profile were applied (see EventProcessor), so an id
+   * below the profile's last one does not mean it was applied already.
+   */
+  async applyEvent(event: EventRecord, options: { late?: boolean } = {}): Promise<ProfileChange> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const change = await this.#tryApply(event);
+      const change = await this.#tryApply(event, options.late ?? false);
       if (change) return change;
     }
     throw new ProfileContentionError(`profile of event ${event.id} changed ${MAX_ATTEMPTS} times while being updated`);
@@ -99,14 +103,17 @@ export class ProfileService {
   }
 
   /** One optimistic attempt; null when a concurrent change means the plan must be redone. */
-  async #tryApply(event: EventRecord): Promise<ProfileChange | null> {
+  async #tryApply(event: EventRecord, late: boolean): Promise<ProfileChange | null> {
     const plan = await this.#plan(event);
     for (const joined of plan.join) {
       const redirected = { ...joined, mergedInto: plan.target!.profile.id, version: joined.version + 1, updatedAt: event.receivedAt };
       if (await this.#store.update(redirected, joined.version) !== 'ok') return null;
     }
     const start = plan.target?.profile ?? newProfile(`prf_${randomUUID()}`, event, []);
-    if (start.lastEventId !== null && start.lastEventId >= event.id && plan.join.length === 0 && (plan.target?.via.length ?? 0) === 0) {
+    const replayed = late
+      ? start.recentEvents.some((e) => e.id === event.id)
+      : start.lastEventId !== null && start.lastEventId >= event.id;
+    if (replayed && plan.join.length === 0 && (plan.target?.via.length ?? 0) === 0) {
       return { profile: start, traitsChanged: false, alreadyApplied: true, joined: [] };
     }
     const absorbed = absorb(start, [...(plan.target?.via ?? []), ...plan.join]);

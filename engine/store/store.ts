@@ -26,6 +26,7 @@ import type { ActivityStore } from './activity-store.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 import type { DestinationStore } from './destination-store.ts';
 import type { FunctionStore } from './function-store.ts';
+import type { LeaseStore } from './lease-store.ts';
 
 /** All persistent state of the engine, behind one port. */
 export interface Store {
@@ -41,6 +42,7 @@ export interface Store {
   readonly deliveries: DeliveryStore;
   readonly destinations: DestinationStore;
   readonly functions: FunctionStore;
+  readonly leases: LeaseStore;
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;
 }

@@ -94,6 +94,17 @@ export function audienceStoreContract(makeStore: MakeStore): void {
         expect(await s.store.audiences.membershipsOfProfile(SPACE_A, 'p-2')).to.deep.equal([]);
         expect(await s.store.audiences.delete(SPACE_A, vip.id), 'second delete').to.equal(false);
       });
+
+      it('lets exactly one of concurrent writers take a name or a version', async () => {
+        const results = await Promise.all(Array.from({ length: 4 }, () => s.store.audiences.insert(makeAudience({ name: 'VIP' }))));
+        expect(results.filter((r) => r === 'ok'), 'one name taken').to.have.length(1);
+        const [vip] = await s.store.audiences.list(SPACE_A);
+        const racers = Array.from({ length: 4 }, (_x, i) => nextVersion(vip!, { description: `writer ${i}` }));
+        const updates = await Promise.all(racers.map((a) => s.store.audiences.update(a, 1)));
+        expect(updates.filter((r) => r === 'ok'), 'one compare-and-set wins').to.have.length(1);
+        expect(updates.filter((r) => r !== 'ok').every((r) => r === 'version_conflict')).to.equal(true);
+        expect(await s.store.audiences.get(SPACE_A, vip!.id)).to.deep.equal(racers[updates.indexOf('ok')]);
+      });
     });
 
     describe('memberships', () => {
@@ -188,6 +199,14 @@ export function audienceStoreContract(makeStore: MakeStore): void {
         expect(await page('p-8')).to.deep.equal([]);
         expect(await page('p-45'), 'the cursor need not be a member').to.deep.equal(['p-5', 'p-7']);
         expect(await s.store.audiences.members(SPACE_B, audienceId, { after: null, limit: 10 })).to.deep.equal([]);
+      });
+
+      it('keeps the newest profile version\'s rule flag whatever order concurrent setByRule calls land in', async () => {
+        await s.store.audiences.setManual(SPACE_A, audienceId, 'p-1', null, iso());
+        const versions = [3, 6, 1, 5, 2, 4];
+        await Promise.all(versions.map((v) => s.store.audiences.setByRule(SPACE_A, audienceId, 'p-1', v !== 6, v, iso(v * 1000))));
+        expect(await one('p-1')).to.deep.equal([membership(audienceId, 'p-1', false, null, iso(6000))]);
+        expect(await members()).to.deep.equal([]);
       });
     });
   });

@@ -56,5 +56,13 @@ export function catalogStoreContract(makeStore: MakeStore): void {
       expect(await s.store.catalog.get(SPACE_B, 'Signed Up')).to.equal(null);
       expect(await s.store.catalog.list('no-such-space')).to.deep.equal([]);
     });
+
+    it('loses no key when concurrent records merge into one entry', async () => {
+      await Promise.all(Array.from({ length: 6 }, (_x, i) => s.store.catalog.record([
+        makeCatalogEntry({ propertyKeys: [`k${i}`, 'shared'], firstSeenAt: iso(i * 1000), lastSeenAt: iso(i * 1000) }),
+      ])));
+      expect(await s.store.catalog.get(SPACE_A, 'Order Completed')).to.deep.equal(
+        makeCatalogEntry({ propertyKeys: ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'shared'], firstSeenAt: iso(0), lastSeenAt: iso(5000) }));
+    });
   });
 }

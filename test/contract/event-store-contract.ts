@@ -72,6 +72,26 @@ export function eventStoreContract(makeStore: MakeStore): void {
         expect((await s.store.events.list(SPACE_A, { limit: 10 })).items).to.deep.equal([inA]);
         expect((await s.store.events.list(SPACE_B, { limit: 10 })).items).to.deep.equal([inB]);
       });
+
+      it('stores a messageId once when concurrent appends race for it', async () => {
+        const racers = Array.from({ length: 6 }, () => makeEvent({ messageId: 'm-race' }));
+        const outcomes = (await Promise.all(racers.map((e) => s.store.events.append([e], at(T0))))).map((o) => o[0]);
+        expect(outcomes.filter((o) => o === 'stored'), 'exactly one stored').to.have.length(1);
+        const winner = racers[outcomes.indexOf('stored')]!;
+        expect(await s.store.events.list(SPACE_A, { limit: 10 })).to.deep.equal({ items: [winner], nextCursor: null });
+        expect(await s.store.events.pending(10)).to.deep.equal([winner]);
+      });
+
+      it('stores an expired messageId again only once when concurrent appends race for it', async () => {
+        const first = makeEvent({ messageId: 'm-race' });
+        await s.store.events.append([first], at(T0));
+        const racers = Array.from({ length: 6 }, () => makeEvent({ messageId: 'm-race' }));
+        const outcomes = (await Promise.all(racers.map((e) => s.store.events.append([e], at(T0 + WINDOW_MS + 1))))).map((o) => o[0]);
+        expect(outcomes.filter((o) => o === 'stored'), 'exactly one stored').to.have.length(1);
+        const winner = racers[outcomes.indexOf('stored')]!;
+        expect(idsOf((await s.store.events.list(SPACE_A, { limit: 10 })).items)).to.deep.equal([winner.id, first.id]);
+        expect(await s.store.events.append([makeEvent({ messageId: 'm-race' })], at(T0 + WINDOW_MS + 2))).to.deep.equal(['duplicate']);
+      });
     });
 
     describe('pending and markProcessed', () => {

@@ -38,6 +38,35 @@ export function profileStoreContract(makeStore: MakeStore): void {
         expect(idsOf(await s.store.profiles.list(SPACE_A, { after: null, limit: 10 }))).to.deep.equal([owner.id]);
         expect(await s.store.profiles.insert(makeProfile({ anonymousIds: ['a2'] })), 'the refused claims are free').to.equal('ok');
       });
+
+      it('lets exactly one of concurrent inserts claim the same identity', async () => {
+        const racers = Array.from({ length: 5 }, () => makeProfile({ userId: 'u-race', userIds: ['u-race'] }));
+        const results = await Promise.all(racers.map((p) => s.store.profiles.insert(p)));
+        expect(results.filter((r) => r === 'ok'), 'exactly one ok').to.have.length(1);
+        expect(results.filter((r) => r !== 'ok').every((r) => r === 'identity_conflict'), 'the others conflict').to.equal(true);
+        const winner = racers[results.indexOf('ok')]!;
+        expect(await s.store.profiles.findOwner(SPACE_A, 'userId', 'u-race')).to.deep.equal(winner);
+        expect(await s.store.profiles.liveProfileId(SPACE_A, 'userId', 'u-race')).to.equal(winner.id);
+        expect(idsOf(await s.store.profiles.list(SPACE_A, { after: null, limit: 10 })), 'no loser stored').to.deep.equal([winner.id]);
+      });
+
+      it('never lets concurrent inserts with overlapping identities both own them', async () => {
+        const racers = Array.from({ length: 4 }, (_x, i) => makeProfile({ userIds: ['u-shared', `u-own-${i}`], anonymousIds: ['a-shared'] }));
+        const results = await Promise.all(racers.map((p) => s.store.profiles.insert(p)));
+        expect(results.every((r) => r === 'ok' || r === 'identity_conflict')).to.equal(true);
+        const winners = racers.filter((_p, i) => results[i] === 'ok');
+        expect(winners.length, 'at most one ok').to.be.at.most(1);
+        expect(idsOf(await s.store.profiles.list(SPACE_A, { after: null, limit: 10 })), 'no loser stored').to.deep.equal(idsOf(winners));
+        for (const [i, p] of racers.entries()) {
+          const owner = await s.store.profiles.findOwner(SPACE_A, 'userId', `u-own-${i}`);
+          expect(owner?.id ?? null, `u-own-${i}`).to.equal(results[i] === 'ok' ? p.id : null);
+        }
+        const sharedOwner = winners[0]?.id ?? null;
+        expect((await s.store.profiles.findOwner(SPACE_A, 'userId', 'u-shared'))?.id ?? null).to.equal(sharedOwner);
+        expect((await s.store.profiles.findOwner(SPACE_A, 'anonymousId', 'a-shared'))?.id ?? null).to.equal(sharedOwner);
+        expect(await s.store.profiles.insert(makeProfile({ userIds: ['u-shared'], anonymousIds: ['a-shared'] })), 'free unless won')
+          .to.equal(sharedOwner === null ? 'ok' : 'identity_conflict');
+      });
     });
 
     describe('update', () => {
@@ -123,6 +152,19 @@ export function profileStoreContract(makeStore: MakeStore): void {
         await s.store.profiles.update(nextVersion(absorbed, { mergedInto: elsewhere.id }), 1);
         expect(await s.store.profiles.update(nextVersion(p, { anonymousIds: ['a1'] }), 1)).to.equal('identity_conflict');
         expect(await s.store.profiles.get(SPACE_A, p.id)).to.deep.equal(p);
+      });
+
+      it('lets exactly one of concurrent updates from the same version win', async () => {
+        const p = makeProfile({ userIds: ['u1'] });
+        await s.store.profiles.insert(p);
+        const racers = Array.from({ length: 4 }, (_x, i) => nextVersion(p, { traits: { n: i }, anonymousIds: [`a-${i}`] }));
+        const results = await Promise.all(racers.map((r) => s.store.profiles.update(r, 1)));
+        expect(results.filter((r) => r === 'ok'), 'exactly one ok').to.have.length(1);
+        expect(results.filter((r) => r !== 'ok').every((r) => r === 'version_conflict'), 'the others lose the version').to.equal(true);
+        const winner = racers[results.indexOf('ok')]!;
+        expect(await s.store.profiles.get(SPACE_A, p.id)).to.deep.equal(winner);
+        expect(await s.store.profiles.findOwner(SPACE_A, 'anonymousId', winner.anonymousIds[0]!)).to.deep.equal(winner);
+        expect(await s.store.profiles.update(nextVersion(winner), 2)).to.equal('ok');
       });
     });
 

@@ -3,6 +3,7 @@ import {
   SPACE_A, SPACE_B, T0, byId, iso, makeAudience, makeCatalogEntry, makeCredential, makeEvent, makeProfile, makeSpace,
   useFreshStore, type MakeStore,
 } from './store-fixtures.ts';
+import { makeDestination, makeFunction, makeFunctionVersion } from './config-fixtures.ts';
 
 const WINDOW_MS = 24 * 3600_000;
 
@@ -71,6 +72,18 @@ export function spaceStoreContract(makeStore: MakeStore): void {
         expect((await s.store.spaces.findCredentialByHash(key.hash))?.revokedAt, 'first revocation time kept').to.equal(iso(6000));
         expect(await s.store.spaces.listCredentials(SPACE_A)).to.deep.equal([{ ...key, revokedAt: iso(6000) }]);
       });
+
+      it('lets exactly one of concurrent writers store a hash or revoke a credential', async () => {
+        const key = makeCredential({ spaceId: SPACE_A });
+        const racers = [key, ...Array.from({ length: 3 }, () => makeCredential({ spaceId: SPACE_A, hash: key.hash }))];
+        const added = await Promise.all(racers.map((c) => s.store.spaces.addCredential(c)));
+        expect(added.filter((r) => r === 'ok'), 'one hash stored').to.have.length(1);
+        const stored = racers[added.indexOf('ok')]!;
+        expect(await s.store.spaces.listCredentials(SPACE_A)).to.deep.equal([stored]);
+        const revoked = await Promise.all([1, 2, 3, 4].map((n) => s.store.spaces.revokeCredential(SPACE_A, stored.id, iso(n * 1000))));
+        expect(revoked.filter(Boolean), 'revoked once').to.have.length(1);
+        expect((await s.store.spaces.findCredentialByHash(key.hash))?.revokedAt).to.equal(iso((revoked.indexOf(true) + 1) * 1000));
+      });
     });
 
     describe('deleteSpace', () => {
@@ -134,6 +147,26 @@ export function spaceStoreContract(makeStore: MakeStore): void {
         expect(await s.store.profiles.insert(makeProfile({ spaceId: SPACE_A, userIds: ['shared-user'], anonymousIds: ['shared-anon'] })))
           .to.equal('ok');
         expect(await s.store.audiences.insert(makeAudience({ spaceId: SPACE_A, name: 'VIP' }))).to.equal('ok');
+      });
+
+      it('removes the space\'s destinations and functions (with their versions) too', async () => {
+        const inA = { destination: makeDestination({ spaceId: SPACE_A, name: 'Slack' }), fn: makeFunction({ spaceId: SPACE_A, name: 'Enrich' }) };
+        const inB = { destination: makeDestination({ spaceId: SPACE_B, name: 'Slack' }), fn: makeFunction({ spaceId: SPACE_B, name: 'Enrich' }) };
+        await s.store.spaces.createSpace(makeSpace({ id: SPACE_A }));
+        for (const x of [inA, inB]) {
+          expect(await s.store.destinations.insert(x.destination)).to.equal('ok');
+          expect(await s.store.functions.insert(x.fn)).to.equal('ok');
+          expect(await s.store.functions.putVersion(makeFunctionVersion(x.fn, 1))).to.equal('ok');
+        }
+        expect(await s.store.spaces.deleteSpace(SPACE_A)).to.equal(true);
+        expect(await s.store.destinations.list(SPACE_A)).to.deep.equal([]);
+        expect(await s.store.functions.list(SPACE_A)).to.deep.equal([]);
+        expect(await s.store.functions.getVersion(SPACE_A, inA.fn.id, 1)).to.equal(null);
+        expect(await s.store.destinations.list(SPACE_B)).to.deep.equal([inB.destination]);
+        expect(await s.store.functions.list(SPACE_B)).to.deep.equal([inB.fn]);
+        expect(await s.store.functions.getVersion(SPACE_B, inB.fn.id, 1)).to.deep.equal(makeFunctionVersion(inB.fn, 1));
+        expect(await s.store.destinations.insert(makeDestination({ spaceId: SPACE_A, name: 'Slack' })), 'the name is free again').to.equal('ok');
+        expect(await s.store.functions.insert(makeFunction({ spaceId: SPACE_A, name: 'Enrich' })), 'the name is free again').to.equal('ok');
       });
     });
   });

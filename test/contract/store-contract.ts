@@ -5,6 +5,13 @@ import { eventStoreContract } from './event-store-contract.ts';
 import { profileStoreContract } from './profile-store-contract.ts';
 import { audienceStoreContract } from './audience-store-contract.ts';
 import { catalogStoreContract } from './catalog-store-contract.ts';
+import { journeyStoreContract } from './journey-store-contract.ts';
+import { instanceStoreContract } from './instance-store-contract.ts';
+import { activityStoreContract } from './activity-store-contract.ts';
+import { deliveryStoreContract } from './delivery-store-contract.ts';
+import { destinationStoreContract } from './destination-store-contract.ts';
+import { functionStoreContract } from './function-store-contract.ts';
+import { leaseStoreContract } from './lease-store-contract.ts';
 import {
   SPACE_A, T0, iso, makeAudience, makeCatalogEntry, makeCredential, makeEvent, makeProfile, makeSpace, nextVersion,
   useFreshStore, type MakeStore, type StoreUnderTest,
@@ -24,6 +31,13 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
     profileStoreContract(makeStore);
     audienceStoreContract(makeStore);
     catalogStoreContract(makeStore);
+    journeyStoreContract(makeStore);
+    instanceStoreContract(makeStore);
+    activityStoreContract(makeStore);
+    deliveryStoreContract(makeStore);
+    destinationStoreContract(makeStore);
+    functionStoreContract(makeStore);
+    leaseStoreContract(makeStore);
     durabilityContract(makeStore);
   });
 }

@@ -3,10 +3,12 @@
  * must kill it the hard way (SIGKILL) and start it again on the same data directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answer, type Answer } from './test-engine.ts';
+import { freePort } from './free-port.ts';
+
+export { freePort };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Node 24 from the project's devDependencies (the machine's default node may be older). */
@@ -40,18 +42,6 @@ export interface EngineProcess {
   kill(): Promise<void>;
   /** What the process wrote to stderr so far (for failure messages). */
   stderr(): string;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForExit(child: ChildProcess): Promise<void> {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { testConfig, type EngineConfig } from '../../engine/config.ts';
 import { startEngine, type RunningEngine } from '../../engine/engine.ts';
 import { createLogger } from '../../engine/logger.ts';
+import { dropDatabase, freshDbName, mongoUriFor } from './mongo-server.ts';
 
 /** An HTTP answer as tests read it. */
 export interface Answer<T = any> {
@@ -50,12 +51,24 @@ export async function answer(response: Response): Promise<Answer> {
   return { status: response.status, body, headers: response.headers };
 }
 
-/** Starts an engine (in-memory store unless `dataDir` is given) on 127.0.0.1 and a free port. */
-export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Promise<TestEngine> {
+/** The stores a suite can run the engine on. */
+export type StoreMode = 'sqlite' | 'mongodb';
+
+/** Both stores, for suites that run once on each (the MongoDB-compatible server comes from test/support/mongo-server.ts). */
+export const STORE_MODES: readonly StoreMode[] = ['sqlite', 'mongodb'];
+
+/**
+ * Starts an engine on 127.0.0.1 and a free port: on a fresh SQLite file by default, on a fresh
+ * MongoDB database with `store: 'mongodb'` (dropped at close).
+ */
+export async function startTestEngine(overrides: Partial<EngineConfig> = {}, options: { store?: StoreMode } = {}): Promise<TestEngine> {
   // A real file by default, so that tests run the engine as it runs in production (processing on
   // its own thread); pass dataDir ':memory:' for the single-thread mode.
   const ownDir = overrides.dataDir === undefined ? tempDataDir() : null;
-  const config = testConfig({ host: '127.0.0.1', port: 0, ...(ownDir ? { dataDir: ownDir } : {}), ...overrides });
+  const ownDb = options.store === 'mongodb' ? freshDbName('engine') : null;
+  const config = testConfig({
+    host: '127.0.0.1', port: 0, ...(ownDir ? { dataDir: ownDir } : {}), ...(ownDb ? { mongodbUri: mongoUriFor(ownDb) } : {}), ...overrides,
+  });
   const engine = await startEngine(config, { logger: createLogger('error', true) });
   const url = engine.url;
   const c = engine.credentials;
@@ -85,6 +98,7 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Pr
     close: async () => {
       await engine.close();
       if (ownDir) removeDir(ownDir);
+      if (ownDb) await dropDatabase(ownDb);
     },
   };
 }

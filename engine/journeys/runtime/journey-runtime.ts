@@ -64,10 +64,13 @@ export class JourneyRuntime {
     return keys;
   }
 
-  /** Applies a processed event: follow-ups to the profile's instances, then entries. */
-  async handleEvent(event: EventRecord, profile: ProfileRecord): Promise<void> {
+  /**
+   * Applies a processed event: follow-ups to the profile's instances, then entries. `late`: it
+   * became visible after newer events of the profile were applied (see EventProcessor).
+   */
+  async handleEvent(event: EventRecord, profile: ProfileRecord, options: { late?: boolean } = {}): Promise<void> {
     if (event.type !== 'track' || event.name === null) return;
-    await this.#locks.run(profile.id, () => this.#followUps(event, profile));
+    await this.#locks.run(profile.id, () => this.#followUps(event, profile, options.late ?? false));
     for (const { state, version } of await this.#deps.live.entriesFor(event.spaceId, event.name)) {
       await this.#entries(event, profile, state, version);
     }
@@ -124,14 +127,14 @@ export class JourneyRuntime {
     }
   }
 
-  async #followUps(event: EventRecord, profile: ProfileRecord): Promise<void> {
+  async #followUps(event: EventRecord, profile: ProfileRecord, late: boolean): Promise<void> {
     const refs = await this.#deps.store.instances.activeRefsForProfiles(event.spaceId, [profile.id, ...profile.mergedFrom]);
     for (const ref of refs) {
       const version = await this.#deps.live.version(ref.journeyId, ref.version);
       // Only instances whose version listens to this event are read at all.
       if (!version || !version.followUpEvents.has(event.name!)) continue;
       const instance = await this.#deps.store.instances.get(event.spaceId, ref.id);
-      if (instance && instance.status === 'active') await this.#advance(instance, { kind: 'event', event }, profile);
+      if (instance && instance.status === 'active') await this.#advance(instance, { kind: 'event', event, late }, profile);
     }
   }
 

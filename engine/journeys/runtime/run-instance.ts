@@ -13,7 +13,8 @@ import { applyJourneyRules } from './journey-rules.ts';
 export type RunInput =
   | { kind: 'start' }
   | { kind: 'timer' }
-  | { kind: 'event'; event: EventRecord }
+  /** `late`: the event became visible after a newer one of the profile was applied (see EventProcessor). */
+  | { kind: 'event'; event: EventRecord; late?: boolean }
   /** The journey or its version was archived: the instance exits wherever it is. */
   | { kind: 'exit'; reason: string };
 
@@ -56,8 +57,9 @@ export function runInstance(instance: InstanceRecord, input: RunInput, env: RunE
     }
     case 'event': {
       const { event } = input;
-      if (run.instance.lastEventId !== null && event.id <= run.instance.lastEventId) return unchanged(instance);
-      run.instance.lastEventId = event.id;
+      // An id at or below the last one applied is a replay after a crash, unless it arrived late.
+      if (!input.late && run.instance.lastEventId !== null && event.id <= run.instance.lastEventId) return unchanged(instance);
+      if (run.instance.lastEventId === null || event.id > run.instance.lastEventId) run.instance.lastEventId = event.id;
       applyJourneyRules(run, event);
       if (run.instance.status === 'active') matchHold(run, event);
       break;

@@ -16,6 +16,7 @@ import { SqliteActivityStore } from './sqlite-activity-store.ts';
 import { SqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { SqliteDestinationStore } from './sqlite-destination-store.ts';
 import { SqliteFunctionStore } from './sqlite-function-store.ts';
+import { SqliteLeaseStore } from './sqlite-lease-store.ts';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -66,6 +67,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
     deliveries: new SqliteDeliveryStore(db, writes, rows),
     destinations: new SqliteDestinationStore(db, writes),
     functions: new SqliteFunctionStore(db, writes),
+    leases: new SqliteLeaseStore(db, writes),
     async close() {
       writes.flush();
       db.close();

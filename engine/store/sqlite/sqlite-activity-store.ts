@@ -31,9 +31,10 @@ export class SqliteActivityStore implements ActivityStore {
     if (q.stepId !== undefined) { where.push('step_id = ?'); params.push(q.stepId); }
     if (q.from !== undefined) { where.push('at >= ?'); params.push(q.from); }
     if (q.to !== undefined) { where.push('at < ?'); params.push(q.to); }
-    if (q.after) { where.push('id > ?'); params.push(q.after); }
+    // The cursor is the last record read: the page goes on after its (time, id); an unknown cursor reads nothing.
+    if (q.after) { where.push('(at, id) > (SELECT at, id FROM activities WHERE id = ? AND space_id = ? AND journey_id = ?)'); params.push(q.after, spaceId, journeyId); }
     params.push(q.limit);
-    const rows = this.#db.prepare(`SELECT * FROM activities WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as Array<Parameters<typeof activityFromRow>[0]>;
+    const rows = this.#db.prepare(`SELECT * FROM activities WHERE ${where.join(' AND ')} ORDER BY at, id LIMIT ?`).all(...params) as Array<Parameters<typeof activityFromRow>[0]>;
     return rows.map(activityFromRow);
   }
 }

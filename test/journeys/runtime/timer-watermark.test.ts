@@ -50,6 +50,8 @@ describe('journey timers wait for the backlog of events that arrived before thei
       liveVersion: 1, createdAt: now, updatedAt: now, rev: 1,
     });
     await store.journeys.putVersion({ spaceId: 's1', journeyId: 'j1', version: 1, definition: withDefaults(cart), state: 'live', publishedAt: now });
+    // The parts are driven by hand below; only the lease is taken as start() would.
+    await core.lease.start();
   });
   afterEach(async () => {
     await core.stop();

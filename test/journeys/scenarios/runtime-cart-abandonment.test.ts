@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { advance, createAndPublish, deliveriesOf, track, uniqueId } from './scenario-helpers.ts';
 import { DAY, HOUR, MINUTE, SECOND, engineNow, onlyInstance, reasonsOf, sessionOf, timelineOf, useClockEngine } from './runtime-helpers.ts';
+import { STORE_MODES } from '../../support/test-engine.ts';
 
 /** The campaign; `lookback` and `delayFirst` shape the look-back scenarios. */
 function cartAbandonment(options: { delayFirst?: string; lookback?: string } = {}) {
@@ -38,170 +39,172 @@ function cartAbandonment(options: { delayFirst?: string; lookback?: string } = {
   };
 }
 
-describe('Cart abandonment (runtime scenario)', () => {
-  const engine = useClockEngine();
+for (const store of STORE_MODES) {
+  describe(`Cart abandonment (runtime scenario) [${store}]`, () => {
+    const engine = useClockEngine(store);
 
-  describe('checkout_started and no purchase_completed within the hour', () => {
-    it('a timer never fires early: one second before the hour nothing is sent', async () => {
-      const t = engine();
-      const journey = await createAndPublish(t, cartAbandonment());
-      const user = uniqueId('shopper');
-      await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1', total: 120 } });
-      await t.settle();
+    describe('checkout_started and no purchase_completed within the hour', () => {
+      it('a timer never fires early: one second before the hour nothing is sent', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment());
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1', total: 120 } });
+        await t.settle();
 
-      const waiting = await onlyInstance(t, journey.id, user);
-      expect(waiting.currentStep).to.equal('wait-for-purchase');
-      expect(waiting.waiting?.kind).to.equal('hold');
-      const deadline = Date.parse(waiting.waiting!.until);
-      expect(deadline - Date.parse(waiting.enteredAt)).to.equal(HOUR);
+        const waiting = await onlyInstance(t, journey.id, user);
+        expect(waiting.currentStep).to.equal('wait-for-purchase');
+        expect(waiting.waiting?.kind).to.equal('hold');
+        const deadline = Date.parse(waiting.waiting!.until);
+        expect(deadline - Date.parse(waiting.enteredAt)).to.equal(HOUR);
 
-      await advance(t, 59 * MINUTE);
-      expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(0);
-      await advance(t, deadline - (await engineNow(t)) - SECOND);
-      expect(await deliveriesOf(t, journey.id), 'nothing sent one second before the deadline').to.have.lengthOf(0);
-      const stillWaiting = await onlyInstance(t, journey.id, user);
-      expect(stillWaiting.status).to.equal('active');
-      expect(stillWaiting.currentStep).to.equal('wait-for-purchase');
+        await advance(t, 59 * MINUTE);
+        expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(0);
+        await advance(t, deadline - (await engineNow(t)) - SECOND);
+        expect(await deliveriesOf(t, journey.id), 'nothing sent one second before the deadline').to.have.lengthOf(0);
+        const stillWaiting = await onlyInstance(t, journey.id, user);
+        expect(stillWaiting.status).to.equal('active');
+        expect(stillWaiting.currentStep).to.equal('wait-for-purchase');
+      });
+
+      it('after 1 hour (+1 ms) exactly one nudge is sent and the instance completes', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment());
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1', total: 120 } });
+        await t.settle();
+
+        await advance(t, 59 * MINUTE);
+        expect(await deliveriesOf(t, journey.id), 'not after 59 minutes').to.have.lengthOf(0);
+        await advance(t, MINUTE + 1);
+
+        const deliveries = await deliveriesOf(t, journey.id);
+        expect(deliveries).to.have.lengthOf(1);
+        const [nudge] = deliveries;
+        expect(nudge!.eventName).to.equal('Checkout Abandoned');
+        expect(nudge!.stepId).to.equal('nudge');
+        expect(nudge!.status).to.equal('skipped'); // no destination: recorded only
+        expect(nudge!.payload['userId']).to.equal(user);
+        expect(nudge!.payload['properties']['journey_context']['checkout_started']['properties']).to.deep.equal({ session_id: 'cart-1', total: 120 });
+
+        const done = await onlyInstance(t, journey.id, user);
+        expect(done.status).to.equal('completed');
+        expect(done.endReason).to.equal("reached exit step 'abandoned'");
+        const { activity } = await timelineOf(t, journey.id, done.id);
+        expect(activity.map((a) => a.type)).to.include.members(['entered', 'waiting', 'timed_out', 'send_recorded', 'completed']);
+
+        await advance(t, DAY);
+        expect(await deliveriesOf(t, journey.id), 'the timer fires once').to.have.lengthOf(1);
+      });
     });
 
-    it('after 1 hour (+1 ms) exactly one nudge is sent and the instance completes', async () => {
-      const t = engine();
-      const journey = await createAndPublish(t, cartAbandonment());
-      const user = uniqueId('shopper');
-      await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1', total: 120 } });
-      await t.settle();
+    describe('purchase_completed within the hour', () => {
+      it('sends no nudge; the purchase joins the context as "purchase_completed - purchased" beside "checkout_started"', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment());
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1', total: 120 } });
+        await t.settle();
+        await advance(t, 20 * MINUTE);
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1', revenue: 120 } });
+        await t.settle();
 
-      await advance(t, 59 * MINUTE);
-      expect(await deliveriesOf(t, journey.id), 'not after 59 minutes').to.have.lengthOf(0);
-      await advance(t, MINUTE + 1);
+        const converted = await onlyInstance(t, journey.id, user);
+        expect(converted.status).to.equal('completed');
+        expect(converted.endReason).to.equal("reached exit step 'converted'");
+        expect(converted.context['checkout_started']['event']).to.equal('checkout_started');
+        expect(converted.context['checkout_started']['properties']).to.deep.equal({ session_id: 'cart-1', total: 120 });
+        expect(converted.context['purchase_completed - purchased']['event']).to.equal('purchase_completed');
+        expect(converted.context['purchase_completed - purchased']['properties']).to.deep.equal({ session_id: 'cart-1', revenue: 120 });
+        expect(converted.context).to.not.have.property('purchase_completed');
 
-      const deliveries = await deliveriesOf(t, journey.id);
-      expect(deliveries).to.have.lengthOf(1);
-      const [nudge] = deliveries;
-      expect(nudge!.eventName).to.equal('Checkout Abandoned');
-      expect(nudge!.stepId).to.equal('nudge');
-      expect(nudge!.status).to.equal('skipped'); // no destination: recorded only
-      expect(nudge!.payload['userId']).to.equal(user);
-      expect(nudge!.payload['properties']['journey_context']['checkout_started']['properties']).to.deep.equal({ session_id: 'cart-1', total: 120 });
+        const { activity } = await timelineOf(t, journey.id, converted.id);
+        const matched = activity.find((a) => a.type === 'event_matched');
+        expect(matched?.data).to.deep.include({ branch: 'purchased', contextKey: 'purchase_completed - purchased' });
 
-      const done = await onlyInstance(t, journey.id, user);
-      expect(done.status).to.equal('completed');
-      expect(done.endReason).to.equal("reached exit step 'abandoned'");
-      const { activity } = await timelineOf(t, journey.id, done.id);
-      expect(activity.map((a) => a.type)).to.include.members(['entered', 'waiting', 'timed_out', 'send_recorded', 'completed']);
+        await advance(t, 2 * HOUR);
+        expect(await deliveriesOf(t, journey.id), 'no nudge after the hour').to.have.lengthOf(0);
+      });
+    });
 
-      await advance(t, DAY);
-      expect(await deliveriesOf(t, journey.id), 'the timer fires once').to.have.lengthOf(1);
+    describe('two carts (two session ids) of one user', () => {
+      it('the purchase of session A ends only A; B is still nudged after the hour', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment());
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'A' } });
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'B' } });
+        await t.settle();
+        expect((await sessionOf(t, journey.id, user, 'A')).status).to.equal('active');
+        expect((await sessionOf(t, journey.id, user, 'B')).status).to.equal('active');
+
+        await advance(t, 10 * MINUTE);
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'A' } });
+        await t.settle();
+
+        const a = await sessionOf(t, journey.id, user, 'A');
+        const b = await sessionOf(t, journey.id, user, 'B');
+        expect(a.status).to.equal('completed');
+        expect(a.endReason).to.equal("reached exit step 'converted'");
+        expect(b.status).to.equal('active');
+        expect(b.currentStep).to.equal('wait-for-purchase');
+        expect(b.context).to.not.have.property('purchase_completed - purchased');
+        const bTimeline = await timelineOf(t, journey.id, b.id);
+        expect(reasonsOf(bTimeline.activity, 'event_ignored')).to.deep.equal(["identifier A is not this instance's (B)"]);
+
+        await advance(t, 50 * MINUTE + 1);
+        const deliveries = await deliveriesOf(t, journey.id);
+        expect(deliveries).to.have.lengthOf(1);
+        expect(deliveries[0]!.instanceId).to.equal(b.id);
+        expect(deliveries[0]!.payload['context']['journey']['identifier']).to.equal('B');
+        expect((await sessionOf(t, journey.id, user, 'B')).endReason).to.equal("reached exit step 'abandoned'");
+      });
+    });
+
+    describe('look-back: the instance reaches the hold step after a 30-minute delay (look-back 10 minutes)', () => {
+      it('a purchase_completed performed 5 minutes before the instance reached the step counts', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment({ delayFirst: 'PT30M', lookback: 'PT10M' }));
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await advance(t, 25 * MINUTE);
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        expect((await onlyInstance(t, journey.id, user)).currentStep, 'still in the delay').to.equal('let-them-browse');
+
+        await advance(t, 5 * MINUTE + 1);
+        const instance = await onlyInstance(t, journey.id, user);
+        expect(instance.status).to.equal('completed');
+        expect(instance.endReason).to.equal("reached exit step 'converted'");
+        expect(instance.context['purchase_completed - purchased']['event']).to.equal('purchase_completed');
+        const { activity } = await timelineOf(t, journey.id, instance.id);
+        expect(reasonsOf(activity, 'event_matched')).to.deep.equal(["an event from the look-back window matched branch 'purchased'"]);
+
+        await advance(t, 2 * HOUR);
+        expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(0);
+      });
+
+      it('a purchase_completed older than the look-back (25 minutes before) does not count: the nudge is sent', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment({ delayFirst: 'PT30M', lookback: 'PT10M' }));
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await advance(t, 5 * MINUTE);
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
+        await t.settle();
+
+        await advance(t, 25 * MINUTE + 1);
+        const waiting = await onlyInstance(t, journey.id, user);
+        expect(waiting.status).to.equal('active');
+        expect(waiting.currentStep).to.equal('wait-for-purchase');
+        expect(waiting.context).to.not.have.property('purchase_completed - purchased');
+
+        await advance(t, HOUR);
+        const deliveries = await deliveriesOf(t, journey.id);
+        expect(deliveries).to.have.lengthOf(1);
+        expect(deliveries[0]!.eventName).to.equal('Checkout Abandoned');
+      });
     });
   });
-
-  describe('purchase_completed within the hour', () => {
-    it('sends no nudge; the purchase joins the context as "purchase_completed - purchased" beside "checkout_started"', async () => {
-      const t = engine();
-      const journey = await createAndPublish(t, cartAbandonment());
-      const user = uniqueId('shopper');
-      await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1', total: 120 } });
-      await t.settle();
-      await advance(t, 20 * MINUTE);
-      await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1', revenue: 120 } });
-      await t.settle();
-
-      const converted = await onlyInstance(t, journey.id, user);
-      expect(converted.status).to.equal('completed');
-      expect(converted.endReason).to.equal("reached exit step 'converted'");
-      expect(converted.context['checkout_started']['event']).to.equal('checkout_started');
-      expect(converted.context['checkout_started']['properties']).to.deep.equal({ session_id: 'cart-1', total: 120 });
-      expect(converted.context['purchase_completed - purchased']['event']).to.equal('purchase_completed');
-      expect(converted.context['purchase_completed - purchased']['properties']).to.deep.equal({ session_id: 'cart-1', revenue: 120 });
-      expect(converted.context).to.not.have.property('purchase_completed');
-
-      const { activity } = await timelineOf(t, journey.id, converted.id);
-      const matched = activity.find((a) => a.type === 'event_matched');
-      expect(matched?.data).to.deep.include({ branch: 'purchased', contextKey: 'purchase_completed - purchased' });
-
-      await advance(t, 2 * HOUR);
-      expect(await deliveriesOf(t, journey.id), 'no nudge after the hour').to.have.lengthOf(0);
-    });
-  });
-
-  describe('two carts (two session ids) of one user', () => {
-    it('the purchase of session A ends only A; B is still nudged after the hour', async () => {
-      const t = engine();
-      const journey = await createAndPublish(t, cartAbandonment());
-      const user = uniqueId('shopper');
-      await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'A' } });
-      await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'B' } });
-      await t.settle();
-      expect((await sessionOf(t, journey.id, user, 'A')).status).to.equal('active');
-      expect((await sessionOf(t, journey.id, user, 'B')).status).to.equal('active');
-
-      await advance(t, 10 * MINUTE);
-      await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'A' } });
-      await t.settle();
-
-      const a = await sessionOf(t, journey.id, user, 'A');
-      const b = await sessionOf(t, journey.id, user, 'B');
-      expect(a.status).to.equal('completed');
-      expect(a.endReason).to.equal("reached exit step 'converted'");
-      expect(b.status).to.equal('active');
-      expect(b.currentStep).to.equal('wait-for-purchase');
-      expect(b.context).to.not.have.property('purchase_completed - purchased');
-      const bTimeline = await timelineOf(t, journey.id, b.id);
-      expect(reasonsOf(bTimeline.activity, 'event_ignored')).to.deep.equal(["identifier A is not this instance's (B)"]);
-
-      await advance(t, 50 * MINUTE + 1);
-      const deliveries = await deliveriesOf(t, journey.id);
-      expect(deliveries).to.have.lengthOf(1);
-      expect(deliveries[0]!.instanceId).to.equal(b.id);
-      expect(deliveries[0]!.payload['context']['journey']['identifier']).to.equal('B');
-      expect((await sessionOf(t, journey.id, user, 'B')).endReason).to.equal("reached exit step 'abandoned'");
-    });
-  });
-
-  describe('look-back: the instance reaches the hold step after a 30-minute delay (look-back 10 minutes)', () => {
-    it('a purchase_completed performed 5 minutes before the instance reached the step counts', async () => {
-      const t = engine();
-      const journey = await createAndPublish(t, cartAbandonment({ delayFirst: 'PT30M', lookback: 'PT10M' }));
-      const user = uniqueId('shopper');
-      await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
-      await t.settle();
-      await advance(t, 25 * MINUTE);
-      await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
-      await t.settle();
-      expect((await onlyInstance(t, journey.id, user)).currentStep, 'still in the delay').to.equal('let-them-browse');
-
-      await advance(t, 5 * MINUTE + 1);
-      const instance = await onlyInstance(t, journey.id, user);
-      expect(instance.status).to.equal('completed');
-      expect(instance.endReason).to.equal("reached exit step 'converted'");
-      expect(instance.context['purchase_completed - purchased']['event']).to.equal('purchase_completed');
-      const { activity } = await timelineOf(t, journey.id, instance.id);
-      expect(reasonsOf(activity, 'event_matched')).to.deep.equal(["an event from the look-back window matched branch 'purchased'"]);
-
-      await advance(t, 2 * HOUR);
-      expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(0);
-    });
-
-    it('a purchase_completed older than the look-back (25 minutes before) does not count: the nudge is sent', async () => {
-      const t = engine();
-      const journey = await createAndPublish(t, cartAbandonment({ delayFirst: 'PT30M', lookback: 'PT10M' }));
-      const user = uniqueId('shopper');
-      await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
-      await t.settle();
-      await advance(t, 5 * MINUTE);
-      await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
-      await t.settle();
-
-      await advance(t, 25 * MINUTE + 1);
-      const waiting = await onlyInstance(t, journey.id, user);
-      expect(waiting.status).to.equal('active');
-      expect(waiting.currentStep).to.equal('wait-for-purchase');
-      expect(waiting.context).to.not.have.property('purchase_completed - purchased');
-
-      await advance(t, HOUR);
-      const deliveries = await deliveriesOf(t, journey.id);
-      expect(deliveries).to.have.lengthOf(1);
-      expect(deliveries[0]!.eventName).to.equal('Checkout Abandoned');
-    });
-  });
-});
+}

@@ -3,7 +3,7 @@
  * a fresh test-clock engine per test, the engine's clock, and short ways to read one instance.
  */
 import { expect } from 'chai';
-import { startTestEngine, type TestEngine } from '../../support/test-engine.ts';
+import { startTestEngine, type StoreMode, type TestEngine } from '../../support/test-engine.ts';
 import { instanceDetail, instancesOf, type ActivityView, type DeliveryView, type InstanceView } from './scenario-helpers.ts';
 
 export const SECOND = 1_000;
@@ -12,13 +12,13 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 /**
- * Starts a fresh engine on the test clock before each test of the enclosing `describe` and
- * closes it after: tests never see each other's timers, journeys or activation keys.
+ * Starts a fresh engine (on `store`) on the test clock before each test of the enclosing
+ * `describe` and closes it after: tests never see each other's timers, journeys or activation keys.
  */
-export function useClockEngine(): () => TestEngine {
+export function useClockEngine(store: StoreMode = 'sqlite'): () => TestEngine {
   let engine: TestEngine | null = null;
   beforeEach(async () => {
-    engine = await startTestEngine({ testClock: true });
+    engine = await startTestEngine({ testClock: true }, { store });
   });
   afterEach(async () => {
     await engine?.close();

@@ -1,0 +1,42 @@
+import type { AgendaBackend } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { EngineConfig } from './config.ts';
+import type { Store } from './store/store.ts';
+import { openSqliteStorage } from './store/sqlite/open-sqlite-store.ts';
+import { openMongoStorage } from './store/mongodb/open-mongo-store.ts';
+import { SqliteAgendaBackend } from './scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
+
+/** Name of the collection that holds Agenda's jobs in MongoDB mode. */
+export const MONGO_AGENDA_COLLECTION = 'agenda_jobs';
+
+/** The store the configuration selects (MongoDB when MONGODB_URI is set), with Agenda's backend in the same database. */
+export interface Storage {
+  store: Store;
+  agendaBackend: AgendaBackend;
+}
+
+/**
+ * Opens the configured storage for one thread. `engine` is the HTTP thread, `processing` the
+ * processing thread; each has its own connection.
+ */
+export async function openStorage(config: EngineConfig, role: 'engine' | 'processing'): Promise<Storage> {
+  if (config.mongodbUri) {
+    const { store, db } = await openMongoStorage({ uri: config.mongodbUri });
+    // Agenda shares the store's connection; the store closes it.
+    return { store, agendaBackend: new MongoBackend({ mongo: db, collection: MONGO_AGENDA_COLLECTION }) };
+  }
+  const { store, db, writes } = openSqliteStorage({
+    dataDir: config.dataDir,
+    synchronous: config.sqliteSynchronous,
+    // A file is shared by the two threads: never let either sleep waiting for its lock.
+    nonBlockingLock: config.dataDir !== ':memory:',
+    // Short transactions on the processing thread keep the HTTP thread's ingest commits from waiting behind ours.
+    ...(role === 'processing' ? { maxWriteBatch: 2000 } : {}),
+  });
+  return { store, agendaBackend: new SqliteAgendaBackend({ db, writes }) };
+}
+
+/** Whether processing runs on its own thread: always, except for an in-memory store that no other connection can open. */
+export function processingOnOwnThread(config: EngineConfig): boolean {
+  return config.mongodbUri !== null || config.dataDir !== ':memory:';
+}

@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import type { ActivityQuery, ActivityRecord } from '../../engine/store/activity-store.ts';
+import { SPACE_A, SPACE_B, idsOf, iso, useFreshStore, type MakeStore } from './store-fixtures.ts';
+import { JOURNEY_1, makeActivity } from './runtime-fixtures.ts';
+
+/** ActivityStore: append-only (ids stored once), a journey's log in time order, filters, cursors, spaces. */
+export function activityStoreContract(makeStore: MakeStore): void {
+  describe('activity store', () => {
+    const s = useFreshStore(makeStore);
+    const list = (query: Omit<ActivityQuery, 'limit'> & { limit?: number }, spaceId = SPACE_A, journeyId = JOURNEY_1): Promise<ActivityRecord[]> =>
+      s.store.activities.list(spaceId, journeyId, { limit: 100, ...query });
+
+    it('stores records whole, user-shaped data and nulls included', async () => {
+      const started = makeActivity({ type: 'entered', at: iso(0) });
+      const ignored = makeActivity({
+        type: 'trigger_ignored', instanceId: null, stepId: null, eventId: null, reason: null, data: null, version: 4, at: iso(1),
+      });
+      await s.store.activities.append([started, ignored]);
+      await s.store.activities.append([]);
+      expect(await list({})).to.deep.equal([started, ignored]);
+    });
+
+    it('skips records whose id is stored already, in later appends and within one append', async () => {
+      const a = makeActivity({ at: iso(0) });
+      const b = makeActivity({ at: iso(1) });
+      await s.store.activities.append([a, b]);
+      const c = makeActivity({ at: iso(2) });
+      await s.store.activities.append([{ ...b, reason: 'replayed with other content' }, c, { ...c }]);
+      expect(await list({})).to.deep.equal([a, b, c]);
+      await s.store.activities.append([a, b, c]);
+      expect(await list({}), 'a whole replay adds nothing').to.deep.equal([a, b, c]);
+    });
+
+    it('lists in time order, id order within a time, whatever the order of ids and appends', async () => {
+      // Ids deliberately out of time order: journey time is not the wall clock that made the ids.
+      const r = [
+        makeActivity({ id: 'act-e', at: iso(1000) }), makeActivity({ id: 'act-a', at: iso(3000) }),
+        makeActivity({ id: 'act-d', at: iso(2000) }), makeActivity({ id: 'act-b', at: iso(2000) }),
+        makeActivity({ id: 'act-c', at: iso(5000) }), makeActivity({ id: 'act-f', at: iso(500) }),
+      ];
+      await s.store.activities.append([r[2]!, r[0]!, r[4]!]);
+      await s.store.activities.append([r[1]!, r[5]!, r[3]!]);
+      const expected = ['act-f', 'act-e', 'act-b', 'act-d', 'act-a', 'act-c'];
+      expect(idsOf(await list({}))).to.deep.equal(expected);
+
+      const pages: string[][] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await list({ after, limit: 2 });
+        if (page.length === 0) break;
+        pages.push(idsOf(page));
+        after = page[page.length - 1]!.id;
+      }
+      expect(pages, 'the cursor is the last record read').to.deep.equal([['act-f', 'act-e'], ['act-b', 'act-d'], ['act-a', 'act-c']]);
+      expect(idsOf(await list({ after: 'act-d', limit: 10 }))).to.deep.equal(['act-a', 'act-c']);
+      expect(idsOf(await list({ after: 'act-b', limit: 1 })), 'same time, later id').to.deep.equal(['act-d']);
+      expect(await list({ after: 'act-c' })).to.deep.equal([]);
+    });
+
+    it('filters by instance, profile, type, step and time range, combined', async () => {
+      const r = [
+        makeActivity({ instanceId: 'i1', profileId: 'p1', type: 'entered', stepId: 's1', at: iso(0) }),
+        makeActivity({ instanceId: 'i1', profileId: 'p1', type: 'step_reached', stepId: 's2', at: iso(1000) }),
+        makeActivity({ instanceId: 'i2', profileId: 'p2', type: 'entered', stepId: 's1', at: iso(1000) }),
+        makeActivity({ instanceId: 'i2', profileId: 'p2', type: 'waiting', stepId: 's2', at: iso(2000) }),
+        makeActivity({ instanceId: null, profileId: 'p3', type: 'trigger_ignored', stepId: null, at: iso(3000) }),
+        makeActivity({ instanceId: 'i1', profileId: 'p1', type: 'completed', stepId: null, at: iso(4000) }),
+      ];
+      await s.store.activities.append(r);
+      const ids = (...n: number[]) => n.map((k) => r[k]!.id);
+      expect(idsOf(await list({ instanceId: 'i1' }))).to.deep.equal(ids(0, 1, 5));
+      expect(idsOf(await list({ profileId: 'p2' }))).to.deep.equal(ids(2, 3));
+      expect(idsOf(await list({ type: 'entered' }))).to.deep.equal(ids(0, 2));
+      expect(idsOf(await list({ stepId: 's2' }))).to.deep.equal(ids(1, 3));
+      expect(idsOf(await list({ from: iso(1000) })), 'from is inclusive').to.deep.equal(ids(1, 2, 3, 4, 5));
+      expect(idsOf(await list({ to: iso(2000) })), 'to is exclusive').to.deep.equal(ids(0, 1, 2));
+      expect(idsOf(await list({ from: iso(1000), to: iso(3001) }))).to.deep.equal(ids(1, 2, 3, 4));
+      expect(idsOf(await list({ instanceId: 'i2', type: 'waiting', stepId: 's2', profileId: 'p2' }))).to.deep.equal(ids(3));
+      expect(await list({ instanceId: 'i1', profileId: 'p2' })).to.deep.equal([]);
+      expect(idsOf(await list({ instanceId: 'i1', limit: 2 }))).to.deep.equal(ids(0, 1));
+      expect(idsOf(await list({ instanceId: 'i1', after: r[1]!.id }))).to.deep.equal(ids(5));
+    });
+
+    it('keeps journeys and spaces apart', async () => {
+      const inA = makeActivity();
+      const otherJourney = makeActivity({ journeyId: 'journey-2' });
+      const inB = makeActivity({ spaceId: SPACE_B, instanceId: inA.instanceId });
+      await s.store.activities.append([inA, otherJourney, inB]);
+      expect(await list({})).to.deep.equal([inA]);
+      expect(await list({ instanceId: inA.instanceId! })).to.deep.equal([inA]);
+      expect(await list({}, SPACE_A, 'journey-2')).to.deep.equal([otherJourney]);
+      expect(await list({}, SPACE_B)).to.deep.equal([inB]);
+      expect(await list({}, SPACE_B, 'journey-2')).to.deep.equal([]);
+    });
+  });
+}

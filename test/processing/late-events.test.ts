@@ -1,0 +1,106 @@
+/**
+ * Events that become visible late. Event ids are assigned at ingest, so with several engine
+ * processes ingesting (or a slow commit) an event can be stored after a newer event of the same
+ * profile was already applied. It must still be applied once — to the profile and to the
+ * profile's instances — and not be taken for a replay because its id is older.
+ */
+import { expect } from 'chai';
+import { PluginRegistry } from '../../destinations/plugin-registry.ts';
+import { testConfig } from '../../engine/config.ts';
+import { ManualClock } from '../../engine/clock.ts';
+import { createLogger } from '../../engine/logger.ts';
+import { openSqliteStorage } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import { SqliteAgendaBackend } from '../../engine/scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
+import { ProcessingCore } from '../../engine/processing/processing-core.ts';
+import { withDefaults } from '../../engine/journeys/definition/journey-defaults.ts';
+import type { JourneyDefinition } from '../../engine/journeys/definition/journey-definition.ts';
+import type { EventRecord, MessageType } from '../../engine/store/event-store.ts';
+import type { Store } from '../../engine/store/store.ts';
+import { newEventId } from '../../engine/ingest/normalize-message.ts';
+
+const HOUR = 3_600_000;
+const cart: JourneyDefinition = {
+  name: 'Cart', entry: { event: 'checkout_started' }, start: 'wait',
+  steps: [
+    { id: 'wait', type: 'hold_until', branches: [{ id: 'bought', event: 'purchase_completed', next: 'done' }], timeout: { after: 'PT1H', next: 'done' } },
+    { id: 'done', type: 'exit' },
+  ],
+  // A goal that does not end the instance: its event is routed to the instance and advances its last event.
+  goals: [{ id: 'coupon', event: 'coupon_viewed', within: 'P1D' }],
+};
+
+function message(clock: ManualClock, id: string, type: MessageType, name: string | null, extra: Record<string, unknown> = {}): EventRecord {
+  const at = new Date(clock.now()).toISOString();
+  return {
+    id, spaceId: 's1', messageId: id, type, name, userId: 'u1', anonymousId: null, timestamp: at, receivedAt: at,
+    message: { type, ...(name ? { event: name } : {}), userId: 'u1', messageId: id, timestamp: at, receivedAt: at, properties: {}, ...extra },
+  };
+}
+
+describe('events that become visible after newer events of their profile were applied', () => {
+  let store: Store;
+  let core: ProcessingCore;
+  const clock = new ManualClock();
+
+  async function append(event: EventRecord): Promise<void> {
+    await store.events.append([event], { dedupeWindowMs: HOUR, now: clock.now() });
+    core.processor.wake();
+    await core.processor.idle();
+  }
+
+  beforeEach(async () => {
+    const storage = openSqliteStorage({ dataDir: ':memory:' });
+    store = storage.store;
+    core = new ProcessingCore({
+      config: testConfig(), store, clock, logger: createLogger('error', true),
+      agendaBackend: new SqliteAgendaBackend({ db: storage.db, writes: storage.writes }), registry: new PluginRegistry(),
+    });
+    await store.spaces.createSpace({ id: 's1', name: 'S', createdAt: new Date().toISOString() });
+    const now = new Date(clock.now() - 1000).toISOString();
+    await store.journeys.insert({
+      id: 'j1', spaceId: 's1', name: 'Cart', description: null, status: 'published', draft: null, draftVersion: null,
+      liveVersion: 1, createdAt: now, updatedAt: now, rev: 1,
+    });
+    await store.journeys.putVersion({ spaceId: 's1', journeyId: 'j1', version: 1, definition: withDefaults(cart), state: 'live', publishedAt: now });
+    await core.lease.start();
+    core.processor.start();
+  });
+  afterEach(async () => {
+    await core.stop();
+    await store.close();
+  });
+
+  it('applies a late identify to the profile (traits), keeping the newest event as its last', async () => {
+    const olderId = newEventId();
+    const newerId = newEventId();
+    await append(message(clock, newerId, 'track', 'page_viewed'));
+    await append(message(clock, olderId, 'identify', null, { traits: { plan: 'pro' } }));
+    const profileId = (await store.profiles.findOwner('s1', 'userId', 'u1'))!.id;
+    const profile = (await store.profiles.get('s1', profileId))!;
+    expect(profile.traits).to.deep.equal({ plan: 'pro' });
+    expect(profile.lastEventId, 'the newest applied').to.equal(newerId);
+  });
+
+  it('a late entry event starts its instance; a late hold-until event still completes the hold', async () => {
+    await append(message(clock, newEventId(), 'track', 'checkout_started'));
+    const [waiting] = await store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
+    expect(waiting!.stepId).to.equal('wait');
+
+    // The purchase gets its id first but is stored after a newer goal event was applied to the instance.
+    const purchaseId = newEventId();
+    const couponId = newEventId();
+    await append(message(clock, couponId, 'track', 'coupon_viewed'));
+    const converted = (await store.instances.get('s1', waiting!.id))!;
+    expect(converted.conversions).to.have.property('coupon');
+    expect(converted.lastEventId).to.equal(couponId);
+
+    await append(message(clock, purchaseId, 'track', 'purchase_completed'));
+    const ended = (await store.instances.get('s1', waiting!.id))!;
+    expect(ended.status, 'the late purchase was applied, not taken for a replay').to.equal('completed');
+    expect(ended.context).to.have.property('purchase_completed - bought');
+    expect(ended.lastEventId, 'the newest applied').to.equal(couponId);
+    const profileId = (await store.profiles.findOwner('s1', 'userId', 'u1'))!.id;
+    const profile = (await store.profiles.get('s1', profileId))!;
+    expect(profile.recentEvents.map((e) => e.id)).to.include(purchaseId);
+  });
+});
