@@ -61,7 +61,12 @@ export class ProcessingCore {
     this.#audiences = new AudienceService(store.audiences, new ProfileFinder(store.profiles), logger);
     this.#live = new LiveJourneys(store.journeys);
     this.#background = new BackgroundTasks(logger);
-    this.lease = new ProcessingLease({ leases: store.leases, ttlMs: config.processingLeaseMs, logger, onAcquired: () => this.#becameProcessor() });
+    this.lease = new ProcessingLease({
+      leases: store.leases, ttlMs: config.processingLeaseMs, logger, onAcquired: () => this.#becameProcessor(),
+      // The embedded store is one process's: a lease left in it is this engine's before a restart,
+      // to be taken back at once rather than after it expires.
+      ...(store.kind === 'sqlite' ? { owner: 'embedded' } : {}),
+    });
     const held = () => this.lease.held;
     let timers: TimerLoop | null = null;
     let deliveryLoop: TimerLoop | null = null;

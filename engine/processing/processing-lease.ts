@@ -19,7 +19,7 @@ export const PROCESSING_LEASE = 'processing';
  * stalled holder that wakes up after losing the lease cannot overwrite newer state.
  */
 export class ProcessingLease {
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  readonly owner: string;
   readonly #leases: LeaseStore;
   readonly #ttlMs: number;
   readonly #logger: Logger;
@@ -29,8 +29,12 @@ export class ProcessingLease {
   #renewing: Promise<void> | null = null;
   #stopped = false;
 
-  /** `onAcquired` runs each time this process becomes the holder (to start work that was waiting). */
-  constructor(options: { leases: LeaseStore; ttlMs: number; logger: Logger; onAcquired: () => void }) {
+  /**
+   * `onAcquired` runs each time this process becomes the holder (to start work that was waiting).
+   * `owner` names the holder (default: unique to this process and start).
+   */
+  constructor(options: { leases: LeaseStore; ttlMs: number; logger: Logger; onAcquired: () => void; owner?: string }) {
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.#leases = options.leases;
     this.#ttlMs = options.ttlMs;
     this.#logger = options.logger;
