@@ -29,8 +29,18 @@ export interface BenchOptions {
    * --cpu-prof also profiles the processing worker thread; profiles are written when the engine stops.
    */
   readonly engineNodeArgs: readonly string[];
-  /** Keep the engine's data directory after the run (BENCH_KEEP_DATA=1). */
+  /** Keep the engine's data directory (and in mongodb mode its database) after the run (BENCH_KEEP_DATA=1). */
   readonly keepData: boolean;
+  /**
+   * The engine's store (BENCH_STORE): `sqlite` (default, a file in the data directory) or `mongodb`
+   * (ingest and delivery only; each run uses a fresh database, dropped at the end).
+   */
+  readonly store: 'sqlite' | 'mongodb';
+  /**
+   * mongodb mode: the server, without a database (BENCH_MONGODB_URI, e.g. `mongodb://127.0.0.1:27017`);
+   * null starts a FerretDB of its own (scripts/ferretdb.sh) for the run and stops it at the end.
+   */
+  readonly mongodbUri: string | null;
   /** Only these phases of a benchmark (BENCH_PHASES, comma-separated, e.g. `single`); null runs all. */
   readonly phases: readonly string[] | null;
   /** timers: timers coming due per second in the sustained phase (BENCH_TIMER_RATE, default 10000). */
@@ -85,6 +95,20 @@ function num(env: Env, name: string, fallback: number, min: number): number {
   return n;
 }
 
+function storeKind(raw: string | undefined): 'sqlite' | 'mongodb' {
+  if (raw === undefined || raw === '') return 'sqlite';
+  if (raw === 'sqlite' || raw === 'mongodb') return raw;
+  throw new Error(`BENCH_STORE must be sqlite or mongodb, got '${raw}'`);
+}
+
+function serverUri(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!/^mongodb(\+srv)?:\/\/[^/?]+\/?(\?.*)?$/.test(raw)) {
+    throw new Error(`BENCH_MONGODB_URI must be a mongodb:// server address without a database (each run names its own), got '${raw}'`);
+  }
+  return raw;
+}
+
 function setupMode(raw: string | undefined): 'auto' | 'http' | 'sqlite' {
   if (raw === undefined || raw === '') return 'auto';
   if (raw === 'auto' || raw === 'http' || raw === 'sqlite') return raw;
@@ -104,6 +128,8 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     engineCpuProfileDir: env['BENCH_ENGINE_CPU_PROF_DIR'] || null,
     engineNodeArgs: Object.freeze((env['BENCH_ENGINE_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean)),
     keepData: env['BENCH_KEEP_DATA'] === '1',
+    store: storeKind(env['BENCH_STORE']),
+    mongodbUri: serverUri(env['BENCH_MONGODB_URI']),
     phases: env['BENCH_PHASES'] ? Object.freeze(env['BENCH_PHASES'].split(',').map((p) => p.trim()).filter(Boolean)) : null,
     timerRatePerSecond: Math.round(num(env, 'BENCH_TIMER_RATE', 10_000, 1)),
     timerSeconds: num(env, 'BENCH_TIMER_SECONDS', 10, 1),

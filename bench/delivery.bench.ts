@@ -24,6 +24,7 @@
  * Verified at the end: each event reached the sink exactly once (distinct idempotency keys, one
  * per event; repeats reported), and GET /api/v1/deliveries?status=delivered lists the same keys
  * (support/delivery-verify.ts).
+ * BENCH_STORE=mongodb puts the engine on a fresh MongoDB database instead (support/bench-store.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,7 +34,8 @@ import { benchOptions } from './bench-options.ts';
 import { startEngineProcess } from './support/engine-handle.ts';
 import { IngestClient } from './support/ingest-client.ts';
 import { AdminClient } from './support/admin-client.ts';
-import { openReadOnly, type ReadOnlyDb } from './support/engine-db.ts';
+import { openEngineReader, type EngineReader } from './support/engine-reader.ts';
+import { prepareStore, serverLoadLine } from './support/bench-store.ts';
 import { startDeliverySink } from './support/delivery-sink.ts';
 import { calibrateCpuMs, coresUsed, machineInfo, readCpuTimes } from './support/machine.ts';
 import { ArrivalLedger, ENTRY_EVENT, fmt, log, OTHER_LOAD_WARNING_CORES, r2, type DeliveryBench, type PhaseEvents } from './support/delivery-common.ts';
@@ -68,14 +70,19 @@ const ledger = new ArrivalLedger(runId);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'journey-bench-delivery-'));
 const sink = await startDeliverySink();
 sink.onArrival = ledger.onArrival;
-const engine = await startEngineProcess({ dataDir, nodeArgs: options.engineNodeArgs });
+const store = await prepareStore(options, 'delivery', runId);
+const engine = await startEngineProcess({ dataDir, config: store.engineConfig, nodeArgs: options.engineNodeArgs }).catch(async (error: unknown) => {
+  await Promise.all([store.close(), sink.close()]);
+  if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+  throw error;
+});
 let stopped = false;
 const stop = async () => {
   if (stopped) return;
   stopped = true;
   await engine.stop();
 };
-let db: ReadOnlyDb | null = null;
+let reader: EngineReader | null = null;
 
 async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
   const dir = options.engineCpuProfileDir;
@@ -94,9 +101,9 @@ async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
 try {
   if (!engine.adminToken) throw new Error('the engine started without a printable admin token');
   const admin = new AdminClient({ url: engine.url, adminToken: engine.adminToken });
-  db = openReadOnly(engine.dbFile);
-  log(`data directory ${dataDir} (synchronous=FULL); sink ${sink.url}`);
-  const bench: DeliveryBench = { runId, options, cpus: machine.cpus, engine, sink, admin, db, ledger, profiled, expected: 0 };
+  reader = await openEngineReader(store.target(engine.dbFile));
+  log(`data directory ${dataDir}; store: ${store.description}; sink ${sink.url}`);
+  const bench: DeliveryBench = { runId, options, cpus: machine.cpus, engine, sink, admin, reader, ledger, profiled, expected: 0 };
 
   // The entry event must be in the catalog before the journey can be published.
   const seedClient = new IngestClient({ url: engine.url, writeKey: engine.writeKey, connections: 1 });
@@ -170,8 +177,11 @@ try {
   log(`target >= ${fmt(TARGETS.deliveriesPerS)} deliveries/s to a local sink: ${verdict(pass.deliveries_per_s)}${basis ? ` (${basis})` : ''}`);
   log(`correctness (each event delivered exactly once; engine records match): ${verdict(pass.verified)}`);
 
+  const serverLine = serverLoadLine(store);
+  if (serverLine) log(serverLine);
+
   console.log(`BENCH ${JSON.stringify({
-    name: 'delivery',
+    name: 'delivery', store: store.kind,
     paced_offered_per_s: options.deliveryRatePerSecond, paced_events: pacedReport?.events ?? 0,
     paced_rate: pacedReport ? Math.round(pacedReport.achievedPerS) : null,
     latency_p50_ms: pacedReport ? r2(pacedReport.latency.p50) : null, latency_p90_ms: pacedReport ? r2(pacedReport.latency.p90) : null,
@@ -196,8 +206,9 @@ try {
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
   })}`);
 } finally {
-  db?.close();
+  await reader?.close();
   await stop().catch(() => {});
   await sink.close();
+  await store.close();
   if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
 }

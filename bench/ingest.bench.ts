@@ -3,15 +3,17 @@
  * child process, this process as the load generator, one core each. Phases: warm-up; (a) batches
  * of 100 ~1 KB events, closed loop; (b) single /v1/track calls, closed loop; (c) single calls
  * paced open-loop at a fixed rate. After each phase the event processor's backlog is drained and
- * timed. At the end the stored rows are counted in the SQLite file and compared with the acks.
+ * timed. At the end the stored events are counted in the store and compared with the acks.
+ * BENCH_STORE=mongodb puts the engine on a fresh MongoDB database instead (support/bench-store.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { benchOptions } from './bench-options.ts';
 import { startEngineProcess, type EngineProcess } from './support/engine-handle.ts';
+import { prepareStore, serverLoadLine } from './support/bench-store.ts';
+import { openEngineReader, type StoredEvents, type StoreTarget } from './support/engine-reader.ts';
 import { EventFactory } from './support/event-factory.ts';
 import { IngestClient, type IngestRequest } from './support/ingest-client.ts';
 import { runClosedLoop, runOpenLoop, type PhaseResult } from './support/load-phases.ts';
@@ -23,7 +25,8 @@ const OTHER_LOAD_WARNING_CORES = 0.15;
 
 const options = benchOptions();
 const machine = machineInfo();
-const factory = new EventFactory({ runId: randomUUID().slice(0, 8) });
+const runId = randomUUID().slice(0, 8);
+const factory = new EventFactory({ runId });
 const sampleSize = Buffer.byteLength(new EventFactory({ runId: 'sample00' }).track(new Date().toISOString()));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'journey-bench-ingest-'));
 
@@ -33,7 +36,8 @@ const ms = (n: number) => `${fmt(n, 2)} ms`;
 calibrateCpuMs(); // once to warm up the JIT
 const calibrationMs = calibrateCpuMs();
 console.log(`ingest: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; CPU calibration ${fmt(calibrationMs, 1)} ms (lower is faster)`);
-console.log(`ingest: data directory ${dataDir} (synchronous=FULL), events of ${sampleSize} bytes, ${options.phaseSeconds} s per phase`);
+const store = await prepareStore(options, 'ingest', runId);
+console.log(`ingest: data directory ${dataDir}, store: ${store.description}; events of ${sampleSize} bytes, ${options.phaseSeconds} s per phase`);
 
 const idleBefore = readCpuTimes();
 await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -41,7 +45,11 @@ const busyAtStart = coresUsed(idleBefore, readCpuTimes(), machine.cpus)?.busy ??
 if (busyAtStart > OTHER_LOAD_WARNING_CORES) {
   console.log(`WARNING: ${fmt(busyAtStart, 2)} cores were busy before the start (other processes); figures will be lower than this machine can do`);
 }
-const engine = await startEngineProcess({ dataDir });
+const engine = await startEngineProcess({ dataDir, config: store.engineConfig }).catch(async (error: unknown) => {
+  await store.close();
+  if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+  throw error;
+});
 const totals = { acked: 0, duplicates: 0, failed: 0 };
 
 interface PhaseReport {
@@ -128,20 +136,13 @@ async function warmUp(): Promise<void> {
   console.log(`warm-up: ${fmt(totals.acked)} events in ${fmt(options.warmupSeconds, 1)} s`);
 }
 
-function verify(dbFile: string): { stored: number; messageIds: number; processedUpTo: number; maxSeq: number; profiles: number; catalog: boolean } {
-  const db = new Database(dbFile, { readonly: true });
+/** The stored events, read from the store once the engine has stopped. */
+async function verify(target: StoreTarget): Promise<StoredEvents> {
+  const reader = await openEngineReader(target);
   try {
-    const one = (sql: string) => Number((db.prepare(sql).get() as { n: number | string | null }).n ?? 0);
-    return {
-      stored: one('SELECT count(*) AS n FROM events'),
-      messageIds: one('SELECT count(*) AS n FROM message_ids'),
-      maxSeq: one('SELECT max(seq) AS n FROM events'),
-      processedUpTo: one(`SELECT value AS n FROM meta WHERE key = 'events.processed_seq'`),
-      profiles: one('SELECT count(*) AS n FROM profiles WHERE merged_into IS NULL'),
-      catalog: one(`SELECT count(*) AS n FROM catalog WHERE name = 'Order Completed'`) === 1,
-    };
+    return await reader.storedEvents('Order Completed');
   } finally {
-    db.close();
+    await reader.close();
   }
 }
 
@@ -184,12 +185,12 @@ try {
   const { batch, single, paced } = reports;
 
   await stop(engine);
-  const check = verify(engine.dbFile);
+  const check = await verify(store.target(engine.dbFile));
   const verified = check.stored === totals.acked && check.messageIds === totals.acked && totals.duplicates === 0;
-  const fullyProcessed = check.processedUpTo === check.maxSeq;
+  const fullyProcessed = check.unprocessed === 0;
   console.log(`verify: ${fmt(totals.acked)} events acknowledged, ${fmt(check.stored)} rows in events, ${fmt(check.messageIds)} messageIds, `
     + `${totals.duplicates} duplicates, ${totals.failed} failed requests -> ${verified ? 'OK' : 'MISMATCH'}`);
-  console.log(`verify: processor cursor at seq ${fmt(check.processedUpTo)} of ${fmt(check.maxSeq)} (${fullyProcessed ? 'all processed' : 'NOT all processed'}), `
+  console.log(`verify: ${check.progress} (${fullyProcessed ? 'all processed' : 'NOT all processed'}), `
     + `${fmt(check.profiles)} profiles, catalog entry ${check.catalog ? 'present' : 'MISSING'}`);
 
   // The largest backlog (normally the batch phase's) gives the most reliable processing rate.
@@ -216,10 +217,13 @@ try {
     + (paced ? ` (p99 ${ms(paced.result.latency.p99Ms)}, achieved ${fmt(paced.result.eventsPerSecond)} events/s)` : ''));
   console.log(`correctness (stored == acknowledged): ${verdict(pass.verified)}`);
 
+  const serverLine = serverLoadLine(store);
+  if (serverLine) console.log(`ingest: ${serverLine}`);
+
   const r2 = (n: number) => Math.round(n * 100) / 100;
   const perPhase = (f: (r: PhaseReport) => number) => Object.fromEntries(Object.entries(reports).map(([k, r]) => [k, r2(f(r))]));
   console.log(`BENCH ${JSON.stringify({
-    name: 'ingest',
+    name: 'ingest', store: store.kind,
     batch_events_per_s: batch ? Math.round(batch.result.eventsPerSecond) : null,
     batch_p50_ms: batch ? r2(batch.result.latency.p50Ms) : null, batch_p99_ms: batch ? r2(batch.result.latency.p99Ms) : null,
     single_events_per_s: single ? Math.round(single.result.eventsPerSecond) : null,
@@ -238,5 +242,6 @@ try {
   })}`);
 } finally {
   await stop(engine).catch(() => {});
+  await store.close();
   if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
 }

@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { benchOptions } from './bench-options.ts';
+import { noteSqliteOnly } from './support/bench-store.ts';
 import { startEngineProcess, type EngineProcess } from './support/engine-handle.ts';
 import { IngestClient } from './support/ingest-client.ts';
 import { AdminClient } from './support/admin-client.ts';
@@ -51,6 +52,7 @@ const MB = 2 ** 20;
 calibrateCpuMs();
 const calibrationMs = calibrateCpuMs();
 log(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; CPU calibration ${fmt(calibrationMs, 1)} ms`);
+noteSqliteOnly(options, log, "it writes synthetic instances into the engine's SQLite file and measures its size");
 
 const journeyCount = options.journeyCount;
 const perProfile = Math.min(options.journeyInstancesPerProfile, journeyCount);
@@ -322,7 +324,7 @@ try {
   log(`target RSS <= ${TARGETS.rssMb} MB with ${fmt(TARGETS.atInstances)} active instances: ${verdict(pass.rss)} (peak ${fmt(peakRss)} MB while processing)${at}`);
   log(`  (at rest, just started on the ${fmt(activeAtStart)} instances: ${verdict(pass.rss_at_rest)}, ${fmt(rssIdle)} MB)`);
   console.log(`BENCH ${JSON.stringify({
-    name: 'journeys',
+    name: 'journeys', store: 'sqlite',
     journeys: journeyCount, active_instances: activeAtStart, instances_per_profile: perProfile, setup, setup_s: r2(setupSeconds),
     follow_up_events_per_s: Math.round(followUps.eventsPerS), follow_up_processor_events_per_s: Math.round(followUps.drainEventsPerS),
     trigger_events_per_s: Math.round(triggers.eventsPerS), trigger_processor_events_per_s: Math.round(triggers.drainEventsPerS),

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { benchOptions } from './bench-options.ts';
+import { noteSqliteOnly } from './support/bench-store.ts';
 import { startEngineProcess, type EngineProcess } from './support/engine-handle.ts';
 import type { EngineStats } from './support/engine-messages.ts';
 import { IngestClient } from './support/ingest-client.ts';
@@ -51,6 +52,7 @@ const dist = (d: Distribution) => `p50 ${fmt(d.p50, 1)} ms, p90 ${fmt(d.p90, 1)}
 calibrateCpuMs();
 const calibrationMs = calibrateCpuMs();
 log(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; CPU calibration ${fmt(calibrationMs, 1)} ms`);
+noteSqliteOnly(options, log, "it reads timer firings from the engine's SQLite file and can write synthetic instances into it");
 
 /** One engine under test, with the clients the benchmark talks to it through. */
 interface Bench {
@@ -283,7 +285,7 @@ try {
     + (b ? ` (${fmt(b.total)} timers: ${b.allFired ? '' : 'projected '}${fmt(b.drainSeconds, 2)} s)` : ''));
   const late = a?.late;
   console.log(`BENCH ${JSON.stringify({
-    name: 'timers',
+    name: 'timers', store: 'sqlite',
     timers_per_s: Math.round(capacity),
     sustained_offered_per_s: a?.rate ?? null, sustained_timers: a?.total ?? null, sustained_fired: a?.fired ?? null,
     sustained_achieved_per_s: a ? Math.round(a.achieved) : null,

@@ -5,7 +5,6 @@
  */
 import { IngestClient } from './ingest-client.ts';
 import { batches, sendAll } from './bulk-ingest.ts';
-import { pendingEvents } from './engine-db.ts';
 import { histogram } from './distribution.ts';
 import { ENTRY_EVENT, fmt, log, PER_BATCH, PhaseEvents, RETRIES, STALL_MS, type DeliveryBench } from './delivery-common.ts';
 import { loadBetween, logLoad, sampler, snapshotAt, type Load } from './delivery-load.ts';
@@ -18,7 +17,7 @@ export interface BurstReport {
 }
 
 export async function runBurst(b: DeliveryBench): Promise<BurstReport> {
-  const { engine, sink, db } = b;
+  const { engine, sink, reader } = b;
   const count = b.options.deliveryBurst;
   const phase = b.ledger.add(new PhaseEvents(b.runId, 'b', count));
   b.expected += count;
@@ -30,12 +29,12 @@ export async function runBurst(b: DeliveryBench): Promise<BurstReport> {
   const t0 = performance.now();
   let processedAt: number | null = null;
   const result = await b.profiled('burst', async () => {
-    // Watch the processor's backlog from the read-only connection: when did it catch up?
+    // Watch the processor's backlog through the store reader: when did it catch up?
     let watching = true;
     const watcher = (async () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       while (watching) {
-        if (pendingEvents(db) === 0 && sink.distinct > expected - count) {
+        if (sink.distinct > expected - count && await reader.pendingEvents() === 0) {
           processedAt = performance.now();
           return;
         }

@@ -7,7 +7,7 @@ import type { AdminClient } from './admin-client.ts';
 import type { Arrival, DeliverySink } from './delivery-sink.ts';
 import type { Distribution } from './distribution.ts';
 import type { EngineProcess } from './engine-handle.ts';
-import type { ReadOnlyDb } from './engine-db.ts';
+import type { EngineReader } from './engine-reader.ts';
 
 /** The entry event of the measured journey (paced, burst). */
 export const ENTRY_EVENT = 'BenchOrder';
@@ -113,7 +113,8 @@ export interface DeliveryBench {
   readonly engine: EngineProcess;
   readonly sink: DeliverySink;
   readonly admin: AdminClient;
-  readonly db: ReadOnlyDb;
+  /** Read-only looks into the engine's store (SQLite file or MongoDB database). */
+  readonly reader: EngineReader;
   readonly ledger: ArrivalLedger;
   /** Runs `run`, with a CPU profile of the engine's HTTP thread named after the phase when BENCH_ENGINE_CPU_PROF_DIR is set. */
   profiled<T>(name: string, run: () => Promise<T>): Promise<T>;

@@ -82,6 +82,11 @@ export async function verifyDeliveries(b: DeliveryBench, pacedReport: PacedRepor
   log(`verify: the engine lists ${fmt(engineListed)} delivered (${fmt(engineKeys.size)} keys, ${keysMatch ? 'the same as the sink\'s' : 'NOT the sink\'s'}),`
     + ` ${otherStatuses.pending} pending, ${otherStatuses.retrying} retrying, ${otherStatuses.failed} failed (listed in ${fmt(listSeconds, 1)} s)`
     + `${settled.complete ? '' : '; the engine did NOT settle'} -> ${verified ? 'OK' : 'MISMATCH'}`);
+  // The same from the store itself (not the API): instances and deliveries by status.
+  const [storedDeliveries, storedInstances] = [await b.reader.deliveryCounts(), await b.reader.instanceCounts()];
+  const statuses = Object.entries(storedDeliveries).sort(([x], [y]) => x.localeCompare(y)).map(([k, n]) => `${fmt(n)} ${k}`).join(', ') || 'none';
+  log(`verify: the store (${b.reader.store}) holds deliveries: ${statuses}; instances: ${fmt(storedInstances.active)} active,`
+    + ` ${fmt(storedInstances.completed)} completed, ${fmt(storedInstances.exited)} exited`);
   if (otherStatuses.pending > 0) {
     log(`  ${fmt(otherStatuses.pending)} deliveries are still pending: recorded, but not sent while the sink waited ${STALL_MS / 1000} s without an arrival`
       + ' (a delivery not handed to the dispatcher in memory is sent only when its hand-off lease ends)');

@@ -11,7 +11,7 @@ export interface EngineProcess {
   writeKey: string;
   /** The default space's admin token (management API), null when an earlier start generated it and its file is gone. */
   adminToken: string | null;
-  /** The engine's SQLite file, to be read after stop(). */
+  /** The engine's SQLite file, to be read after stop() (its path in MongoDB mode too, where no such file is written). */
   dbFile: string;
   pid: number;
   stats(): Promise<EngineStats>;

@@ -1,7 +1,8 @@
 /**
  * Child-process entry: runs a real engine on a data directory (argv[2]) with durable writes
  * (synchronous=FULL) and quiet logs, and answers the benchmark's IPC requests (engine-messages.ts).
- * argv[3], when given, is a JSON object of engine config overrides (e.g. `{"testClock":true}`).
+ * argv[3], when given, is a JSON object of engine config overrides (e.g. `{"testClock":true}`;
+ * `{"mongodbUri":…}` puts the engine on that MongoDB database instead of SQLite in the directory).
  * It is not a benchmark itself, so the runner does not pick it up.
  */
 import fs from 'node:fs';
@@ -9,12 +10,12 @@ import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
 import { startEngine } from '../../engine/engine.ts';
 import { testConfig, type EngineConfig } from '../../engine/config.ts';
 import { createLogger } from '../../engine/logger.ts';
 import { SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import type { EngineReply, EngineRequest } from './engine-messages.ts';
+import { openEngineReader } from './engine-reader.ts';
 
 function reply(message: EngineReply): void {
   process.send!(message);
@@ -33,17 +34,14 @@ const engine = await startEngine(
 );
 const dbFile = path.join(dataDir, SQLITE_FILE);
 // A second, read-only connection for the backlog count, so the engine's own code is not involved.
-// 'events.processed_seq' is the processor's cursor in the meta table (sqlite-event-store.ts).
-const reader = new Database(dbFile, { readonly: true });
-const backlogQuery = reader.prepare(`SELECT count(*) AS n FROM events
-  WHERE seq > coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'events.processed_seq'), 0)`);
-const backlog = (): number => (backlogQuery.get() as { n: number }).n;
+const reader = await openEngineReader(overrides.mongodbUri ? { kind: 'mongodb', uri: overrides.mongodbUri } : { kind: 'sqlite', dbFile });
+const backlog = (): Promise<number> => reader.pendingEvents();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 let lastElu = perf.eventLoopUtilization();
 
 async function drain(timeoutMs: number): Promise<EngineReply> {
-  const backlogBefore = backlog();
+  const backlogBefore = await backlog();
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const complete = await Promise.race([
@@ -52,7 +50,7 @@ async function drain(timeoutMs: number): Promise<EngineReply> {
   ]);
   clearTimeout(timer);
   const ms = performance.now() - started;
-  return { kind: 'drained', backlogBefore, backlogAfter: backlog(), ms, complete };
+  return { kind: 'drained', backlogBefore, backlogAfter: await backlog(), ms, complete };
 }
 
 async function settle(timeoutMs: number): Promise<EngineReply> {
@@ -104,10 +102,12 @@ async function handle(request: EngineRequest): Promise<void> {
       const memory = process.memoryUsage();
       const heap = v8.getHeapStatistics();
       lastElu = perf.eventLoopUtilization();
+      // Counted after the CPU and loop readings, so the count's own cost is not part of the phase's figures.
+      const pending = await backlog();
       reply({ kind: 'stats', stats: {
         cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
         rssMb: memory.rss / 2 ** 20, heapUsedMb: memory.heapUsed / 2 ** 20, heapTotalMb: memory.heapTotal / 2 ** 20,
-        externalMb: memory.external / 2 ** 20, backlog: backlog(),
+        externalMb: memory.external / 2 ** 20, backlog: pending,
         v8MallocedMb: heap.malloced_memory / 2 ** 20, v8PeakMallocedMb: heap.peak_malloced_memory / 2 ** 20,
         ...workerHeaps(),
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
@@ -131,7 +131,7 @@ async function handle(request: EngineRequest): Promise<void> {
       reply({ kind: 'profiled', file: request.file });
       return;
     case 'stop':
-      reader.close();
+      await reader.close();
       await engine.close();
       process.send!({ kind: 'stopped' } satisfies EngineReply, () => process.exit(0));
       return;

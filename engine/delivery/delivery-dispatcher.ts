@@ -10,6 +10,9 @@ import type { DeliveryTarget, DeliveryTargets } from './delivery-targets.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
 /** Options of the dispatcher. */
+/** Waits between tries to record an outcome (about 15 s in all, far inside the 120 s lease). */
+const RECORD_RETRY_DELAYS_MS = [50, 200, 1_000, 3_000, 10_000];
+
 export interface DeliveryDispatcherOptions {
   store: Store;
   targets: DeliveryTargets;
@@ -203,7 +206,7 @@ export class DeliveryDispatcher implements TimerSource {
   async #finish(d: DeliveryRecord, result: AttemptResult, startedAt: number): Promise<void> {
     try {
       const next = recordAttempt(d, result, { startedAt, now: this.#o.clock.now(), policy: this.#o.policy ?? {}, random: this.#o.random ?? Math.random });
-      const written = await this.#o.store.deliveries.update(next, d.rev);
+      const written = await this.#record(next, d.rev);
       if (written === 'version_conflict') {
         // Re-driven or claimed elsewhere meanwhile: that change wins; this attempt stays unrecorded.
         this.#o.logger.warn('delivery changed while being sent; outcome not recorded', { deliveryId: d.id, outcome: result.verdict.kind });
@@ -214,6 +217,24 @@ export class DeliveryDispatcher implements TimerSource {
       this.#o.logger.error('recording a delivery outcome failed', { deliveryId: d.id, error });
     } finally {
       this.#release(d.id);
+    }
+  }
+
+  /**
+   * Writes an attempt's outcome, trying again while the store fails (a lock, a failover): an
+   * outcome that is not recorded means the send goes out again once its lease ends. Gives up well
+   * within the lease, so the retry of the store never outlives the delivery's claim.
+   */
+  async #record(next: DeliveryRecord, expectedRev: number): Promise<'ok' | 'version_conflict'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#o.store.deliveries.update(next, expectedRev);
+      } catch (error) {
+        const delay = RECORD_RETRY_DELAYS_MS[attempt];
+        if (delay === undefined || this.#stopped) throw error;
+        this.#o.logger.warn('recording a delivery outcome failed; trying again', { deliveryId: next.id, attempt: attempt + 1, error });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 

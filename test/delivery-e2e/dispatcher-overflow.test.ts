@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { openSqliteStorage } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import type { Store } from '../../engine/store/store.ts';
-import type { DeliveryRecord } from '../../engine/store/delivery-store.ts';
+import type { DeliveryRecord, DeliveryStore } from '../../engine/store/delivery-store.ts';
 import { ManualClock } from '../../engine/clock.ts';
 import { createLogger } from '../../engine/logger.ts';
 import { DeliveryDispatcher } from '../../engine/delivery/delivery-dispatcher.ts';
@@ -59,5 +59,41 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
     // Sent in the order handed over (concurrency 2 may swap neighbours, never far ones).
     const order = sink.requests.map((r) => Number(String(r.headers['idempotency-key']).slice(1).split(':')[0]));
     order.forEach((n, position) => expect(Math.abs(n - position)).to.be.at.most(2));
+  });
+
+  it('records an outcome the store first refuses (a lock, a failover) by trying again, so the send is not repeated', async () => {
+    const record = delivery(0);
+    await store.deliveries.insertIfAbsent(record);
+    // The real store, with its first two outcome writes failing as a locked database would.
+    let refusals = 2;
+    const real = store.deliveries;
+    const deliveries: DeliveryStore = {
+      insertIfAbsent: (d) => real.insertIfAbsent(d),
+      get: (spaceId, id) => real.get(spaceId, id),
+      update: async (d, rev) => {
+        if (refusals > 0) {
+          refusals--;
+          throw new Error('SQLITE_BUSY: database is locked');
+        }
+        return real.update(d, rev);
+      },
+      claimDue: (now, leaseUntil, limit) => real.claimDue(now, leaseUntil, limit),
+      nextDueAt: () => real.nextDueAt(),
+      list: (spaceId, query) => real.list(spaceId, query),
+      listByInstance: (spaceId, instanceId) => real.listByInstance(spaceId, instanceId),
+      listByJourney: (spaceId, journeyId, options) => real.listByJourney(spaceId, journeyId, options),
+    };
+    const faulty: Store = { ...store, deliveries };
+    const dispatcher = new DeliveryDispatcher({
+      store: faulty, clock, logger: createLogger('error', true),
+      targets: new DeliveryTargets({ store: faulty, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false }), clock }),
+    });
+    dispatcher.accept([record]);
+    await dispatcher.idle();
+    expect(refusals, 'both refusals happened').to.equal(0);
+    expect(sink.requests, 'sent once').to.have.length(1);
+    const stored = (await store.deliveries.get('s1', record.id))!;
+    expect(stored.status).to.equal('delivered');
+    expect(stored.nextAttemptAt, 'no lease left to send it again').to.equal(null);
   });
 });

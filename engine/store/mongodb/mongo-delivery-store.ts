@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { AnyBulkWriteOperation, Collection, Db, Filter, UpdateFilter } from 'mongodb';
 import { OPEN_DELIVERY_STATUSES, type DeliveryQuery, type DeliveryRecord, type DeliveryStatus, type DeliveryStore } from '../delivery-store.ts';
-import { fromJson, isDuplicateKey, toJson, createIndexesOneByOne } from './mongo-support.ts';
+import { fromJson, isDuplicateKey, toJson, createIndexesOneByOne, bulkWriteInChunks } from './mongo-support.ts';
 
 /**
  * One delivery. `body` is the whole record as JSON text; `nextAttemptAt` (absent when null) and
@@ -100,7 +100,7 @@ export class MongoDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * Reads the due candidates and leases them in one unordered bulk write of conditional updates
+   * Reads the due candidates and leases them in unordered bulk writes of conditional updates
    * (each on the revision read, stamping this claim's token); reads back which carry the token
    * when some did not match; then records each lease as a claim document keyed by delivery and
    * new revision, inserted under the unique _id: only deliveries whose claim this call inserted
@@ -126,9 +126,9 @@ export class MongoDeliveryStore implements DeliveryStore {
       const ops: AnyBulkWriteOperation<DeliveryDoc>[] = candidates.map((c) => ({
         updateOne: { filter: { _id: c._id, rev: c.rev }, update: { $set: { nextAttemptAt: leaseUntil, rev: c.rev + 1, claim: token } } },
       }));
-      const result = await this.#deliveries.bulkWrite(ops, { ordered: false });
+      const { landed } = await bulkWriteInChunks(this.#deliveries, ops);
       let leased = candidates;
-      if (result.matchedCount < candidates.length) {
+      if (landed < candidates.length) {
         const mine = await this.#deliveries.find({ _id: { $in: candidates.map((c) => c._id) }, claim: token }, { projection: { _id: 1 } }).toArray();
         const ids = new Set(mine.map((d) => d._id));
         leased = candidates.filter((c) => ids.has(c._id));

@@ -60,6 +60,7 @@ export class MongoLeaseStore implements LeaseStore {
   }
 
   #current(name: string): Promise<LeaseTermDoc | null> {
-    return this.#terms.find({ name }).sort({ term: -1 }).limit(1).next();
+    // findOne closes its cursor at once (a cursor left open holds one of FerretDB's connections).
+    return this.#terms.findOne({ name }, { sort: { term: -1 } });
   }
 }
