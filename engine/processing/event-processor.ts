@@ -107,7 +107,10 @@ export class EventProcessor {
     const { store } = this.#deps;
     const keys = await Promise.all(events.map((e) => this.#keysOf(e)));
     const groups = groupByIdentity(events, (_e, i) => keys[i]!);
-    await Promise.all(groups.map((group) => this.#processGroup(group)));
+    // Every group finishes before a failed round is retried: no profile is ever worked on twice at once.
+    const settled = await Promise.allSettled(groups.map((group) => this.#processGroup(group)));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await store.catalog.record(catalogSightings(events));
     await store.events.markProcessed(events);
     for (const e of events) if (this.#appliedUpTo === null || e.id > this.#appliedUpTo) this.#appliedUpTo = e.id;
@@ -149,6 +152,9 @@ export class EventProcessor {
         if (change.traitsChanged || change.joined.length > 0) await this.#deps.audiences.evaluateProfile(change.profile);
         await this.#deps.journeys.handleEvent(event, change.profile, { late });
       } catch (error) {
+        // A failing store (a lock, a failover) is not the event's fault: the round is retried from
+        // the log (what was applied is skipped as a replay), and this profile's later events wait.
+        if (this.#deps.store.isTransientError(error)) throw error;
         // A poison event must not stall the log: record it and move on.
         this.#deps.logger.error('event could not be applied to its profile', { eventId: event.id, spaceId: event.spaceId, error });
       }

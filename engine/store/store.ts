@@ -43,6 +43,11 @@ export interface Store {
   readonly destinations: DestinationStore;
   readonly functions: FunctionStore;
   readonly leases: LeaseStore;
+  /**
+   * Whether an error this store threw is a passing condition (a lock, a lost connection, a
+   * failover) after which the same operation is worth doing again, rather than a fault of the data.
+   */
+  isTransientError(error: unknown): boolean;
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;
 }

@@ -12,6 +12,7 @@ import { MongoDeliveryStore } from './mongo-delivery-store.ts';
 import { MongoDestinationStore } from './mongo-destination-store.ts';
 import { MongoFunctionStore } from './mongo-function-store.ts';
 import { MongoLeaseStore } from './mongo-lease-store.ts';
+import { isTransientMongoError } from './is-transient-error.ts';
 
 /** Options of the MongoDB store. */
 export interface MongoStoreOptions {
@@ -65,6 +66,7 @@ export async function openMongoStorage(options: MongoStoreOptions): Promise<{ st
   const store: Store = {
     kind: 'mongodb',
     ...parts,
+    isTransientError: isTransientMongoError,
     async close() {
       await client.close();
     },

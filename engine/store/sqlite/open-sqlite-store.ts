@@ -17,6 +17,7 @@ import { SqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { SqliteDestinationStore } from './sqlite-destination-store.ts';
 import { SqliteFunctionStore } from './sqlite-function-store.ts';
 import { SqliteLeaseStore } from './sqlite-lease-store.ts';
+import { isTransientSqliteError } from './is-transient-error.ts';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -68,6 +69,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
     destinations: new SqliteDestinationStore(db, writes),
     functions: new SqliteFunctionStore(db, writes),
     leases: new SqliteLeaseStore(db, writes),
+    isTransientError: isTransientSqliteError,
     async close() {
       writes.flush();
       db.close();
