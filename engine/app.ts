@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps): AppListener {
   app.use('/api/v1', createFunctionRoutes(deps.functions));
   if (deps.testClock) app.use('/api/v1/test-clock', createTestClockRoutes(deps.testClock.clock, deps.testClock.advance));
   app.use(unknownRoute);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, deps.store.isTransientError));
 
   return (req, res) => {
     if (isIngestPath(req.url)) {

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   invalid_transition: { status: 409, meaning: 'The lifecycle operation does not apply in the journey\'s current status (e.g. pausing a draft).' },
   version_conflict: { status: 409, meaning: 'The record changed since it was read; read it again and retry.' },
   not_ready: { status: 503, meaning: 'The engine is starting or stopping.' },
+  store_unavailable: { status: 503, meaning: 'The store is locked or failing over for a moment; nothing was changed by the failed step. Retry after `Retry-After` seconds.' },
   internal_error: { status: 500, meaning: 'An unexpected failure; the request id in the logs identifies it.' },
 } as const;
 

@@ -8,6 +8,10 @@ export class AdminApiError extends Error {
   override name = 'AdminApiError';
 }
 
+/** Tries of one call answered 503 before giving up. */
+const MAX_ATTEMPTS = 10;
+
+/** The management API client of the benchmarks. */
 export class AdminClient {
   readonly #url: string;
   readonly #token: string;
@@ -17,14 +21,23 @@ export class AdminClient {
     this.#token = options.adminToken;
   }
 
-  /** Calls the API and answers the parsed JSON body; throws on a non-2xx status. */
+  /**
+   * Calls the API and answers the parsed JSON body; throws on a non-2xx status. A 503 (the store
+   * locked or failing over) is retried after its Retry-After, as any well-behaved client would.
+   */
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.#url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await response.text();
-    if (!response.ok) throw new AdminApiError(`${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`);
-    return (text.length > 0 ? JSON.parse(text) : null) as T;
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(`${this.#url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const text = await response.text();
+      if (response.status === 503 && attempt < MAX_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, 1000 * Number(response.headers.get('retry-after') ?? 1)));
+        continue;
+      }
+      if (!response.ok) throw new AdminApiError(`${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`);
+      return (text.length > 0 ? JSON.parse(text) : null) as T;
+    }
   }
 
   /** Creates a journey from its document and publishes it; answers its id. */

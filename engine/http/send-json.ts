@@ -8,8 +8,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Maps any thrown value to the API's error body; unknown errors become a 500 without internals. */
-export function toEngineError(error: unknown): EngineError {
+/**
+ * Maps any thrown value to the API's error body: a store that fails for a moment (`isTransient`,
+ * the store's own judgement) becomes a 503 to retry; other unknown errors a 500 without internals.
+ */
+export function toEngineError(error: unknown, isTransient: (error: unknown) => boolean = () => false): EngineError {
   if (error instanceof EngineError) return error;
+  if (isTransient(error)) {
+    return new EngineError('store_unavailable', 'the store is locked or failing over; retry in a moment', {}, { cause: error });
+  }
   return new EngineError('internal_error', 'an unexpected error occurred', {}, { cause: error });
+}
+
+/** Seconds a client is asked to wait before retrying a 503. */
+const RETRY_AFTER_SECONDS = 1;
+
+/** Writes an error response; a 503 says when to retry (`Retry-After`, which Segment clients honour). */
+export function sendError(res: ServerResponse, error: EngineError): void {
+  if (error.status === 503) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+  sendJson(res, error.status, error.toBody());
 }

@@ -6,7 +6,8 @@ import type { CredentialService } from '../spaces/credential-service.ts';
 import { basicUsername } from '../http/credentials-from-request.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { assignRequestId } from '../http/request-id.ts';
-import { sendJson, toEngineError } from '../http/send-json.ts';
+import { sendError, sendJson, toEngineError } from '../http/send-json.ts';
+import type { Store } from '../store/store.ts';
 import type { IngestService } from './ingest-service.ts';
 import { isMessageType } from './validate-message.ts';
 
@@ -16,6 +17,8 @@ export interface IngestHandlerDeps {
   credentials: CredentialService;
   config: Pick<EngineConfig, 'maxMessageBytes' | 'maxBatchBytes'>;
   logger: Logger;
+  /** Which store errors are passing conditions (answered 503 with Retry-After, not 500). */
+  store: Pick<Store, 'isTransientError'>;
 }
 
 /** Whether a request targets the Segment-compatible ingest API. */
@@ -32,10 +35,10 @@ export function createIngestHandler(deps: IngestHandlerDeps): (req: IncomingMess
   return (req, res) => {
     const requestId = assignRequestId(req, res);
     handle(deps, req, res).catch((error: unknown) => {
-      const engineError = toEngineError(error);
+      const engineError = toEngineError(error, deps.store.isTransientError);
       if (engineError.status >= 500) deps.logger.error('ingest failed', { requestId, error });
       else deps.logger.debug('ingest rejected', { requestId, code: engineError.code, message: engineError.message });
-      if (!res.headersSent) sendJson(res, engineError.status, engineError.toBody());
+      if (!res.headersSent) sendError(res, engineError);
     });
   };
 }
