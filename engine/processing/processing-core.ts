@@ -44,6 +44,8 @@ export class ProcessingCore {
   readonly #dedupeWindowMs: number;
   readonly #exiting = new Set<string>();
   #exitWatch: NodeJS.Timeout | null = null;
+  /** False from the moment the lease is taken until the take-over's recovery is done. */
+  #takenOver = false;
   #agenda: Agenda | null = null;
 
   /** `agendaBackend` stores the engine's recurring jobs in the same database as the store. */
@@ -67,7 +69,7 @@ export class ProcessingCore {
       // to be taken back at once rather than after it expires.
       ...(store.kind === 'sqlite' ? { owner: 'embedded' } : {}),
     });
-    const held = () => this.lease.held;
+    const held = () => this.#isProcessor();
     let timers: TimerLoop | null = null;
     let deliveryLoop: TimerLoop | null = null;
     this.deliveries = new DeliveryDispatcher({
@@ -108,8 +110,8 @@ export class ProcessingCore {
         // A nudge to the timer loop rather than a second drain racing it for the same rows.
         fireDueTimers: async () => { this.timers.kick(); return 0; },
         dispatchDueDeliveries: async () => { this.deliveryLoop.kick(); return 0; },
-        recoverOutboxes: async () => (this.lease.held ? this.runtime.recoverOutboxes() : 0),
-        resumeVersionExits: async () => { if (this.lease.held) await this.#resumeVersionExits(); },
+        recoverOutboxes: async () => (this.#isProcessor() ? this.runtime.recoverOutboxes() : 0),
+        resumeVersionExits: async () => { if (this.#isProcessor()) await this.#resumeVersionExits(); },
         retireDrainedVersions: async () => {
           const retired = await retireDrainedVersions(this.#store);
           if (retired > 0) this.#live.invalidate();
@@ -120,20 +122,31 @@ export class ProcessingCore {
     });
   }
 
+  /** Whether this process does the processor's work now: it holds the lease and has finished taking over. */
+  #isProcessor(): boolean {
+    return this.#takenOver && this.lease.held;
+  }
+
   /**
-   * This process just became the processor: finish the outboxes a crashed holder left, send the
-   * deliveries it had leased (only the processor sends, so every lease is a previous holder's),
-   * resume version exits, and start looking for events and timers at once.
+   * This process just became the processor: finish the outboxes a crashed holder left and send the
+   * deliveries it had leased (only the processor sends, so every lease is a previous holder's);
+   * only then apply events, fire timers and take hand-offs, so that the take-over's claims never
+   * race this process's own new sends; then resume version exits.
    */
   #becameProcessor(): void {
+    this.#takenOver = false;
     this.#background.run('take over processing', async () => {
-      await this.runtime.recoverOutboxes();
-      await this.deliveries.recoverLeases();
+      try {
+        await this.runtime.recoverOutboxes();
+        await this.deliveries.recoverLeases();
+      } finally {
+        this.#takenOver = true;
+      }
+      this.processor.wake();
+      this.timers.kick();
+      this.deliveryLoop.kick();
       await this.#resumeVersionExits();
     });
-    this.processor.wake();
-    this.timers.kick();
-    this.deliveryLoop.kick();
   }
 
   /**
@@ -142,7 +155,7 @@ export class ProcessingCore {
    */
   #watchExits(): void {
     this.#exitWatch = setInterval(() => {
-      if (!this.lease.held) return;
+      if (!this.#isProcessor()) return;
       this.#background.run('resume version exits', () => this.#resumeVersionExits());
     }, EXIT_WATCH_MS);
     this.#exitWatch.unref();
@@ -177,7 +190,7 @@ export class ProcessingCore {
   exitVersion(spaceId: string, journeyId: string, version: number, reason: string): void {
     this.#live.invalidate();
     // Instances are the processor's to write: it finds the version marked exiting (#watchExits).
-    if (!this.lease.held) return;
+    if (!this.#isProcessor()) return;
     const key = `${journeyId}#${version}`;
     if (this.#exiting.has(key)) return;
     this.#exiting.add(key);
