@@ -11,7 +11,7 @@ try {
   process.stdout.write([
     '',
     `Journey engine listening on ${engine.url}`,
-    `  store:           ${engine.store.kind} (${config.dataDir})`,
+    `  store:           ${engine.store.kind} (${config.mongodbUri ? withoutPassword(config.mongodbUri) : config.dataDir})`,
     `  space:           ${c.spaceId}`,
     `  write key:       ${shown(c.writeKey)}`,
     `  admin token:     ${shown(c.adminToken)}`,
@@ -36,4 +36,15 @@ try {
     process.exit(2);
   }
   throw error;
+}
+
+/** A connection string fit to print: its password masked. */
+function withoutPassword(uri: string): string {
+  try {
+    const url = new URL(uri);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'mongodb';
+  }
 }

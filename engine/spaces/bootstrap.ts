@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { EngineConfig } from '../config.ts';
 import { generateSecret } from '../config.ts';
 import type { SpaceStore } from '../store/space-store.ts';
-import type { CredentialService } from './credential-service.ts';
+import { newCredentialSecret, type CredentialService } from './credential-service.ts';
 
 /** Id of the space created on first start. */
 export const DEFAULT_SPACE_ID = 'default';
@@ -29,6 +29,8 @@ function readSaved(file: string | null): SavedSecrets {
 
 function save(file: string | null, secrets: SavedSecrets): void {
   if (!file) return;
+  // With MongoDB as the store nothing else creates the data directory.
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
 }
 
@@ -47,15 +49,16 @@ export async function bootstrap(config: EngineConfig, spaces: SpaceStore, creden
   let writeKey = config.bootstrap.writeKey ?? saved.writeKey ?? null;
   let adminToken = config.bootstrap.adminToken ?? saved.adminToken ?? null;
   if (!await spaces.getSpace(DEFAULT_SPACE_ID)) {
-    const created = await credentials.createSpace('Default space', {
-      id: DEFAULT_SPACE_ID,
-      ...(config.bootstrap.writeKey ? { writeKey: config.bootstrap.writeKey } : {}),
-      ...(config.bootstrap.adminToken ? { adminToken: config.bootstrap.adminToken } : {}),
-    });
-    writeKey = created.writeKey.secret;
-    adminToken = created.adminToken.secret;
+    // Generated secrets are kept before their hashes are stored: a crash in between must not
+    // leave credentials nobody can print.
+    writeKey ??= newCredentialSecret('write_key');
+    adminToken ??= newCredentialSecret('admin_token');
     if (!config.bootstrap.writeKey) generated.writeKey = writeKey;
     if (!config.bootstrap.adminToken) generated.adminToken = adminToken;
+    save(file, generated);
+    const created = await credentials.createSpace('Default space', { id: DEFAULT_SPACE_ID, writeKey, adminToken });
+    writeKey = created.writeKey.secret;
+    adminToken = created.adminToken.secret;
   } else {
     if (config.bootstrap.writeKey) await credentials.ensure(DEFAULT_SPACE_ID, 'write_key', config.bootstrap.writeKey);
     if (config.bootstrap.adminToken) await credentials.ensure(DEFAULT_SPACE_ID, 'admin_token', config.bootstrap.adminToken);

@@ -17,6 +17,11 @@ export interface Principal {
 }
 
 const SECRET_PREFIX: Record<CredentialKind, string> = { write_key: 'wk', admin_token: 'adm' };
+
+/** A new secret of a kind, with its readable prefix (`wk_…`, `adm_…`). */
+export function newCredentialSecret(kind: CredentialKind): string {
+  return generateSecret(SECRET_PREFIX[kind]);
+}
 const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 10_000;
 
@@ -59,7 +64,7 @@ export class CredentialService {
 
   /** Issues a credential for a space; `secret` lets the operator choose it (bootstrap). */
   async issue(spaceId: string, kind: CredentialKind, options: { secret?: string | undefined; label?: string | null } = {}): Promise<IssuedCredential> {
-    const secret = options.secret ?? generateSecret(SECRET_PREFIX[kind]);
+    const secret = options.secret ?? newCredentialSecret(kind);
     const record: CredentialRecord = {
       id: `cred_${randomUUID()}`, spaceId, kind, hash: hashSecret(secret), hint: `${secret.slice(0, 7)}…`,
       label: options.label ?? null, createdAt: new Date().toISOString(), revokedAt: null,

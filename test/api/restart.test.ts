@@ -6,6 +6,7 @@ import { startEngine } from '../../engine/engine.ts';
 import { createLogger } from '../../engine/logger.ts';
 import { BOOTSTRAP_FILE } from '../../engine/spaces/bootstrap.ts';
 import { removeDir, startTestEngine, tempDataDir, type TestEngine } from '../support/test-engine.ts';
+import { dropDatabase, freshDbName, mongoUriFor } from '../support/mongo-server.ts';
 
 const CHOSEN = {
   writeKey: 'wk_operator-chosen-write-key-01',
@@ -197,5 +198,23 @@ describe('api: state survives a restart', () => {
     expect(formerPro.traits).to.deep.equal({ plan: 'free' });
     const members = (await ok(second.api('GET', `/api/v1/audiences/${audience.audience.id}/members`))).profileIds;
     expect(members).to.deep.equal([fresh.id]);
+  });
+
+  it('on MongoDB, with a data directory that does not exist yet: creates it for the generated credentials, and a restart prints the same ones', async () => {
+    const dbName = freshDbName('bootstrap');
+    const nested = path.join(dataDir, 'not', 'yet');
+    try {
+      const config = testConfig({ host: '127.0.0.1', port: 0, dataDir: nested, mongodbUri: mongoUriFor(dbName) });
+      const first = await startEngine(config, { logger: createLogger('error', true) });
+      const printed = first.credentials;
+      await first.close();
+      expect(fs.existsSync(path.join(nested, BOOTSTRAP_FILE)), 'credentials kept in the new directory').to.equal(true);
+      expect(printed.writeKey).to.match(/^wk_/);
+      const second = await startEngine(config, { logger: createLogger('error', true) });
+      await second.close();
+      expect(second.credentials).to.deep.equal(printed);
+    } finally {
+      await dropDatabase(dbName);
+    }
   });
 });
