@@ -9,7 +9,7 @@ import { openMongoStore } from '../../engine/store/mongodb/open-mongo-store.ts';
 import type { Store } from '../../engine/store/store.ts';
 import { ProcessingLease } from '../../engine/processing/processing-lease.ts';
 import { createLogger } from '../../engine/logger.ts';
-import { dropDatabase, freshDbName, mongoUri } from '../support/mongo-server.ts';
+import { dropDatabase, freshDbName, requireMongoUri } from '../support/mongo-server.ts';
 
 const TTL_MS = 600;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -20,9 +20,8 @@ describe('processing lease: one processor among processes sharing a MongoDB data
   const stores: Store[] = [];
   const leases: ProcessingLease[] = [];
 
-  async function process(): Promise<{ lease: ProcessingLease; store: Store; acquired: number[] }> {
-    const uri = mongoUri();
-    if (uri === null) throw new Error('no MongoDB server (set MONGODB_URI, or install Go so that scripts/ferretdb.sh can build FerretDB)');
+  async function engineProcess(): Promise<{ lease: ProcessingLease; store: Store; acquired: number[] }> {
+    const uri = requireMongoUri();
     const store = await openMongoStore({ uri, dbName });
     stores.push(store);
     const acquired: number[] = [];
@@ -39,8 +38,8 @@ describe('processing lease: one processor among processes sharing a MongoDB data
   });
 
   it('is held by exactly one of two processes at every moment, over many renewals', async () => {
-    const a = await process();
-    const b = await process();
+    const a = await engineProcess();
+    const b = await engineProcess();
     await Promise.all([a.lease.start(), b.lease.start()]);
     let both = 0;
     let neither = 0;
@@ -55,9 +54,9 @@ describe('processing lease: one processor among processes sharing a MongoDB data
   });
 
   it('a released lease is taken by the other process at its next renewal', async () => {
-    const a = await process();
+    const a = await engineProcess();
     await a.lease.start();
-    const b = await process();
+    const b = await engineProcess();
     await b.lease.start();
     expect([a.lease.held, b.lease.held]).to.deep.equal([true, false]);
     const releasedAt = Date.now();
@@ -68,9 +67,9 @@ describe('processing lease: one processor among processes sharing a MongoDB data
   });
 
   it('a holder that stops renewing (its process died) is taken over only after the lease expires', async () => {
-    const a = await process();
+    const a = await engineProcess();
     await a.lease.start();
-    const b = await process();
+    const b = await engineProcess();
     await b.lease.start();
     expect(a.lease.held).to.equal(true);
     // A dies: its connection goes away and nobody releases the lease.

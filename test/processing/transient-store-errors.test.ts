@@ -4,13 +4,9 @@
  * An event that fails for a reason of its own is still skipped, so it cannot stall the log.
  */
 import { expect } from 'chai';
-import { PluginRegistry } from '../../destinations/plugin-registry.ts';
-import { testConfig } from '../../engine/config.ts';
 import { ManualClock } from '../../engine/clock.ts';
-import { createLogger } from '../../engine/logger.ts';
-import { openSqliteStorage } from '../../engine/store/sqlite/open-sqlite-store.ts';
-import { SqliteAgendaBackend } from '../../engine/scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
-import { ProcessingCore } from '../../engine/processing/processing-core.ts';
+import type { ProcessingCore } from '../../engine/processing/processing-core.ts';
+import { memoryCore } from '../support/memory-core.ts';
 import type { EventRecord } from '../../engine/store/event-store.ts';
 import type { ProfileRecord, ProfileStore } from '../../engine/store/profile-store.ts';
 import type { Store } from '../../engine/store/store.ts';
@@ -41,29 +37,24 @@ describe('processing through store failures', () => {
 
   beforeEach(async () => {
     failures = new Map();
-    const storage = openSqliteStorage({ dataDir: ':memory:' });
-    const real = storage.store.profiles;
     // The real store, with profile inserts failing on demand.
-    const profiles: ProfileStore = {
-      get: (spaceId, id) => real.get(spaceId, id),
-      findOwner: (spaceId, kind, value) => real.findOwner(spaceId, kind, value),
-      liveProfileId: (spaceId, kind, value) => real.liveProfileId(spaceId, kind, value),
-      findByEmail: (spaceId, email) => real.findByEmail(spaceId, email),
-      insert: async (profile: ProfileRecord) => {
-        const error = failures.get(profile.userId ?? '')?.shift();
-        if (error) throw error;
-        return real.insert(profile);
-      },
-      update: (profile, expectedVersion) => real.update(profile, expectedVersion),
-      list: (spaceId, options) => real.list(spaceId, options),
+    const withFaults = (real: Store): Store => {
+      const profiles: ProfileStore = {
+        get: (spaceId, id) => real.profiles.get(spaceId, id),
+        findOwner: (spaceId, kind, value) => real.profiles.findOwner(spaceId, kind, value),
+        liveProfileId: (spaceId, kind, value) => real.profiles.liveProfileId(spaceId, kind, value),
+        findByEmail: (spaceId, email) => real.profiles.findByEmail(spaceId, email),
+        insert: async (profile: ProfileRecord) => {
+          const error = failures.get(profile.userId ?? '')?.shift();
+          if (error) throw error;
+          return real.profiles.insert(profile);
+        },
+        update: (profile, expectedVersion) => real.profiles.update(profile, expectedVersion),
+        list: (spaceId, options) => real.profiles.list(spaceId, options),
+      };
+      return { ...real, profiles };
     };
-    store = { ...storage.store, profiles };
-    core = new ProcessingCore({
-      config: testConfig(), store, clock, logger: createLogger('error', true),
-      agendaBackend: new SqliteAgendaBackend({ db: storage.db, writes: storage.writes }), registry: new PluginRegistry(),
-    });
-    await store.spaces.createSpace({ id: 's1', name: 'S', createdAt: new Date().toISOString() });
-    await core.lease.start();
+    ({ store, core } = await memoryCore({ clock, wrap: withFaults }));
     core.processor.start();
   });
   afterEach(async () => {

@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { agendaBackendContract } from '../contract/agenda-backend-contract.ts';
-import { dropDatabase, freshDbName, mongoUri } from '../support/mongo-server.ts';
+import { dropDatabase, freshDbName, requireMongoUri } from '../support/mongo-server.ts';
 import { MONGO_AGENDA_COLLECTION } from '../../engine/open-storage.ts';
 
 /** Whether the server is FerretDB (its buildInfo says so), whose conditional updates are not atomic. */
@@ -13,8 +13,7 @@ async function isFerretDb(client: MongoClient): Promise<boolean> {
 // As the engine runs it: Agenda's MongoDB backend on a connection the engine owns. The second
 // backend has its own client, as a second engine process would.
 agendaBackendContract('mongodb (@agendajs/mongo-backend, second client for the second instance)', async () => {
-  const uri = mongoUri();
-  if (uri === null) throw new Error('no MongoDB server (set MONGODB_URI, or install Go so that scripts/ferretdb.sh can build FerretDB)');
+  const uri = requireMongoUri();
   const dbName = freshDbName('agenda');
   const clients: MongoClient[] = [];
   const open = async (): Promise<MongoBackend> => {

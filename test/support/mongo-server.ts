@@ -19,8 +19,9 @@ let uri: string | null = loadConfig({ MONGODB_URI: process.env['MONGODB_URI'] })
 let ferret: { pid: number; dir: string } | null = null;
 let counter = 0;
 
-/** The server's connection string (without a database), or null when there is none. */
-export function mongoUri(): string | null {
+/** The server's connection string (without a database); fails the calling test, saying why, when there is no server. */
+export function requireMongoUri(): string {
+  if (uri === null) throw new Error('no MongoDB server (set MONGODB_URI, or install Go so that scripts/ferretdb.sh can build FerretDB)');
   return uri;
 }
 
@@ -32,8 +33,7 @@ export function freshDbName(prefix = 't'): string {
 
 /** The server's connection string naming `dbName` as its database (what MONGODB_URI is given to an engine). */
 export function mongoUriFor(dbName: string): string {
-  if (uri === null) throw new Error('no MongoDB server (set MONGODB_URI, or install Go so that scripts/ferretdb.sh can build FerretDB)');
-  const url = new URL(uri);
+  const url = new URL(requireMongoUri());
   url.pathname = `/${dbName}`;
   return url.toString();
 }

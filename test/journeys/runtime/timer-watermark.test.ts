@@ -1,12 +1,7 @@
-import { PluginRegistry } from '../../../destinations/plugin-registry.ts';
 import { expect } from 'chai';
-import { testConfig } from '../../../engine/config.ts';
 import { ManualClock } from '../../../engine/clock.ts';
-import { createLogger } from '../../../engine/logger.ts';
-import { openSqliteStorage } from '../../../engine/store/sqlite/open-sqlite-store.ts';
-import { SqliteAgendaBackend } from '../../../engine/scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
-import { ProcessingCore } from '../../../engine/processing/processing-core.ts';
-import { withDefaults } from '../../../engine/journeys/definition/journey-defaults.ts';
+import type { ProcessingCore } from '../../../engine/processing/processing-core.ts';
+import { memoryCore } from '../../support/memory-core.ts';
 import type { JourneyDefinition } from '../../../engine/journeys/definition/journey-definition.ts';
 import type { EventRecord } from '../../../engine/store/event-store.ts';
 import type { Store } from '../../../engine/store/store.ts';
@@ -37,21 +32,7 @@ describe('journey timers wait for the backlog of events that arrived before thei
   const clock = new ManualClock();
 
   beforeEach(async () => {
-    const storage = openSqliteStorage({ dataDir: ':memory:' });
-    store = storage.store;
-    core = new ProcessingCore({
-      config: testConfig(), store, clock, logger: createLogger('error', true),
-      agendaBackend: new SqliteAgendaBackend({ db: storage.db, writes: storage.writes }), registry: new PluginRegistry(),
-    });
-    await store.spaces.createSpace({ id: 's1', name: 'S', createdAt: new Date().toISOString() });
-    const now = new Date(clock.now() - 1000).toISOString();
-    await store.journeys.insert({
-      id: 'j1', spaceId: 's1', name: 'Cart', description: null, status: 'published', draft: null, draftVersion: null,
-      liveVersion: 1, createdAt: now, updatedAt: now, rev: 1,
-    });
-    await store.journeys.putVersion({ spaceId: 's1', journeyId: 'j1', version: 1, definition: withDefaults(cart), state: 'live', publishedAt: now });
-    // The parts are driven by hand below; only the lease is taken as start() would.
-    await core.lease.start();
+    ({ store, core } = await memoryCore({ clock, journey: cart }));
   });
   afterEach(async () => {
     await core.stop();

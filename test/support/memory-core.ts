@@ -1,0 +1,39 @@
+/**
+ * A ProcessingCore on an in-memory SQLite store with one space (`s1`), for tests that drive its
+ * parts by hand (processor, runtime, timers) instead of through a running engine.
+ */
+import { PluginRegistry } from '../../destinations/plugin-registry.ts';
+import { testConfig } from '../../engine/config.ts';
+import type { Clock } from '../../engine/clock.ts';
+import { createLogger } from '../../engine/logger.ts';
+import { openSqliteStorage } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import { SqliteAgendaBackend } from '../../engine/scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
+import { ProcessingCore } from '../../engine/processing/processing-core.ts';
+import { withDefaults } from '../../engine/journeys/definition/journey-defaults.ts';
+import type { JourneyDefinition } from '../../engine/journeys/definition/journey-definition.ts';
+import type { Store } from '../../engine/store/store.ts';
+
+/**
+ * Opens the store (passed through `wrap`, e.g. to inject faults), builds the core on it, creates
+ * space `s1` and, when given, publishes `journey` as `j1` version 1. Only the processing lease is
+ * taken, as start() would; nothing runs until the test starts it.
+ */
+export async function memoryCore(options: { clock: Clock; journey?: JourneyDefinition; wrap?: (store: Store) => Store }): Promise<{ store: Store; core: ProcessingCore }> {
+  const storage = openSqliteStorage({ dataDir: ':memory:' });
+  const store = options.wrap ? options.wrap(storage.store) : storage.store;
+  const core = new ProcessingCore({
+    config: testConfig(), store, clock: options.clock, logger: createLogger('error', true),
+    agendaBackend: new SqliteAgendaBackend({ db: storage.db, writes: storage.writes }), registry: new PluginRegistry(),
+  });
+  await store.spaces.createSpace({ id: 's1', name: 'S', createdAt: new Date().toISOString() });
+  if (options.journey) {
+    const at = new Date(options.clock.now() - 1000).toISOString();
+    await store.journeys.insert({
+      id: 'j1', spaceId: 's1', name: options.journey.name, description: null, status: 'published', draft: null, draftVersion: null,
+      liveVersion: 1, createdAt: at, updatedAt: at, rev: 1,
+    });
+    await store.journeys.putVersion({ spaceId: 's1', journeyId: 'j1', version: 1, definition: withDefaults(options.journey), state: 'live', publishedAt: at });
+  }
+  await core.lease.start();
+  return { store, core };
+}
