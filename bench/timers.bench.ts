@@ -6,8 +6,8 @@
  * → exit": a property-date delay, so every instance's due time is exactly the one chosen here, on
  * the real clock.
  * - sustained: timers come due at a fixed rate (10,000/s for 10 s by default). Lateness = the
- *   journey time at which the engine fired a timer (its 'step_reached' activity, reason 'delay
- *   over') minus the due time it stored (`data.waitedUntil`).
+ *   journey time at which the engine fired a timer (its 'delay_over' activity)
+ *   minus the due time it stored (`data.waitedUntil`).
  * - burst: 100,000 timers all due at the same instant; drain time = the last one's fire time
  *   minus that instant.
  * Instances are entered through /v1/batch (100 track events per request, distinct users) when the

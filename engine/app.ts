@@ -13,6 +13,12 @@ import { sendJson } from './http/send-json.ts';
 import { jsonBody } from './http/json-body.ts';
 import { requireAdmin, requireOperator } from './http/admin-auth.ts';
 import { errorHandler, unknownRoute } from './http/error-handler.ts';
+import { openApiDocument } from './openapi/openapi-document.ts';
+import { withRouteTable } from './openapi/route-table.ts';
+import { createOpsRoutes } from './http/ops-routes.ts';
+import { httpMetricsMiddleware } from './metrics/http-metrics.ts';
+import type { EngineMetrics } from './metrics/engine-metrics.ts';
+import type { ProcessingHandle } from './processing/processing-handle.ts';
 import { createIngestHandler, isIngestPath } from './ingest/ingest-handler.ts';
 import { createEventLogRoutes } from './ingest/event-log-routes.ts';
 import { createSpaceRoutes } from './spaces/space-routes.ts';
@@ -30,7 +36,9 @@ import type { SendPreview } from './delivery/send-preview.ts';
 import type { FunctionService } from './functions/function-service.ts';
 import { createFunctionRoutes } from './functions/function-routes.ts';
 import { createTestClockRoutes } from './scheduler/test-clock-routes.ts';
-import type { ManualClock } from './clock.ts';
+import type { Clock, ManualClock } from './clock.ts';
+import { createObservabilityRoutes } from './observability/observability-routes.ts';
+import { createExplainRoutes } from './observability/explain-routes.ts';
 
 /** Everything the HTTP layer needs; built by the engine's composition root. */
 export interface AppDeps {
@@ -46,11 +54,17 @@ export interface AppDeps {
   deliveries: DeliveryService;
   sendPreview: SendPreview;
   functions: FunctionService;
+  /** Engine time (journey time). */
+  clock: Clock;
   /** Present only with ENGINE_TEST_CLOCK=1: the clock, and how to move it and settle. */
   testClock: { clock: ManualClock; advance: (ms: number) => Promise<number> } | null;
   operatorToken: string;
   /** Whether the engine accepts events yet (false while starting or stopping). */
   isReady: () => boolean;
+  /** This thread's metrics (/metrics merges the processing worker's in). */
+  metrics: EngineMetrics;
+  /** Processing, for readiness and its metrics. */
+  processing: ProcessingHandle;
 }
 
 /** A node:http request listener serving the whole API. */
@@ -65,6 +79,7 @@ export function createApp(deps: AppDeps): AppListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(httpMetricsMiddleware(deps.metrics.http));
   app.use((req, res, next) => {
     const requestId = assignRequestId(req, res);
     const started = performance.now();
@@ -80,6 +95,8 @@ export function createApp(deps: AppDeps): AppListener {
     const ready = deps.isReady();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', store: deps.store.kind });
   });
+  app.get('/api/v1/openapi.json', (_req, res) => { res.json(openApiDocument); });
+  app.use(createOpsRoutes(deps));
   app.use('/api/v1', jsonBody);
   app.use('/api/v1/spaces', requireOperator(deps.credentials, deps.operatorToken), createSpaceRoutes(deps.store.spaces, deps.credentials));
   app.use('/api/v1', requireAdmin(deps.credentials, deps.operatorToken));
@@ -93,13 +110,16 @@ export function createApp(deps: AppDeps): AppListener {
   app.use('/api/v1', createDeliveryRoutes(deps.deliveries));
   app.use('/api/v1', createSendPreviewRoutes(deps.sendPreview));
   app.use('/api/v1', createFunctionRoutes(deps.functions));
+  app.use('/api/v1', createObservabilityRoutes({ store: deps.store, journeys: deps.journeys, finder: deps.profiles, clock: deps.clock }));
+  app.use('/api/v1', createExplainRoutes({ store: deps.store, profiles: deps.profiles, audiences: deps.audiences }));
   if (deps.testClock) app.use('/api/v1/test-clock', createTestClockRoutes(deps.testClock.clock, deps.testClock.advance));
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger, deps.store.isTransientError));
 
-  return (req, res) => {
+  return withRouteTable(app, (req, res) => {
     if (isIngestPath(req.url)) {
       if (!deps.isReady()) {
+        deps.metrics.ingest.rejected('not_ready');
         sendJson(res, 503, new EngineError('not_ready', 'the engine is not accepting events right now; retry').toBody());
         return;
       }
@@ -107,5 +127,5 @@ export function createApp(deps: AppDeps): AppListener {
       return;
     }
     app(req, res);
-  };
+  });
 }

@@ -45,6 +45,14 @@ export interface EngineConfig {
     readonly fetchTimeoutMs: number;
     readonly maxResponseBytes: number;
   };
+  /**
+   * How long processed events and activity records are kept, in days (0: forever). A scheduled
+   * job purges older ones; journey figures are counters and are kept.
+   */
+  readonly retention: {
+    readonly eventDays: number;
+    readonly activityDays: number;
+  };
   /** ENGINE_TEST_CLOCK=1: engine time moves forward through POST /api/v1/test-clock/advance (never in production). */
   readonly testClock: boolean;
 }
@@ -134,6 +142,10 @@ export function loadConfig(env: Env = process.env): EngineConfig {
       allowPrivateNetwork: flagVar(env, 'FUNCTIONS_ALLOW_PRIVATE_NETWORK'),
       fetchTimeoutMs: intVar(env, 'FUNCTIONS_FETCH_TIMEOUT_MS', 10_000, 10, 600_000),
       maxResponseBytes: intVar(env, 'FUNCTIONS_MAX_RESPONSE_BYTES', 1_048_576, 1024, 104_857_600),
+    }),
+    retention: Object.freeze({
+      eventDays: intVar(env, 'EVENT_RETENTION_DAYS', 30, 0, 36_500),
+      activityDays: intVar(env, 'ACTIVITY_RETENTION_DAYS', 90, 0, 36_500),
     }),
     testClock: testClockVar(env),
   });

@@ -26,6 +26,8 @@ import { DeliveryTargets } from './delivery/delivery-targets.ts';
 import { FunctionService } from './functions/function-service.ts';
 import { createFunctionRunner } from './functions/create-function-runner.ts';
 import type { FunctionRunner } from './functions/function-runner.ts';
+import { EngineMetrics } from './metrics/engine-metrics.ts';
+import { registerInstanceMetrics } from './metrics/instance-metrics.ts';
 
 /** A running engine: its server, its parts (for tests and benchmarks) and how to stop it. */
 export interface RunningEngine {
@@ -37,6 +39,8 @@ export interface RunningEngine {
   processing: ProcessingHandle;
   clock: Clock;
   logger: Logger;
+  /** The engine thread's metrics (`addGauge` registers a figure read at scrape time). */
+  metrics: EngineMetrics;
   /** Resolves once stored events are processed, due timers fired and background work done; answers timers fired. */
   settle(): Promise<number>;
   /** Stops accepting requests, finishes in-flight processing and closes the store. */
@@ -49,9 +53,10 @@ export interface RunningEngine {
  */
 async function startProcessing(
   config: EngineConfig, store: Store, agendaBackend: AgendaBackend, clock: Clock, logger: Logger, registry: PluginRegistry, functions: FunctionRunner,
+  metrics: EngineMetrics,
 ): Promise<ProcessingHandle> {
   if (processingOnOwnThread(config)) return WorkerProcessing.start(config, logger);
-  const core = new ProcessingCore({ config, store, clock, logger, agendaBackend, registry, functions });
+  const core = new ProcessingCore({ config, store, clock, logger, agendaBackend, registry, functions, metrics });
   await core.start();
   return new LocalProcessing(core);
 }
@@ -65,8 +70,10 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const credentials = new CredentialService(store.spaces);
   const bootstrapped = await bootstrap(config, store.spaces, credentials);
   const registry = await createPluginRegistry();
-  const functionRunner = createFunctionRunner(config);
-  const processing = await startProcessing(config, store, agendaBackend, clock, logger, registry, functionRunner);
+  const metrics = new EngineMetrics({ logger });
+  registerInstanceMetrics(metrics, store.figures);
+  const functionRunner = createFunctionRunner(config, metrics.functions);
+  const processing = await startProcessing(config, store, agendaBackend, clock, logger, registry, functionRunner, metrics);
   const finder = new ProfileFinder(store.profiles);
   const background = new BackgroundTasks(logger);
   const audiences = new AudienceService(store.audiences, finder, logger, () => processing.invalidateAudiences());
@@ -89,14 +96,14 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const sendPreview = new SendPreview({
     store, journeys, profiles: finder, destinations, clock, targets: previewTargets,
   });
-  const ingest = new IngestService({ events: store.events, config, onStored: () => processing.wake(), now: () => clock.now() });
+  const ingest = new IngestService({ events: store.events, config, onStored: () => processing.wake(), now: () => clock.now(), metrics: metrics.ingest });
   const settle = async (): Promise<number> => {
     await background.idle();
     return processing.settle();
   };
   let ready = false;
   const listener = createApp({
-    config, logger, store, credentials, ingest, audiences, profiles: finder, journeys, destinations, deliveries, sendPreview, functions,
+    config, logger, store, clock, credentials, ingest, audiences, profiles: finder, journeys, destinations, deliveries, sendPreview, functions,
     testClock: manualClock ? {
       clock: manualClock,
       advance: async (ms: number) => {
@@ -105,7 +112,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
         return settle();
       },
     } : null,
-    operatorToken: bootstrapped.operatorToken, isReady: () => ready,
+    operatorToken: bootstrapped.operatorToken, isReady: () => ready, metrics, processing,
   });
   const server = http.createServer({ keepAliveTimeout: 65_000 }, listener);
   try {
@@ -126,7 +133,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
-    server, store, credentials: bootstrapped, processing, clock, logger, settle,
+    server, store, credentials: bootstrapped, processing, clock, logger, metrics, settle,
     close() {
       closing ??= (async () => {
         ready = false;

@@ -1,6 +1,6 @@
 import type { HostFetch, HostFetchRequest, HostFetchResponse } from './host-fetch-types.ts';
 import type { FunctionError, FunctionLog, FunctionRequest } from './invocation-result.ts';
-import { classifySandboxFailure, cpuTimeoutError } from './sandbox-failure.ts';
+import { classifySandboxFailure, cpuTimeoutError, wallTimeoutError } from './sandbox-failure.ts';
 
 /** The per-call limits a context enforces. */
 export interface CallLimits {
@@ -108,8 +108,7 @@ export class SandboxCall {
       next = Math.min(next, this.limits.cpuTimeoutMs - used);
     }
     if (wallLeft <= 1) {
-      const message = `the function did not finish within its wall-clock limit of ${this.limits.wallTimeoutMs} ms`;
-      void this.finishFromOutside({ name: 'TimeoutError', message }, false);
+      void this.finishFromOutside(wallTimeoutError(this.limits), false);
       return;
     }
     this.deadlineTimer = setTimeout(() => this.checkDeadlines(), Math.max(1, Math.min(next, wallLeft)));

@@ -13,9 +13,38 @@ export interface FailureLimits {
   memoryLimitMb: number;
 }
 
+const CPU_TIMEOUT_MESSAGE = 'the function exceeded its CPU time limit';
+const WALL_TIMEOUT_MESSAGE = 'the function did not finish within its wall-clock limit';
+
 /** The error of a call whose code used more CPU time than allowed. */
 export function cpuTimeoutError(limits: FailureLimits): FunctionError {
-  return { name: 'TimeoutError', message: `the function exceeded its CPU time limit of ${limits.cpuTimeoutMs} ms` };
+  return { name: 'TimeoutError', message: `${CPU_TIMEOUT_MESSAGE} of ${limits.cpuTimeoutMs} ms` };
+}
+
+/** The error of a call that did not finish within its wall-clock limit. */
+export function wallTimeoutError(limits: { wallTimeoutMs: number }): FunctionError {
+  return { name: 'TimeoutError', message: `${WALL_TIMEOUT_MESSAGE} of ${limits.wallTimeoutMs} ms` };
+}
+
+/** Which limit or condition of the sandbox ended a failed call (not the function's own errors). */
+export type SandboxFailureKind = 'cpu_timeout' | 'wall_timeout' | 'memory_limit' | 'request_limit' | 'sandbox_reset' | 'invalid_return';
+
+/**
+ * The sandbox condition behind a call's error, or null when the function's own code failed. A
+ * TimeoutError is the sandbox's only with its own messages: a request timeout the function did not
+ * catch has the same name.
+ */
+export function sandboxFailureKind(error: FunctionError): SandboxFailureKind | null {
+  switch (error.name) {
+    case 'TimeoutError':
+      if (error.message.startsWith(CPU_TIMEOUT_MESSAGE)) return 'cpu_timeout';
+      return error.message.startsWith(WALL_TIMEOUT_MESSAGE) ? 'wall_timeout' : null;
+    case 'MemoryLimitError': return 'memory_limit';
+    case 'RequestLimitError': return 'request_limit';
+    case 'SandboxResetError': return 'sandbox_reset';
+    case 'InvalidReturnValue': return 'invalid_return';
+    default: return null;
+  }
 }
 
 /**

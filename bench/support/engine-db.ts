@@ -44,12 +44,12 @@ export async function pollUntil<T>(read: () => T, done: (value: T) => boolean, o
 }
 
 /**
- * Delay timers that fired, from the engine's own activity log: each 'step_reached' with reason
- * 'delay over' carries the time it was due (`data.waitedUntil`) and the journey time it fired (`at`).
+ * Delay timers that fired, from the engine's own activity log: each 'delay_over' record
+ * carries the time it was due (`data.waitedUntil`) and the journey time it fired (`at`).
  */
 export function delayFirings(db: ReadOnlyDb, journeyId: string): { dueMs: Float64Array; firedMs: Float64Array } {
   const rows = db.prepare(`SELECT json_extract(doc, '$.data.waitedUntil') AS due, at FROM activities
-    WHERE journey_id = ? AND type = 'step_reached' AND json_extract(doc, '$.reason') = 'delay over'`).raw().all(journeyId) as Array<[string, string]>;
+    WHERE journey_id = ? AND type = 'delay_over'`).raw().all(journeyId) as Array<[string, string]>;
   const dueMs = new Float64Array(rows.length);
   const firedMs = new Float64Array(rows.length);
   rows.forEach(([due, at], i) => {

@@ -8,6 +8,7 @@ import { DELIVERY_HANDOFF_LEASE_MS } from './delivery-lease.ts';
 import { recordAttempt, type AttemptResult } from './record-attempt.ts';
 import type { DeliveryTarget, DeliveryTargets } from './delivery-targets.ts';
 import type { RetryPolicy } from './retry-policy.ts';
+import type { DeliveryMetrics } from '../metrics/delivery-metrics.ts';
 
 /** Options of the dispatcher. */
 /** Waits between tries to record an outcome (about 15 s in all, far inside the 120 s lease). */
@@ -24,6 +25,8 @@ export interface DeliveryDispatcherOptions {
   maxInFlight?: number;
   /** Called with the time of every retry it schedules, so the polling loop can wake by then. */
   onRetry?: (at: number) => void;
+  /** Counts attempts by outcome and times them. */
+  metrics?: DeliveryMetrics;
 }
 
 interface Queued {
@@ -174,7 +177,7 @@ export class DeliveryDispatcher implements TimerSource {
   async #route(d: DeliveryRecord): Promise<void> {
     const resolution = await this.#o.targets.resolve(d);
     if ('failed' in resolution) {
-      await this.#finish(d, { verdict: { kind: 'failed', reason: resolution.failed }, status: null, response: null }, this.#o.clock.now());
+      await this.#finish(d, { verdict: { kind: 'failed', reason: resolution.failed }, status: null, response: null }, this.#o.clock.now(), null);
       return;
     }
     const { target } = resolution;
@@ -190,6 +193,8 @@ export class DeliveryDispatcher implements TimerSource {
 
   async #send(items: Queued[]): Promise<void> {
     const startedAt = this.#o.clock.now();
+    // Engine time (a test clock stands still) dates the attempt; the wall clock measures it.
+    const sendStarted = performance.now();
     let results: AttemptResult[];
     try {
       results = items.length === 1
@@ -200,12 +205,15 @@ export class DeliveryDispatcher implements TimerSource {
       this.#o.logger.error('delivery send failed unexpectedly', { error });
       results = items.map(() => ({ verdict: { kind: 'retry', reason: `engine error: ${(error as Error).message}` }, status: null, response: null }));
     }
-    await Promise.all(items.map((item, i) => this.#finish(item.delivery, results[i]!, startedAt)));
+    const seconds = (performance.now() - sendStarted) / 1000;
+    await Promise.all(items.map((item, i) => this.#finish(item.delivery, results[i]!, startedAt, seconds)));
   }
 
-  async #finish(d: DeliveryRecord, result: AttemptResult, startedAt: number): Promise<void> {
+  /** Records an attempt's outcome; `seconds` it took, or null when nothing was sent. */
+  async #finish(d: DeliveryRecord, result: AttemptResult, startedAt: number, seconds: number | null): Promise<void> {
     try {
       const next = recordAttempt(d, result, { startedAt, now: this.#o.clock.now(), policy: this.#o.policy ?? {}, random: this.#o.random ?? Math.random });
+      if (next.status === 'delivered' || next.status === 'retrying' || next.status === 'failed') this.#o.metrics?.attempted(next.status, seconds);
       const written = await this.#record(next, d.rev);
       if (written === 'version_conflict') {
         // Re-driven or claimed elsewhere meanwhile: that change wins; this attempt stays unrecorded.

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { principalOf } from '../http/admin-auth.ts';
 import { invalidRequest } from '../errors.ts';
+import { objectWithKeys } from '../http/object-body.ts';
 import type { FunctionService } from './function-service.ts';
 import { parseFunctionInput, parseFunctionTest } from './function-input.ts';
 
@@ -27,7 +28,7 @@ export function createFunctionRoutes(functions: FunctionService): Router {
     res.json({ versions: await functions.versions(principalOf(res).spaceId, req.params['id']!) });
   });
   router.post('/functions/:id/deploy', async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    const body = objectWithKeys(req.body ?? {}, ['version']);
     const version = body['version'];
     if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version) || version < 1)) throw invalidRequest('version must be a version number', '/version');
     res.json({ function: await functions.deploy(principalOf(res).spaceId, req.params['id']!, version as number | undefined) });

@@ -8,10 +8,17 @@ export function unknownRoute(req: Request): never {
   throw new EngineError('route_not_found', `no endpoint ${req.method} ${req.path}`);
 }
 
+/** The router's refusal of a path parameter it cannot decode (`%E0%A4%A`): the client's fault, not ours. */
+function isBadPathEncoding(error: unknown): boolean {
+  return error instanceof URIError && (error as URIError & { status?: number }).status === 400;
+}
+
 /** Express error middleware: every error becomes `{ error: { code, message, … } }`; `isTransient` is the store's judgement of its errors. */
 export function errorHandler(logger: Logger, isTransient: (error: unknown) => boolean) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const engineError = toEngineError(error, isTransient);
+    const engineError = isBadPathEncoding(error)
+      ? new EngineError('invalid_request', `the path is not valid percent-encoding: ${req.originalUrl.split('?')[0]}`, { path: 'path' })
+      : toEngineError(error, isTransient);
     const requestId = res.getHeader('x-request-id');
     if (engineError.status >= 500) logger.error('request failed', { requestId, method: req.method, path: req.path, error });
     else logger.debug('request rejected', { requestId, method: req.method, path: req.path, code: engineError.code, message: engineError.message });

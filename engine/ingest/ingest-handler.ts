@@ -9,7 +9,9 @@ import { assignRequestId } from '../http/request-id.ts';
 import { sendError, sendJson, toEngineError } from '../http/send-json.ts';
 import type { Store } from '../store/store.ts';
 import type { IngestService } from './ingest-service.ts';
-import { isMessageType } from './validate-message.ts';
+import { isMessageType, MESSAGE_TYPES } from './validate-message.ts';
+import type { EngineMetrics } from '../metrics/engine-metrics.ts';
+import { UNMATCHED_ROUTE } from '../metrics/http-metrics.ts';
 
 /** Dependencies of the ingest HTTP handler. */
 export interface IngestHandlerDeps {
@@ -19,7 +21,15 @@ export interface IngestHandlerDeps {
   logger: Logger;
   /** Which store errors are passing conditions (answered 503 with Retry-After, not 500). */
   store: Pick<Store, 'isTransientError'>;
+  /** Request latency and rejections. */
+  metrics: Pick<EngineMetrics, 'http' | 'ingest'>;
 }
+
+/** The ingest endpoints, as the route label of the request-latency metric. */
+/** Endpoints that take many messages of any type (`import` is Segment's older name for batch). */
+export const BATCH_ENDPOINTS = ['batch', 'import'] as const;
+
+const INGEST_ROUTES = new Set([...MESSAGE_TYPES, ...BATCH_ENDPOINTS].map((p) => `/v1/${p}`));
 
 /** Whether a request targets the Segment-compatible ingest API. */
 export function isIngestPath(url: string | undefined): boolean {
@@ -33,19 +43,31 @@ export function isIngestPath(url: string | undefined): boolean {
  */
 export function createIngestHandler(deps: IngestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const started = performance.now();
     const requestId = assignRequestId(req, res);
-    handle(deps, req, res).catch((error: unknown) => {
+    handle(deps, req, res).then(() => observe(deps, req, res, started), (error: unknown) => {
       const engineError = toEngineError(error, deps.store.isTransientError);
       if (engineError.status >= 500) deps.logger.error('ingest failed', { requestId, error });
       else deps.logger.debug('ingest rejected', { requestId, code: engineError.code, message: engineError.message });
+      deps.metrics.ingest.rejected(engineError.code);
       if (!res.headersSent) sendError(res, engineError);
+      observe(deps, req, res, started);
     });
   };
 }
 
+/** Records the request's latency under its endpoint (the answer is written, though maybe not flushed yet). */
+function observe(deps: IngestHandlerDeps, req: IncomingMessage, res: ServerResponse, started: number): void {
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  const route = INGEST_ROUTES.has(path) ? path : UNMATCHED_ROUTE;
+  deps.metrics.http.observe(req.method, route, res.statusCode, (performance.now() - started) / 1000);
+}
+
 async function handle(deps: IngestHandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '').split('?')[0]!.slice('/v1/'.length);
-  const isBatch = path === 'batch' || path === 'import';
+  const isBatch = (BATCH_ENDPOINTS as readonly string[]).includes(path);
   const type = isMessageType(path) ? path : null;
   if (!isBatch && type === null) {
     throw new EngineError('route_not_found', `POST /v1/${path} is not an ingest endpoint; use /v1/track, identify, page, screen, group, alias or batch`);

@@ -3,6 +3,7 @@ import { EngineError } from '../errors.ts';
 import type { EventRecord, EventStore, MessageType } from '../store/event-store.ts';
 import { normalizeMessage, type BatchEnvelope } from './normalize-message.ts';
 import { isMessageType, validateBatchEnvelope, validateMessage } from './validate-message.ts';
+import type { IngestMetrics } from '../metrics/ingest-metrics.ts';
 
 /** What the client is told after its messages are durably stored. */
 export interface IngestResult {
@@ -16,6 +17,8 @@ export interface IngestServiceOptions {
   config: Pick<EngineConfig, 'dedupeWindowMs' | 'maxMessageBytes'>;
   onStored: () => void;
   now?: () => number;
+  /** Counts the messages appended, by type and outcome. */
+  metrics?: IngestMetrics;
 }
 
 /**
@@ -73,6 +76,7 @@ export class IngestService {
 
   async #append(events: EventRecord[], now: number): Promise<IngestResult> {
     const outcomes = await this.#options.events.append(events, { dedupeWindowMs: this.#options.config.dedupeWindowMs, now });
+    this.#options.metrics?.appended(events, outcomes);
     const stored = outcomes.filter((o) => o === 'stored').length;
     if (stored > 0) this.#options.onStored();
     return { stored, duplicates: outcomes.length - stored };

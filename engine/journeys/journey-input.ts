@@ -1,4 +1,5 @@
 import { invalidRequest } from '../errors.ts';
+import { objectWithKeys } from '../http/object-body.ts';
 import type { JourneyDefinition } from './definition/journey-definition.ts';
 
 /** The largest journey document accepted (bytes of JSON). */
@@ -33,7 +34,7 @@ export function parseDuplicateBody(body: unknown): { name: string } {
 
 /** The body of `POST /api/v1/journeys/{id}/publish`: what happens to the previous version's instances. */
 export function parsePublishBody(body: unknown): { previousVersion: 'drain' | 'archive' } {
-  const b = (body ?? {}) as Record<string, unknown>;
+  const b = objectWithKeys(body ?? {}, ['previousVersion']);
   const previous = b['previousVersion'] ?? 'drain';
   if (previous !== 'drain' && previous !== 'archive') {
     throw invalidRequest("previousVersion must be 'drain' (let its instances finish) or 'archive' (exit them)", '/previousVersion');

@@ -98,14 +98,6 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
     ]);
     res.json({ instance: viewInstance(instance), activity, deliveries });
   });
-  router.get('/journeys/:id/activity', async (req, res) => {
-    const spaceId = space(res);
-    const journey = await journeys.get(spaceId, req.params['id']!);
-    const limit = limitParam(req);
-    const fetched = await store.activities.list(spaceId, journey.id, { after: stringParam(req, 'cursor') ?? null, limit: limit + 1 });
-    const { items, nextCursor } = pageOf(fetched, limit, (a) => a.id);
-    res.json({ activity: items, nextCursor });
-  });
   router.get('/journeys/:id/deliveries', async (req, res) => {
     const spaceId = space(res);
     const journey = await journeys.get(spaceId, req.params['id']!);

@@ -7,6 +7,7 @@ import type { AudienceService } from '../audiences/audience-service.ts';
 import type { JourneyRuntime } from '../journeys/runtime/journey-runtime.ts';
 import { mergeCatalogEntry, propertyPaths } from '../catalog/merge-catalog-entry.ts';
 import { groupByIdentity } from './group-by-identity.ts';
+import type { ProcessingMetrics } from '../metrics/processing-metrics.ts';
 
 /** Dependencies of the event processor. */
 export interface EventProcessorDeps {
@@ -21,6 +22,8 @@ export interface EventProcessorDeps {
   idlePollMs?: number;
   /** Whether this process may apply events now (it holds the processing lease); always, when absent. */
   mayRun?: () => boolean;
+  /** Counts the events processed. */
+  metrics?: ProcessingMetrics;
 }
 
 /**
@@ -113,6 +116,7 @@ export class EventProcessor {
     if (failed) throw failed.reason;
     await store.catalog.record(catalogSightings(events));
     await store.events.markProcessed(events);
+    this.#deps.metrics?.processed(events.length);
     for (const e of events) if (this.#appliedUpTo === null || e.id > this.#appliedUpTo) this.#appliedUpTo = e.id;
   }
 

@@ -1,5 +1,6 @@
+import type { MetricsSnapshot } from '../metrics/metrics-snapshot.ts';
 import type { ProcessingCore } from './processing-core.ts';
-import type { ProcessingHandle } from './processing-handle.ts';
+import type { ProcessingHandle, ProcessingStatus } from './processing-handle.ts';
 
 /** Processing in the engine's own thread (in-memory store: nothing else can open it). */
 export class LocalProcessing implements ProcessingHandle {
@@ -20,6 +21,9 @@ export class LocalProcessing implements ProcessingHandle {
   // The core reads the same clock object as the engine.
   advanceClock(): void {}
   settle(): Promise<number> { return this.#core.settle(); }
+  status(): Promise<ProcessingStatus> { return Promise.resolve(this.#core.status()); }
+  // The core records into the engine's own registry.
+  metrics(): Promise<MetricsSnapshot> { return Promise.resolve([]); }
   stopProcessing(): Promise<void> { return this.#core.stop(); }
   close(): Promise<void> { return this.#core.stop(); }
 }

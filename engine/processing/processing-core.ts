@@ -12,12 +12,15 @@ import { BackgroundTasks } from '../scheduler/background-tasks.ts';
 import { EventProcessor } from './event-processor.ts';
 import type { Agenda, AgendaBackend } from 'agenda';
 import { retireDrainedVersions, startEngineJobs } from '../scheduler/engine-jobs.ts';
+import { purgeExpired } from '../scheduler/retention.ts';
 import type { PluginRegistry } from '../../destinations/plugin-registry.ts';
 import { DeliveryDispatcher } from '../delivery/delivery-dispatcher.ts';
 import { DeliveryTargets } from '../delivery/delivery-targets.ts';
 import type { FunctionRunner } from '../functions/function-runner.ts';
 import { ProcessingLease } from './processing-lease.ts';
 import type { TimerSource } from '../scheduler/timer-loop.ts';
+import { EngineMetrics } from '../metrics/engine-metrics.ts';
+import type { ProcessingStatus } from './processing-handle.ts';
 
 /**
  * Everything that turns stored events and due timers into state: the event processor (profiles,
@@ -42,23 +45,29 @@ export class ProcessingCore {
   readonly #agendaBackend: AgendaBackend;
   readonly #logger: Logger;
   readonly #dedupeWindowMs: number;
+  readonly #retention: EngineConfig['retention'];
   readonly #exiting = new Set<string>();
   #exitWatch: NodeJS.Timeout | null = null;
   /** False from the moment the lease is taken until the take-over's recovery is done. */
   #takenOver = false;
   #agenda: Agenda | null = null;
+  #running = false;
 
   /** `agendaBackend` stores the engine's recurring jobs in the same database as the store. */
   constructor(options: {
     config: EngineConfig; store: Store; clock: Clock; logger: Logger; agendaBackend: AgendaBackend; registry: PluginRegistry;
     /** Runs destination functions; without it, deliveries to functions fail. */
     functions?: FunctionRunner;
+    /** Where processing records its metrics (default: a registry of its own that nobody reads). */
+    metrics?: EngineMetrics;
   }) {
     const { config, store, clock, logger } = options;
+    const metrics = options.metrics ?? new EngineMetrics();
     this.#store = store;
     this.#agendaBackend = options.agendaBackend;
     this.#logger = logger;
     this.#dedupeWindowMs = config.dedupeWindowMs;
+    this.#retention = config.retention;
     const profiles = new ProfileService(store.profiles);
     this.#audiences = new AudienceService(store.audiences, new ProfileFinder(store.profiles), logger);
     this.#live = new LiveJourneys(store.journeys);
@@ -74,7 +83,7 @@ export class ProcessingCore {
     let deliveryLoop: TimerLoop | null = null;
     this.deliveries = new DeliveryDispatcher({
       store, clock, logger, targets: new DeliveryTargets({ store, registry: options.registry, clock, ...(options.functions ? { functions: options.functions } : {}) }),
-      policy: config.deliveryRetry, onRetry: (at) => deliveryLoop?.notify(at),
+      policy: config.deliveryRetry, onRetry: (at) => deliveryLoop?.notify(at), metrics: metrics.deliveries,
     });
     this.deliveryLoop = new TimerLoop({ source: whileHeld(this.deliveries, held), clock, logger, batchSize: 500 });
     deliveryLoop = this.deliveryLoop;
@@ -83,12 +92,22 @@ export class ProcessingCore {
       // Another process is the processor: what this one recorded is claimed there once its hand-off lease ends.
       onDeliveries: (deliveries) => { if (held()) this.deliveries.accept(deliveries); },
     });
-    timers = new TimerLoop({ source: whileHeld(this.runtime, held), clock, logger });
+    timers = new TimerLoop({ source: whileHeld(this.runtime, held), clock, logger, metrics: metrics.timers });
     this.timers = timers;
     this.processor = new EventProcessor({
       store, profiles, audiences: this.#audiences, journeys: this.runtime, logger, batchSize: config.processorBatchSize, mayRun: held,
+      metrics: metrics.processing,
       // Events another engine process stored wake no one here: look for them often (one indexed query).
       idlePollMs: store.kind === 'mongodb' ? 100 : 1000,
+    });
+    metrics.processing.watch({
+      now: () => clock.now(),
+      oldestPendingAt: async () => {
+        const [oldest] = await store.events.pending(1);
+        return oldest ? Date.parse(oldest.receivedAt) : null;
+      },
+      nextTimerAt: () => store.instances.nextWakeAt(),
+      isProcessor: () => this.#isProcessor(),
     });
   }
 
@@ -118,8 +137,16 @@ export class ProcessingCore {
           return retired;
         },
         pruneDedupe: () => this.#store.events.pruneDedupe(Date.now() - this.#dedupeWindowMs),
+        // Wall-clock time, as record ids are: retention counts from when a record was made.
+        purgeExpired: async () => { await purgeExpired(this.#store, this.#retention, this.#dedupeWindowMs, Date.now()); },
       },
     });
+    this.#running = true;
+  }
+
+  /** Whether processing runs (started, not stopping) and whether this process is the processor. */
+  status(): ProcessingStatus {
+    return { running: this.#running, processor: this.#isProcessor() };
   }
 
   /** Whether this process does the processor's work now: it holds the lease and has finished taking over. */
@@ -220,6 +247,7 @@ export class ProcessingCore {
   }
 
   async stop(): Promise<void> {
+    this.#running = false;
     if (this.#exitWatch) clearInterval(this.#exitWatch);
     this.#exitWatch = null;
     await this.#agenda?.stop();

@@ -1,3 +1,13 @@
+import type { MetricsSnapshot } from '../metrics/metrics-snapshot.ts';
+
+/** Whether processing is alive, as readiness reports it. */
+export interface ProcessingStatus {
+  /** Processing has started and is not stopping. */
+  running: boolean;
+  /** This process holds the processing lease (with several processes on MongoDB, only one does: information, not a fault). */
+  processor: boolean;
+}
+
 /** How the engine's HTTP side talks to processing, wherever it runs (same thread or a worker). */
 export interface ProcessingHandle {
   /** New events were stored. */
@@ -13,6 +23,13 @@ export interface ProcessingHandle {
   advanceClock(ms: number): void;
   /** Resolves once stored events are processed, due timers fired and background work done; answers timers fired. */
   settle(): Promise<number>;
+  /** Whether processing is running; rejects when it does not answer within `timeoutMs`. */
+  status(timeoutMs: number): Promise<ProcessingStatus>;
+  /**
+   * Metrics processing recorded in a registry of its own (a worker's); empty when it records into
+   * the engine's. Rejects when it does not answer within `timeoutMs`.
+   */
+  metrics(timeoutMs: number): Promise<MetricsSnapshot>;
   /** Stops processing events and timers (the engine keeps accepting them). */
   stopProcessing(): Promise<void>;
   /** Stops processing and releases its resources. */

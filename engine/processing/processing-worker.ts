@@ -9,6 +9,9 @@ import { openStorage } from '../open-storage.ts';
 import { ProcessingCore } from './processing-core.ts';
 import { createPluginRegistry } from '../../destinations/plugin-registry.ts';
 import { createFunctionRunner } from '../functions/create-function-runner.ts';
+import { EngineMetrics } from '../metrics/engine-metrics.ts';
+import { threadMetricsSnapshot } from '../metrics/thread-metrics.ts';
+import type { MetricsSnapshot } from '../metrics/metrics-snapshot.ts';
 import type { FromWorker, ProcessingWorkerData, ToWorker } from './processing-messages.ts';
 
 const data = workerData as ProcessingWorkerData;
@@ -18,11 +21,18 @@ const logger = createLogger(data.config.logLevel, data.silent);
 const clock = data.config.testClock ? new ManualClock() : systemClock;
 const { store, agendaBackend } = await openStorage(data.config, 'processing');
 // Each thread has its own registry and sandbox: plugins and functions run where deliveries are sent.
-const functionRunner = createFunctionRunner(data.config);
+// Metrics too: the engine thread asks for them at every scrape and merges them with its own.
+const metrics = new EngineMetrics({ logger });
+const functionRunner = createFunctionRunner(data.config, metrics.functions);
 const core = new ProcessingCore({
   config: data.config, store, clock, logger, agendaBackend, registry: await createPluginRegistry(),
-  functions: functionRunner,
+  functions: functionRunner, metrics,
 });
+
+async function readMetrics(): Promise<MetricsSnapshot> {
+  const [own, runtime] = await Promise.all([metrics.snapshot(), threadMetricsSnapshot('processing')]);
+  return [...own, ...runtime];
+}
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
@@ -36,6 +46,11 @@ port.on('message', (message: ToWorker) => {
     case 'settle':
       core.settle().then((fired) => send({ type: 'settled', id: message.id, fired }),
         (error: unknown) => { logger.error('settle failed', { error }); send({ type: 'settled', id: message.id, fired: 0 }); });
+      break;
+    case 'status': send({ type: 'status', id: message.id, status: core.status() }); break;
+    case 'metrics':
+      readMetrics().then((snapshot) => send({ type: 'metrics', id: message.id, metrics: snapshot }),
+        (error: unknown) => { logger.warn('reading the processing metrics failed', { error }); send({ type: 'metrics', id: message.id, metrics: null }); });
       break;
     case 'stop':
       core.stop().then(() => { functionRunner.dispose(); return store.close(); }).finally(() => send({ type: 'stopped', id: message.id }));

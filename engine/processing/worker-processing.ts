@@ -1,13 +1,19 @@
 import { Worker } from 'node:worker_threads';
 import type { EngineConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { ProcessingHandle } from './processing-handle.ts';
-import type { FromWorker, ProcessingWorkerData, ToWorker } from './processing-messages.ts';
+import type { MetricsSnapshot } from '../metrics/metrics-snapshot.ts';
+import type { ProcessingHandle, ProcessingStatus } from './processing-handle.ts';
+import type { FromWorker, ProcessingWorkerData, ToWorker, WorkerAnswer } from './processing-messages.ts';
+
+interface Waiting {
+  resolve: (answer: WorkerAnswer) => void;
+  reject: (error: Error) => void;
+}
 
 /** Processing on its own thread, driven by messages. */
 export class WorkerProcessing implements ProcessingHandle {
   readonly #worker: Worker;
-  readonly #waiting = new Map<number, (value: number) => void>();
+  readonly #waiting = new Map<number, Waiting>();
   #nextId = 1;
   #wakePending = false;
   #stopped: Promise<void> | null = null;
@@ -15,8 +21,16 @@ export class WorkerProcessing implements ProcessingHandle {
   private constructor(worker: Worker) {
     this.#worker = worker;
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'settled') this.#resolve(message.id, message.fired);
-      else if (message.type === 'stopped') this.#resolve(message.id, 0);
+      if ('id' in message) {
+        this.#waiting.get(message.id)?.resolve(message);
+        this.#waiting.delete(message.id);
+      }
+    });
+    // A worker that is gone answers nothing more: fail what waits rather than leave it hanging.
+    worker.on('exit', (code) => {
+      const error = new Error(`the processing worker exited (code ${code})`);
+      for (const waiting of this.#waiting.values()) waiting.reject(error);
+      this.#waiting.clear();
     });
   }
 
@@ -56,8 +70,21 @@ export class WorkerProcessing implements ProcessingHandle {
   }
   advanceClock(ms: number): void { this.#post({ type: 'advance-clock', ms }); }
 
-  settle(): Promise<number> {
-    return this.#request((id) => ({ type: 'settle', id }));
+  async settle(): Promise<number> {
+    const answer = await this.#request((id) => ({ type: 'settle', id }));
+    return answer.type === 'settled' ? answer.fired : 0;
+  }
+
+  async status(timeoutMs: number): Promise<ProcessingStatus> {
+    const answer = await this.#request((id) => ({ type: 'status', id }), timeoutMs);
+    if (answer.type !== 'status') throw new Error(`unexpected answer '${answer.type}' to a status request`);
+    return answer.status;
+  }
+
+  async metrics(timeoutMs: number): Promise<MetricsSnapshot> {
+    const answer = await this.#request((id) => ({ type: 'metrics', id }), timeoutMs);
+    if (answer.type !== 'metrics' || answer.metrics === null) throw new Error('the processing worker could not read its metrics');
+    return answer.metrics;
   }
 
   stopProcessing(): Promise<void> {
@@ -66,7 +93,8 @@ export class WorkerProcessing implements ProcessingHandle {
   }
 
   async close(): Promise<void> {
-    await this.stopProcessing();
+    // A worker that already exited has nothing left to stop.
+    await this.stopProcessing().catch(() => undefined);
     await this.#worker.terminate();
   }
 
@@ -74,16 +102,19 @@ export class WorkerProcessing implements ProcessingHandle {
     this.#worker.postMessage(message);
   }
 
-  #request(make: (id: number) => ToWorker): Promise<number> {
+  /** Posts a request and waits for the answer with its id (rejects after `timeoutMs`, when given). */
+  #request(make: (id: number) => ToWorker, timeoutMs?: number): Promise<WorkerAnswer> {
     const id = this.#nextId++;
-    return new Promise<number>((resolve) => {
-      this.#waiting.set(id, resolve);
+    return new Promise<WorkerAnswer>((resolve, reject) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.#waiting.delete(id);
+        reject(new Error(`the processing worker did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiting.set(id, {
+        resolve: (answer) => { clearTimeout(timer); resolve(answer); },
+        reject: (error) => { clearTimeout(timer); reject(error); },
+      });
       this.#post(make(id));
     });
-  }
-
-  #resolve(id: number, value: number): void {
-    this.#waiting.get(id)?.(value);
-    this.#waiting.delete(id);
   }
 }

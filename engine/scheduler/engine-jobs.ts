@@ -16,6 +16,8 @@ export interface EngineJobWork {
   retireDrainedVersions(): Promise<number>;
   /** Forgets messageIds older than the dedupe window. */
   pruneDedupe(): Promise<number>;
+  /** Deletes processed events and activity records older than their retention. */
+  purgeExpired(): Promise<void>;
 }
 
 /** Job names and how often each runs. */
@@ -26,6 +28,7 @@ export const ENGINE_JOBS = {
   'resume-version-exits': '1 minute',
   'retire-drained-versions': '5 minutes',
   'prune-dedupe': '10 minutes',
+  'purge-expired': '1 hour',
 } as const;
 
 /**
@@ -44,6 +47,7 @@ export async function startEngineJobs(options: { backend: AgendaBackend; work: E
     'resume-version-exits': () => work.resumeVersionExits(),
     'retire-drained-versions': () => work.retireDrainedVersions(),
     'prune-dedupe': () => work.pruneDedupe(),
+    'purge-expired': () => work.purgeExpired(),
   };
   for (const [name, handler] of Object.entries(handlers)) {
     agenda.define(name, async () => {

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { TimerMetrics } from '../metrics/timer-metrics.ts';
 
 /** What the timer loop drives: the journey runtime's due-timer operations. */
 export interface TimerSource {
@@ -18,6 +19,8 @@ export interface TimerLoopOptions {
   batchSize?: number;
   /** Longest sleep between looks at the store, for timers written by other processes (default 1000 ms). */
   maxSleepMs?: number;
+  /** Counts what fires and how late (journey timers only). */
+  metrics?: TimerMetrics;
 }
 
 /**
@@ -28,7 +31,14 @@ export interface TimerLoopOptions {
  * can wake earlier.
  */
 export class TimerLoop {
-  readonly #o: Required<TimerLoopOptions>;
+  readonly #o: Required<Omit<TimerLoopOptions, 'metrics'>>;
+  readonly #metrics: TimerMetrics | null;
+  /**
+   * Due time of the earliest pending timer as far as the loop knows (from nextWakeAt and notify),
+   * or null once a round consumed it: what a round's lateness is measured against, since the
+   * source answers only how many timers it fired.
+   */
+  #earliestDue: number | null = null;
   #timer: NodeJS.Timeout | null = null;
   #wakeAt = Number.POSITIVE_INFINITY;
   #running = false;
@@ -36,7 +46,9 @@ export class TimerLoop {
   #again = false;
 
   constructor(options: TimerLoopOptions) {
-    this.#o = { batchSize: 1000, maxSleepMs: 1000, ...options };
+    const { metrics, ...rest } = options;
+    this.#o = { batchSize: 1000, maxSleepMs: 1000, ...rest };
+    this.#metrics = metrics ?? null;
   }
 
   start(): void {
@@ -58,6 +70,7 @@ export class TimerLoop {
 
   /** A timer was set for `at`: wake by then. */
   notify(at: number): void {
+    if (this.#earliestDue === null || at < this.#earliestDue) this.#earliestDue = at;
     if (this.#running && at < this.#wakeAt) this.#schedule(at - this.#o.clock.now());
   }
 
@@ -67,10 +80,22 @@ export class TimerLoop {
     await this.#round;
     let fired = 0;
     for (;;) {
-      const n = await this.#o.source.fireDue(this.#o.batchSize);
+      const n = await this.#fire();
       fired += n;
       if (n === 0) return fired;
     }
+  }
+
+  /** Fires one batch of due timers and records it. */
+  async #fire(): Promise<number> {
+    const startedAt = this.#o.clock.now();
+    const fired = await this.#o.source.fireDue(this.#o.batchSize);
+    if (fired > 0 && this.#metrics !== null) {
+      const due = this.#earliestDue;
+      this.#metrics.fired(fired, due !== null && due <= startedAt ? startedAt - due : null);
+      this.#earliestDue = null;
+    }
+    return fired;
   }
 
   #schedule(delayMs: number): void {
@@ -99,9 +124,13 @@ export class TimerLoop {
 
   async #runRound(): Promise<void> {
     try {
-      const fired = await this.#o.source.fireDue(this.#o.batchSize);
+      const fired = await this.#fire();
       if (fired >= this.#o.batchSize) return this.#schedule(0);
+      // What the store answers replaces what the loop knew (a notified timer may be gone), but
+      // timers notified while it was asked are newer than its answer.
+      this.#earliestDue = null;
       const next = await this.#o.source.nextWakeAt();
+      if (next !== null && (this.#earliestDue === null || next < this.#earliestDue)) this.#earliestDue = next;
       this.#schedule(next === null ? this.#o.maxSleepMs : next - this.#o.clock.now());
     } catch (error) {
       this.#o.logger.error('timer round failed', { error });

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { invalidRequest } from '../errors.ts';
 import { principalOf } from '../http/admin-auth.ts';
+import { objectWithKeys } from '../http/object-body.ts';
 import type { SpaceStore } from '../store/space-store.ts';
 import type { CredentialService } from './credential-service.ts';
 
@@ -14,7 +15,7 @@ export function createCredentialRoutes(spaces: SpaceStore, credentials: Credenti
     res.json({ credentials: await credentials.list(principalOf(res).spaceId) });
   });
   router.post('/credentials', async (req, res) => {
-    const body = req.body as Record<string, unknown>;
+    const body = objectWithKeys(req.body, ['kind', 'label']);
     const kind = body['kind'];
     if (kind !== 'write_key' && kind !== 'admin_token') throw invalidRequest("kind must be 'write_key' or 'admin_token'", '/kind');
     const label = body['label'];

@@ -48,6 +48,18 @@ export interface EventStore {
   markProcessed(events: readonly EventRecord[]): Promise<void>;
   /** One event by id. */
   get(spaceId: string, id: string): Promise<EventRecord | null>;
+  /**
+   * The newest stored event of the space with this Segment messageId (a messageId is stored
+   * again once its dedupe window has passed), found even after pruneDedupe forgot it. With
+   * `userId`, only that user's event is answered (and a lookup past the dedupe window reads only
+   * that user's events).
+   */
+  findByMessageId(spaceId: string, messageId: string, hint?: { userId?: string }): Promise<EventRecord | null>;
+  /**
+   * Deletes up to `limit` events created before `beforeId` (ids are time-ordered) that have been
+   * processed, across spaces; answers how many. An event not yet processed is never deleted.
+   */
+  purgeProcessedBefore(beforeId: string, limit: number): Promise<number>;
   /** A space's event log, newest first. */
   list(spaceId: string, query: EventQuery): Promise<{ items: EventRecord[]; nextCursor: string | null }>;
   /** Forgets messageIds older than the dedupe window (the events themselves stay). */

@@ -52,6 +52,14 @@ export interface InstanceRecord {
   rev: number;
 }
 
+/** A profile's entries into one journey, summarized. */
+export interface JourneyEntries {
+  journeyId: string;
+  entries: number;
+  firstInstanceId: string;
+  lastInstanceId: string;
+}
+
 /** Result of inserting an instance. */
 export type InstanceInsertResult = 'ok' | 'exists' | 'active_conflict';
 
@@ -76,6 +84,11 @@ export interface InstanceStore {
   activeForProfiles(spaceId: string, profileIds: string[]): Promise<InstanceRecord[]>;
   /** Ids, journeys and versions of these profiles' active instances: routing reads documents only where needed. */
   activeRefsForProfiles(spaceId: string, profileIds: string[]): Promise<Array<{ id: string; journeyId: string; version: number }>>;
+  /**
+   * Per journey these profiles entered: how many instances, and the first and last (ids are
+   * time-ordered): the profile explorer's summary, read without loading every instance.
+   */
+  entriesByJourney(spaceId: string, profileIds: readonly string[]): Promise<JourneyEntries[]>;
   /** Whether the profile ever entered the journey (any version, any status). */
   hasEntered(spaceId: string, journeyId: string, profileId: string): Promise<boolean>;
   countActive(spaceId: string, journeyId: string, profileId: string): Promise<number>;

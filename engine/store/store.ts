@@ -27,6 +27,7 @@ import type { DeliveryStore } from './delivery-store.ts';
 import type { DestinationStore } from './destination-store.ts';
 import type { FunctionStore } from './function-store.ts';
 import type { LeaseStore } from './lease-store.ts';
+import type { FigureStore } from './journey-counters.ts';
 
 /** All persistent state of the engine, behind one port. */
 export interface Store {
@@ -40,6 +41,8 @@ export interface Store {
   readonly instances: InstanceStore;
   readonly activities: ActivityStore;
   readonly deliveries: DeliveryStore;
+  /** Journey figures: counters moved by activity and delivery writes. */
+  readonly figures: FigureStore;
   readonly destinations: DestinationStore;
   readonly functions: FunctionStore;
   readonly leases: LeaseStore;
@@ -48,6 +51,8 @@ export interface Store {
    * failover) after which the same operation is worth doing again, rather than a fault of the data.
    */
   isTransientError(error: unknown): boolean;
+  /** Resolves when the database answers a trivial query (readiness); rejects when it is closed or unreachable. */
+  ping(): Promise<void>;
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;
 }

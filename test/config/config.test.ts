@@ -20,6 +20,13 @@ describe('configuration from the environment', () => {
     expect(c.bootstrap.adminToken).to.equal('adm_0123456789abcdef');
   });
 
+  it('keeps events 30 days and activity 90 by default; 0 keeps them forever', () => {
+    expect(loadConfig({}).retention).to.deep.equal({ eventDays: 30, activityDays: 90 });
+    expect(loadConfig({ EVENT_RETENTION_DAYS: '0', ACTIVITY_RETENTION_DAYS: '365' }).retention).to.deep.equal({ eventDays: 0, activityDays: 365 });
+    expect(() => loadConfig({ EVENT_RETENTION_DAYS: '-1' })).to.throw(ConfigError, /EVENT_RETENTION_DAYS/);
+    expect(() => loadConfig({ ACTIVITY_RETENTION_DAYS: 'forever' })).to.throw(ConfigError, /ACTIVITY_RETENTION_DAYS/);
+  });
+
   it('refuses bad values with a message naming the variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).to.throw(ConfigError, /PORT/);
     expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'off' })).to.throw(ConfigError, /SQLITE_SYNCHRONOUS/);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import type { ActivityQuery, ActivityRecord } from '../../engine/store/activity-store.ts';
-import { SPACE_A, SPACE_B, idsOf, iso, useFreshStore, type MakeStore } from './store-fixtures.ts';
-import { JOURNEY_1, makeActivity } from './runtime-fixtures.ts';
+import type { ActivityPosition, ActivityQuery, ActivityRecord } from '../../engine/store/activity-store.ts';
+import { firstIdAt } from '../../engine/ids.ts';
+import { SPACE_A, SPACE_B, T0, idsOf, iso, useFreshStore, type MakeStore } from './store-fixtures.ts';
+import { JOURNEY_1, makeActivity, makeInstance } from './runtime-fixtures.ts';
 
 /** ActivityStore: append-only (ids stored once), a journey's log in time order, filters, cursors, spaces. */
 export function activityStoreContract(makeStore: MakeStore): void {
@@ -43,18 +44,26 @@ export function activityStoreContract(makeStore: MakeStore): void {
       const expected = ['act-f', 'act-e', 'act-b', 'act-d', 'act-a', 'act-c'];
       expect(idsOf(await list({}))).to.deep.equal(expected);
 
-      const pages: string[][] = [];
-      let after: string | null = null;
-      for (;;) {
-        const page = await list({ after, limit: 2 });
-        if (page.length === 0) break;
-        pages.push(idsOf(page));
-        after = page[page.length - 1]!.id;
+      const position = (id: string) => ({ id, at: r.find((a) => a.id === id)!.at });
+      for (const order of ['asc', 'desc'] as const) {
+        const pages: string[][] = [];
+        let after: ActivityPosition | null = null;
+        for (;;) {
+          const page: ActivityRecord[] = await list({ after, order, limit: 2 });
+          if (page.length === 0) break;
+          pages.push(idsOf(page));
+          after = page[page.length - 1]!;
+        }
+        const inOrder = order === 'asc' ? expected : [...expected].reverse();
+        expect(pages.flat(), `${order}: every record once, across equal times`).to.deep.equal(inOrder);
+        expect(pages.map((p) => p.length), order).to.deep.equal([2, 2, 2]);
       }
-      expect(pages, 'the cursor is the last record read').to.deep.equal([['act-f', 'act-e'], ['act-b', 'act-d'], ['act-a', 'act-c']]);
-      expect(idsOf(await list({ after: 'act-d', limit: 10 }))).to.deep.equal(['act-a', 'act-c']);
-      expect(idsOf(await list({ after: 'act-b', limit: 1 })), 'same time, later id').to.deep.equal(['act-d']);
-      expect(await list({ after: 'act-c' })).to.deep.equal([]);
+      expect(idsOf(await list({ after: position('act-d'), limit: 10 }))).to.deep.equal(['act-a', 'act-c']);
+      expect(idsOf(await list({ after: position('act-b'), limit: 1 })), 'same time, later id').to.deep.equal(['act-d']);
+      expect(idsOf(await list({ after: position('act-d'), order: 'desc', limit: 1 })), 'same time, earlier id').to.deep.equal(['act-b']);
+      expect(await list({ after: position('act-c') })).to.deep.equal([]);
+      expect(await list({ after: position('act-f'), order: 'desc' })).to.deep.equal([]);
+      expect(idsOf(await list({ after: { at: iso(2500), id: 'zzz' }, limit: 10 })), 'a position needs no stored record').to.deep.equal(['act-a', 'act-c']);
     });
 
     it('filters by instance, profile, type, step and time range, combined', async () => {
@@ -66,19 +75,38 @@ export function activityStoreContract(makeStore: MakeStore): void {
         makeActivity({ instanceId: null, profileId: 'p3', type: 'trigger_ignored', stepId: null, at: iso(3000) }),
         makeActivity({ instanceId: 'i1', profileId: 'p1', type: 'completed', stepId: null, at: iso(4000) }),
       ];
+      // As in the engine, records with an instance belong to a stored instance (of their profile).
+      for (const [id, profileId] of [['i1', 'p1'], ['i2', 'p2']] as const) {
+        expect(await s.store.instances.insert(makeInstance({ id, profileId }))).to.equal('ok');
+      }
       await s.store.activities.append(r);
       const ids = (...n: number[]) => n.map((k) => r[k]!.id);
       expect(idsOf(await list({ instanceId: 'i1' }))).to.deep.equal(ids(0, 1, 5));
-      expect(idsOf(await list({ profileId: 'p2' }))).to.deep.equal(ids(2, 3));
+      expect(idsOf(await list({ profileIds: ['p2'] }))).to.deep.equal(ids(2, 3));
       expect(idsOf(await list({ type: 'entered' }))).to.deep.equal(ids(0, 2));
       expect(idsOf(await list({ stepId: 's2' }))).to.deep.equal(ids(1, 3));
       expect(idsOf(await list({ from: iso(1000) })), 'from is inclusive').to.deep.equal(ids(1, 2, 3, 4, 5));
       expect(idsOf(await list({ to: iso(2000) })), 'to is exclusive').to.deep.equal(ids(0, 1, 2));
       expect(idsOf(await list({ from: iso(1000), to: iso(3001) }))).to.deep.equal(ids(1, 2, 3, 4));
-      expect(idsOf(await list({ instanceId: 'i2', type: 'waiting', stepId: 's2', profileId: 'p2' }))).to.deep.equal(ids(3));
-      expect(await list({ instanceId: 'i1', profileId: 'p2' })).to.deep.equal([]);
+      expect(idsOf(await list({ instanceId: 'i2', type: 'waiting', stepId: 's2', profileIds: ['p2'] }))).to.deep.equal(ids(3));
+      expect(await list({ instanceId: 'i1', profileIds: ['p2'] })).to.deep.equal([]);
+      expect(idsOf(await list({ profileIds: ['p1', 'p3'] })), 'any of several profiles').to.deep.equal(ids(0, 1, 4, 5));
+      expect(await list({ profileIds: [] }), 'no profile, no records').to.deep.equal([]);
+      expect(idsOf(await list({ type: 'entered', order: 'desc' }))).to.deep.equal(ids(2, 0));
+      expect(idsOf(await list({ stepId: 's2', from: iso(1500), order: 'desc' }))).to.deep.equal(ids(3));
       expect(idsOf(await list({ instanceId: 'i1', limit: 2 }))).to.deep.equal(ids(0, 1));
-      expect(idsOf(await list({ instanceId: 'i1', after: r[1]!.id }))).to.deep.equal(ids(5));
+      expect(idsOf(await list({ instanceId: 'i1', after: r[1]! }))).to.deep.equal(ids(5));
+    });
+
+    it('purges records created before an id, in chunks, across spaces and journeys', async () => {
+      const old = [makeActivity({ id: firstIdAt(T0 - 2000) }), makeActivity({ id: firstIdAt(T0 - 1000), spaceId: SPACE_B, journeyId: 'journey-2' })];
+      const kept = makeActivity({ id: firstIdAt(T0) });
+      await s.store.activities.append([...old, kept]);
+      expect(await s.store.activities.purgeBefore(firstIdAt(T0), 1)).to.equal(1);
+      expect(await s.store.activities.purgeBefore(firstIdAt(T0), 10)).to.equal(1);
+      expect(await s.store.activities.purgeBefore(firstIdAt(T0), 10)).to.equal(0);
+      expect(await list({})).to.deep.equal([kept]);
+      expect(await list({}, SPACE_B, 'journey-2')).to.deep.equal([]);
     });
 
     it('keeps journeys and spaces apart', async () => {

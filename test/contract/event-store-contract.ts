@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { EventQuery, EventRecord } from '../../engine/store/event-store.ts';
+import { firstIdAt } from '../../engine/ids.ts';
 import { SPACE_A, SPACE_B, T0, idsOf, makeEvent, useFreshStore, type FreshStore, type MakeStore } from './store-fixtures.ts';
 
 const WINDOW_MS = 24 * 3600_000;
@@ -193,6 +194,55 @@ export function eventStoreContract(makeStore: MakeStore): void {
         await s.store.events.append([makeEvent()], at(T0 + 1));
         const second = await s.store.events.list(SPACE_A, { limit: 2, cursor: first.nextCursor! });
         expect(idsOf(second.items)).to.deep.equal(ids(3, 2));
+      });
+    });
+
+    describe('findByMessageId', () => {
+      it('finds a stored event by its messageId in its own space only', async () => {
+        const inA = makeEvent({ spaceId: SPACE_A, messageId: 'm-find' });
+        const inB = makeEvent({ spaceId: SPACE_B, messageId: 'm-find' });
+        await s.store.events.append([inA, inB, makeEvent({ messageId: 'm-other' })], at(T0));
+        expect(await s.store.events.findByMessageId(SPACE_A, 'm-find')).to.deep.equal(inA);
+        expect(await s.store.events.findByMessageId(SPACE_B, 'm-find')).to.deep.equal(inB);
+        expect(await s.store.events.findByMessageId(SPACE_A, 'm-unknown')).to.equal(null);
+        expect(await s.store.events.findByMessageId('space-nobody', 'm-find')).to.equal(null);
+      });
+
+      it('still finds an event after its messageId was pruned, and the newest once the messageId was stored again', async () => {
+        const first = makeEvent({ messageId: 'm-1' });
+        await s.store.events.append([first], at(T0));
+        await s.store.events.markProcessed(await s.store.events.pending(10));
+        expect(await s.store.events.pruneDedupe(T0 + 1)).to.equal(1);
+        expect(await s.store.events.findByMessageId(SPACE_A, 'm-1'), 'after prune').to.deep.equal(first);
+        expect(await s.store.events.findByMessageId(SPACE_A, 'm-1', { userId: 'user-1' }), 'after prune, through its user').to.deep.equal(first);
+        expect(await s.store.events.findByMessageId(SPACE_A, 'm-1', { userId: 'someone-else' }), 'not another user\'s').to.equal(null);
+
+        const again = makeEvent({ messageId: 'm-1' });
+        expect(await s.store.events.append([again], at(T0 + WINDOW_MS + 1))).to.deep.equal(['stored']);
+        expect(await s.store.events.findByMessageId(SPACE_A, 'm-1'), 'the newer of two').to.deep.equal(again);
+        expect(await s.store.events.append([makeEvent({ messageId: 'm-1' })], at(T0 + WINDOW_MS + 2)), 'a duplicate').to.deep.equal(['duplicate']);
+        expect(await s.store.events.findByMessageId(SPACE_A, 'm-1'), 'a duplicate changes nothing').to.deep.equal(again);
+      });
+    });
+
+    describe('purgeProcessedBefore', () => {
+      it('deletes processed events created before an id, in chunks, and never one not yet processed', async () => {
+        const old = [makeEvent({ id: firstIdAt(T0 - 3000) }), makeEvent({ id: firstIdAt(T0 - 2000), spaceId: SPACE_B })];
+        const oldPending = makeEvent({ id: firstIdAt(T0 - 1000) });
+        const recent = makeEvent({ id: firstIdAt(T0 + 1000) });
+        await s.store.events.append([...old, oldPending, recent], at(T0));
+        const pending = await s.store.events.pending(10);
+        expect(idsOf(pending)).to.deep.equal(idsOf([...old, oldPending, recent]));
+        await s.store.events.markProcessed([pending[0]!, pending[1]!]);
+        expect(await s.store.events.purgeProcessedBefore(firstIdAt(T0), 1)).to.equal(1);
+        expect(await s.store.events.purgeProcessedBefore(firstIdAt(T0), 10)).to.equal(1);
+        expect(await s.store.events.purgeProcessedBefore(firstIdAt(T0), 10), 'the pending one stays').to.equal(0);
+        expect(await s.store.events.get(SPACE_A, old[0]!.id)).to.equal(null);
+        expect(await s.store.events.get(SPACE_B, old[1]!.id)).to.equal(null);
+        expect(idsOf(await s.store.events.pending(10)), 'processing goes on where it was').to.deep.equal(idsOf([oldPending, recent]));
+        await s.store.events.markProcessed(await s.store.events.pending(10));
+        expect(await s.store.events.purgeProcessedBefore(firstIdAt(T0), 10)).to.equal(1);
+        expect(await s.store.events.get(SPACE_A, recent.id), 'a newer event stays').to.deep.equal(recent);
       });
     });
 

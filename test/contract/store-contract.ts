@@ -8,6 +8,7 @@ import { catalogStoreContract } from './catalog-store-contract.ts';
 import { journeyStoreContract } from './journey-store-contract.ts';
 import { instanceStoreContract } from './instance-store-contract.ts';
 import { activityStoreContract } from './activity-store-contract.ts';
+import { figureStoreContract } from './figure-store-contract.ts';
 import { deliveryStoreContract } from './delivery-store-contract.ts';
 import { destinationStoreContract } from './destination-store-contract.ts';
 import { functionStoreContract } from './function-store-contract.ts';
@@ -34,6 +35,7 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
     journeyStoreContract(makeStore);
     instanceStoreContract(makeStore);
     activityStoreContract(makeStore);
+    figureStoreContract(makeStore);
     deliveryStoreContract(makeStore);
     destinationStoreContract(makeStore);
     functionStoreContract(makeStore);

@@ -29,10 +29,12 @@ export function applyJourneyRules(run: Run, event: EventRecord): void {
       record(run, 'event_ignored', { eventId: event.id, reason: `goal '${goal.id}': conditions not met` });
       continue;
     }
+    // `first`: the journey's "converted" figure counts instances, its per-goal figures count goals.
+    const first = Object.keys(run.instance.conversions).length === 0;
     run.instance.conversions[goal.id] = new Date(run.env.now).toISOString();
-    record(run, 'converted', { eventId: event.id, reason: `goal '${goal.id}' reached by ${event.name}`, data: { goal: goal.id } });
+    record(run, 'converted', { eventId: event.id, reason: `goal '${goal.id}' reached by ${event.name}`, data: { goal: goal.id, first } });
     if (goal.exitOnConversion) {
-      endInstance(run, 'exited', `converted on goal '${goal.id}'`, event.id);
+      endInstance(run, 'exited', `converted on goal '${goal.id}'`, `goal:${goal.id}`, event.id);
       return;
     }
   }
@@ -48,7 +50,7 @@ export function applyJourneyRules(run: Run, event: EventRecord): void {
       continue;
     }
     if (rule.send) recordSend(run, rule.send, `exit:${rule.id}`);
-    endInstance(run, 'exited', `exit rule '${rule.id}' (${event.name})`, event.id);
+    endInstance(run, 'exited', `exit rule '${rule.id}' (${event.name})`, `rule:${rule.id}`, event.id);
     return;
   }
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import type { Store } from '../../store/store.ts';
@@ -9,11 +8,11 @@ import type { ProfileRecord } from '../../store/profile-store.ts';
 import type { AudienceService } from '../../audiences/audience-service.ts';
 import type { ProfileService } from '../../profiles/profile-service.ts';
 import { newId } from '../../ids.ts';
-import { JOURNEY_LIMITS } from '../definition/journey-definition.ts';
 import { readPath } from '../../conditions/read-path.ts';
 import { identifierOf } from './run.ts';
 import { runInstance, type RunInput } from './run-instance.ts';
-import { checkTrigger, entryTargets } from './entry-decision.ts';
+import { checkAcceptingEntries, checkLive, checkTrigger, entryTargets, isTrackEvent, type EntryRefusal } from './entry-decision.ts';
+import { activeConflict, checkAudience, checkReentry, storedReentryFacts, triggerInstanceId } from './profile-entry-checks.ts';
 import { InstanceWriter } from './instance-writer.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { LiveJourneys, LiveVersion, JourneyEntryState } from './live-journeys.ts';
@@ -53,7 +52,7 @@ export class JourneyRuntime {
 
   /** Extra ordering keys for an event: users it may enter into journeys through an event property. */
   async orderingKeys(event: EventRecord): Promise<string[]> {
-    if (event.type !== 'track' || event.name === null) return [];
+    if (!isTrackEvent(event)) return [];
     const keys: string[] = [];
     for (const path of await this.#deps.live.propertyEntries(event.spaceId, event.name)) {
       const raw = readPath(path, event.message);
@@ -69,7 +68,7 @@ export class JourneyRuntime {
    * became visible after newer events of the profile were applied (see EventProcessor).
    */
   async handleEvent(event: EventRecord, profile: ProfileRecord, options: { late?: boolean } = {}): Promise<void> {
-    if (event.type !== 'track' || event.name === null) return;
+    if (!isTrackEvent(event)) return;
     await this.#locks.run(profile.id, () => this.#followUps(event, profile, options.late ?? false));
     for (const { state, version } of await this.#deps.live.entriesFor(event.spaceId, event.name)) {
       await this.#entries(event, profile, state, version);
@@ -185,13 +184,14 @@ export class JourneyRuntime {
 
   async #entries(event: EventRecord, performer: ProfileRecord, state: JourneyEntryState, version: LiveVersion): Promise<void> {
     const entry = version.definition.entry;
-    // An event that arrived before this version was published (a backlog after a restart) does not enter it.
-    if (event.receivedAt < version.record.publishedAt) return;
+    // Only a backlog that arrived before this version was published fails here (entriesFor lists live versions): not recorded.
+    if (!checkLive(state, version.record, event).ok) return;
     const trigger = checkTrigger(entry, event);
-    if (!trigger.ok) return this.#ignore(event, performer.id, version, trigger.reason);
-    if (state.status === 'paused') return this.#ignore(event, performer.id, version, 'the journey is paused');
+    if (!trigger.ok) return this.#ignore(event, performer.id, version, trigger);
+    const accepting = checkAcceptingEntries(state);
+    if (!accepting.ok) return this.#ignore(event, performer.id, version, accepting);
     const targets = entryTargets(entry, event);
-    if ('none' in targets) return this.#ignore(event, performer.id, version, targets.none);
+    if ('none' in targets) return this.#ignore(event, performer.id, version, { check: 'who_enters', reason: targets.none });
     const profiles = 'performer' in targets
       ? [performer]
       : await Promise.all(targets.userIds.map((userId) => this.#deps.profiles.ensureUser(event.spaceId, userId, event.receivedAt)));
@@ -204,8 +204,7 @@ export class JourneyRuntime {
     const { store } = this.#deps;
     const d = version.definition;
     const journeyId = version.record.journeyId;
-    // Derived from the trigger, so processing the same event again after a crash finds it.
-    const instanceId = `ins_${createHash('sha256').update(`${journeyId}\u0000${profile.id}\u0000${event.id}`).digest('hex').slice(0, 26)}`;
+    const instanceId = triggerInstanceId(journeyId, profile.id, event.id);
     const existing = await store.instances.get(event.spaceId, instanceId);
     if (existing) {
       // This trigger already started its instance (before a crash): finish its effects, never record it as ignored.
@@ -213,30 +212,11 @@ export class JourneyRuntime {
       if (existing.wakeAt != null) this.#deps.onTimer?.(existing.wakeAt);
       return;
     }
-    if (d.entry.audienceId && !(await this.#deps.audiences.memberAudienceIds(event.spaceId, profile.id)).has(d.entry.audienceId)) {
-      return this.#ignore(event, profile.id, version, `not a member of audience ${d.entry.audienceId}`);
-    }
-    const reentry = d.entry.reentry ?? { mode: 'one_active' };
+    const audience = await checkAudience(d.entry, () => this.#deps.audiences.memberAudienceIds(event.spaceId, profile.id));
+    if (!audience.ok) return this.#ignore(event, profile.id, version, audience);
     const identifier = identifierOf(event, version.identifierPath, readPath) ?? null;
-    if (reentry.mode === 'multiple_active' && identifier === null) {
-      return this.#ignore(event, profile.id, version, `the event has no identifier at '${reentry.identifier}'`);
-    }
-    // A joined anonymous history is the same person: its instances count for re-entry too.
-    const profileIds = [profile.id, ...profile.mergedFrom];
-    if (reentry.mode === 'once' && (await Promise.all(profileIds.map((id) => store.instances.hasEntered(event.spaceId, journeyId, id)))).some(Boolean)) {
-      return this.#ignore(event, profile.id, version, 'entry once: the profile entered this journey before');
-    }
-    let active = 0;
-    for (const id of profileIds) active += await store.instances.countActive(event.spaceId, journeyId, id);
-    if (identifier !== null && profile.mergedFrom.length > 0 && (await store.instances.activeForProfiles(event.spaceId, profile.mergedFrom))
-      .some((i) => i.journeyId === journeyId && i.identifier === identifier)) {
-      return this.#ignore(event, profile.id, version, `an instance with identifier ${identifier} is already active`);
-    }
-    if (reentry.mode === 'one_active' && active > 0) {
-      return this.#ignore(event, profile.id, version, 'one active session: an instance is already active');
-    }
-    const limit = d.settings?.maxActiveInstancesPerProfile ?? JOURNEY_LIMITS.defaultMaxActiveInstancesPerProfile;
-    if (active >= limit) return this.#ignore(event, profile.id, version, `the profile already has ${active} active instances (limit ${limit})`);
+    const reentry = await checkReentry(d, identifier, storedReentryFacts(store.instances, event.spaceId, journeyId, profile));
+    if (!reentry.ok) return this.#ignore(event, profile.id, version, reentry);
 
     // One clock reading for the entry time and the first run, so timers measure from entry exactly.
     const env = await this.#env(version, profile, event.spaceId);
@@ -250,23 +230,19 @@ export class JourneyRuntime {
     };
     const result = runInstance(fresh, { kind: 'start' }, env);
     const inserted = await store.instances.insert(result.instance);
-    if (inserted === 'active_conflict') {
-      return this.#ignore(event, profile.id, version, identifier === null
-        ? 'one active session: an instance is already active'
-        : `an instance with identifier ${identifier} is already active`);
-    }
+    if (inserted === 'active_conflict') return this.#ignore(event, profile.id, version, activeConflict(identifier));
     const stored = inserted === 'ok' ? result.instance : await store.instances.get(event.spaceId, fresh.id);
     if (stored && inserted === 'ok') await this.#writer.afterWrite(stored);
     else if (stored) await this.#writer.materialize(stored);
     if (stored?.wakeAt != null) this.#deps.onTimer?.(stored.wakeAt);
   }
 
-  /** Records a trigger that started no instance, with the reason (idempotent per event, journey and profile). */
-  async #ignore(event: EventRecord, profileId: string, version: LiveVersion, reason: string): Promise<void> {
+  /** Records a trigger that started no instance, with the failed check and reason (idempotent per event, journey and profile). */
+  async #ignore(event: EventRecord, profileId: string, version: LiveVersion, refusal: Pick<EntryRefusal, 'check' | 'reason'>): Promise<void> {
     await this.#deps.store.activities.append([{
       id: `${event.id}-${version.record.journeyId}-${profileId}`, spaceId: event.spaceId, journeyId: version.record.journeyId,
       version: version.record.version, instanceId: null, profileId, type: 'trigger_ignored', stepId: null, eventId: event.id,
-      at: new Date(this.#deps.clock.now()).toISOString(), reason, data: null,
+      at: new Date(this.#deps.clock.now()).toISOString(), reason: refusal.reason, data: { check: refusal.check },
     }]);
   }
 }

@@ -1,6 +1,7 @@
 import type { JourneyStore, JourneyVersionRecord } from '../../store/journey-store.ts';
 import { JOURNEY_LIMITS, type JourneyDefinition } from '../definition/journey-definition.ts';
 import { durationMs } from '../definition/duration.ts';
+import { entryVersionOf } from './entry-decision.ts';
 
 /** A version the runtime can run, with what matching needs precomputed. */
 export interface LiveVersion {
@@ -24,6 +25,11 @@ export interface JourneyEntryState {
 }
 
 const TTL_MS = 2_000;
+
+/** The identifier property path of a multiple-active-sessions journey, else null. */
+export function identifierPathOf(d: JourneyDefinition): string | null {
+  return d.entry.reentry?.mode === 'multiple_active' ? d.entry.reentry.identifier : null;
+}
 
 function followUpEvents(d: JourneyDefinition): Set<string> {
   const names = new Set<string>();
@@ -95,7 +101,7 @@ export class LiveJourneys {
       const d = record.definition;
       versions.set(`${record.journeyId}#${record.version}`, {
         record, definition: d, followUpEvents: followUpEvents(d),
-        identifierPath: d.entry.reentry?.mode === 'multiple_active' ? d.entry.reentry.identifier : null,
+        identifierPath: identifierPathOf(d),
         usesAudiences: d.steps.some((s) => s.type === 'data_split' && s.branches.some((b) => (b.audiences ?? []).length > 0)),
         lookback: lookbackOf(d),
       });
@@ -104,12 +110,13 @@ export class LiveJourneys {
     const spaces = new Set(records.map((r) => r.spaceId));
     for (const spaceId of spaces) {
       for (const j of await this.#store.list(spaceId, {})) {
-        if (j.liveVersion === null || (j.status !== 'published' && j.status !== 'paused')) continue;
-        const version = versions.get(`${j.id}#${j.liveVersion}`);
+        const entryVersion = entryVersionOf(j);
+        if (entryVersion === null) continue;
+        const version = versions.get(`${j.id}#${entryVersion}`);
         if (!version) continue;
         const key = `${spaceId}\u0000${version.definition.entry.event}`;
         const list = entries.get(key) ?? [];
-        list.push({ state: { journeyId: j.id, name: j.name, status: j.status, liveVersion: j.liveVersion }, version });
+        list.push({ state: { journeyId: j.id, name: j.name, status: j.status, liveVersion: entryVersion }, version });
         entries.set(key, list);
       }
     }

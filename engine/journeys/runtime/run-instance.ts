@@ -47,7 +47,7 @@ export function runInstance(instance: InstanceRecord, input: RunInput, env: RunE
       run.instance.wait = null;
       run.instance.wakeAt = null;
       if (wait.kind === 'delay' && step.type === 'delay') {
-        record(run, 'step_reached', { reason: 'delay over', data: { waitedUntil: new Date(wait.until).toISOString() } });
+        record(run, 'delay_over', { reason: 'delay over', data: { waitedUntil: new Date(wait.until).toISOString() } });
         goTo(run, step.next, step.id);
       } else if (wait.kind === 'hold' && step.type === 'hold_until') {
         record(run, 'timed_out', { reason: `no matching event by ${new Date(wait.until).toISOString()}` });
@@ -65,7 +65,7 @@ export function runInstance(instance: InstanceRecord, input: RunInput, env: RunE
       break;
     }
     case 'exit':
-      endInstance(run, 'exited', input.reason);
+      endInstance(run, 'exited', input.reason, 'archived');
       break;
     default: {
       const never: never = input;
@@ -110,12 +110,12 @@ export function goTo(run: Run, first: string, from: string | null): void {
   let previous = from;
   while (target !== null && run.instance.status === 'active') {
     if (++run.transitions > MAX_TRANSITIONS_PER_RUN) {
-      endInstance(run, 'exited', `more than ${MAX_TRANSITIONS_PER_RUN} steps in one run`);
+      endInstance(run, 'exited', `more than ${MAX_TRANSITIONS_PER_RUN} steps in one run`, 'step_limit');
       return;
     }
     const step = run.steps.get(target);
     if (!step) {
-      endInstance(run, 'exited', `step '${target}' does not exist in version ${run.env.version}`);
+      endInstance(run, 'exited', `step '${target}' does not exist in version ${run.env.version}`, 'missing_step');
       return;
     }
     if (step.type === 'hold_until' && step.loop && previous !== null && Object.hasOwn(run.instance.loops, step.id)) {
@@ -154,7 +154,7 @@ function executeStep(run: Run, step: Step): string | null {
       recordSend(run, step, step.id);
       return step.next;
     case 'exit':
-      endInstance(run, 'completed', `reached exit step '${step.id}'`);
+      endInstance(run, 'completed', `reached exit step '${step.id}'`, `exit_step:${step.id}`);
       return null;
     default: {
       const never: never = step;

@@ -64,10 +64,14 @@ export function record(run: Run, type: ActivityType, details: { stepId?: string 
   });
 }
 
-/** Ends the instance (completed at an exit step, exited otherwise). */
-export function endInstance(run: Run, status: 'completed' | 'exited', reason: string, eventId: string | null = null): void {
+/**
+ * Ends the instance (completed at an exit step, exited otherwise). `cause` names the rule in the
+ * journey's figures (`rule:<id>`, `goal:<id>`, `exit_step:<id>`, `archived`…); `leftWait` tells
+ * them the instance stopped waiting at its step.
+ */
+export function endInstance(run: Run, status: 'completed' | 'exited', reason: string, cause: string, eventId: string | null = null): void {
   const i = run.instance;
-  record(run, status, { reason, eventId });
+  record(run, status, { reason, eventId, data: i.wait !== null ? { cause, leftWait: true } : { cause } });
   i.status = status;
   i.endReason = reason;
   i.endedAt = new Date(run.env.now).toISOString();

@@ -1,6 +1,8 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import type { ActivityQuery, ActivityRecord, ActivityStore, ActivityType } from '../activity-store.ts';
 import { fromJson, isDuplicateKey, toJson, createIndexesOneByOne } from './mongo-support.ts';
+import { activityCounters } from '../journey-counters.ts';
+import type { MongoFigureStore } from './mongo-figure-store.ts';
 
 /** One activity record: the filtered and sorted fields top-level, the rest as JSON text. */
 interface ActivityDoc {
@@ -40,18 +42,35 @@ function parse(doc: ActivityDoc): ActivityRecord {
   };
 }
 
-/** MongoDB adapter of ActivityStore: append-only, one document per record keyed by its id. */
+/** The index a query reads (the most selective filter's), named so the server never guesses a full scan. */
+function indexFor(q: ActivityQuery): string {
+  if (q.instanceId !== undefined) return 'space_instance_at_id';
+  if (q.profileIds !== undefined) return 'space_profile_journey_at_id';
+  if (q.stepId !== undefined) return 'space_journey_step_at_id';
+  if (q.type !== undefined) return 'space_journey_type_at_id';
+  return 'space_journey_at_id';
+}
+
+/**
+ * MongoDB adapter of ActivityStore: append-only, one document per record keyed by its id.
+ * Appending applies the records' counter changes once per batch (see MongoFigureStore).
+ */
 export class MongoActivityStore implements ActivityStore {
   readonly #activities: Collection<ActivityDoc>;
+  readonly #figures: MongoFigureStore;
 
-  constructor(db: Db) {
+  constructor(db: Db, figures: MongoFigureStore) {
     this.#activities = db.collection<ActivityDoc>('activities');
+    this.#figures = figures;
   }
 
-  /** Creates the indexes a journey's log and an instance's log are read through, in time order. */
+  /** Creates one index per filter of a journey's log, each ending in (at, _id), and the instance and profile ones. */
   async ensureIndexes(): Promise<void> {
     await createIndexesOneByOne(this.#activities, [
       { key: { spaceId: 1, journeyId: 1, at: 1, _id: 1 }, name: 'space_journey_at_id' },
+      { key: { spaceId: 1, journeyId: 1, type: 1, at: 1, _id: 1 }, name: 'space_journey_type_at_id' },
+      { key: { spaceId: 1, journeyId: 1, stepId: 1, at: 1, _id: 1 }, name: 'space_journey_step_at_id' },
+      { key: { spaceId: 1, profileId: 1, journeyId: 1, at: 1, _id: 1 }, name: 'space_profile_journey_at_id' },
       { key: { spaceId: 1, instanceId: 1, at: 1, _id: 1 }, name: 'space_instance_at_id' },
     ]);
   }
@@ -64,13 +83,16 @@ export class MongoActivityStore implements ActivityStore {
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
+    // After the records: a crash in between replays the outbox, and the batch id (stable across
+    // replays of the same records) lets each counter document take the batch once.
+    await this.#figures.apply(`${records[0]!.id}+${records.length}+${records[records.length - 1]!.id}`, records.flatMap(activityCounters));
   }
 
   async list(spaceId: string, journeyId: string, q: ActivityQuery): Promise<ActivityRecord[]> {
-    if (q.limit <= 0) return [];
+    if (q.limit <= 0 || (q.profileIds !== undefined && q.profileIds.length === 0)) return [];
     const filter: Filter<ActivityDoc> = { spaceId, journeyId };
     if (q.instanceId !== undefined) filter.instanceId = q.instanceId;
-    if (q.profileId !== undefined) filter.profileId = q.profileId;
+    if (q.profileIds !== undefined) filter.profileId = { $in: [...q.profileIds] };
     if (q.type !== undefined) filter.type = q.type;
     if (q.stepId !== undefined) filter.stepId = q.stepId;
     if (q.from !== undefined || q.to !== undefined) {
@@ -79,13 +101,19 @@ export class MongoActivityStore implements ActivityStore {
       if (q.to !== undefined) range.$lt = q.to;
       filter.at = range;
     }
+    const desc = q.order === 'desc';
     if (q.after) {
-      // The cursor is the last record read: the page goes on after its (time, id).
-      const cursor = await this.#activities.findOne({ _id: q.after, spaceId, journeyId }, { projection: { at: 1 } });
-      if (!cursor) return [];
-      filter.$or = [{ at: { $gt: cursor.at } }, { at: cursor.at, _id: { $gt: q.after } }];
+      const past = desc ? '$lt' : '$gt';
+      filter.$or = [{ at: { [past]: q.after.at } }, { at: q.after.at, _id: { [past]: q.after.id } }];
     }
-    const docs = await this.#activities.find(filter).sort({ at: 1, _id: 1 }).limit(q.limit).toArray();
+    const direction = desc ? -1 : 1;
+    const docs = await this.#activities.find(filter).hint(indexFor(q)).sort({ at: direction, _id: direction }).limit(q.limit).toArray();
     return docs.map(parse);
+  }
+
+  async purgeBefore(beforeId: string, limit: number): Promise<number> {
+    const ids = await this.#activities.find({ _id: { $lt: beforeId } }, { projection: { _id: 1 } }).limit(limit).toArray();
+    if (ids.length === 0) return 0;
+    return (await this.#activities.deleteMany({ _id: { $in: ids.map((d) => d._id) } })).deletedCount;
   }
 }

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type { AnyBulkWriteOperation, Collection, Db, Filter, UpdateFilter } from 'mongodb';
 import { OPEN_DELIVERY_STATUSES, type DeliveryQuery, type DeliveryRecord, type DeliveryStatus, type DeliveryStore } from '../delivery-store.ts';
 import { fromJson, isDuplicateKey, toJson, createIndexesOneByOne, bulkWriteInChunks } from './mongo-support.ts';
+import { deliveryCounters } from '../journey-counters.ts';
+import type { MongoFigureStore } from './mongo-figure-store.ts';
 
 /**
  * One delivery. `body` is the whole record as JSON text; `nextAttemptAt` (absent when null) and
@@ -52,11 +54,13 @@ function parse(doc: Pick<DeliveryDoc, 'body' | 'nextAttemptAt' | 'rev'>): Delive
 export class MongoDeliveryStore implements DeliveryStore {
   readonly #deliveries: Collection<DeliveryDoc>;
   readonly #claims: Collection<ClaimDoc>;
+  readonly #figures: MongoFigureStore;
   #nextSweepAt = 0;
 
-  constructor(db: Db) {
+  constructor(db: Db, figures: MongoFigureStore) {
     this.#deliveries = db.collection<DeliveryDoc>('deliveries');
     this.#claims = db.collection<ClaimDoc>('delivery_claims');
+    this.#figures = figures;
   }
 
   /** Creates the indexes the queries and the one-send-per-key rule rely on. */
@@ -95,8 +99,13 @@ export class MongoDeliveryStore implements DeliveryStore {
     const update: UpdateFilter<DeliveryDoc> = d.nextAttemptAt === null
       ? { $set: { status: d.status, rev: d.rev, body: toJson(d) }, $unset: { nextAttemptAt: '' } }
       : { $set: { status: d.status, rev: d.rev, body: toJson(d), nextAttemptAt: d.nextAttemptAt } };
-    const result = await this.#deliveries.updateOne({ _id: d.id, spaceId: d.spaceId, rev: expectedRev }, update);
-    return result.matchedCount === 1 ? 'ok' : 'version_conflict';
+    // No projection: FerretDB v1 does not implement one on findAndModify.
+    const before = await this.#deliveries.findOneAndUpdate({ _id: d.id, spaceId: d.spaceId, rev: expectedRev }, update, { returnDocument: 'before' });
+    if (before === null) return 'version_conflict';
+    // Keyed by the new revision: a retried counter update for this change applies once. (A crash
+    // between the two writes loses this change's counts; nothing replays a delivery update.)
+    await this.#figures.apply(`${d.id}@${d.rev}`, deliveryCounters(before.status, d));
+    return 'ok';
   }
 
   /**

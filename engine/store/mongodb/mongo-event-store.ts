@@ -140,6 +140,27 @@ export class MongoEventStore implements EventStore {
   }
 
   /**
+   * Through the unique events_dedupe index, with no index of its own: the live dedupe key of a
+   * messageId is held by the newest event stored with it (a repeat after the window renames the
+   * older holder's key before it is stored), and pruneDedupe keeps keys. The one miss: an event
+   * whose key a repeat released just before that repeat failed to store (a crash or a failed
+   * append between the rename and the insert); it is found again once the repeat is retried.
+   */
+  async purgeProcessedBefore(beforeId: string, limit: number): Promise<number> {
+    const done = { _id: { $lt: beforeId }, pending: { $exists: false } };
+    const ids = await this.#events.find(done, { projection: { _id: 1 } }).limit(limit).toArray();
+    if (ids.length === 0) return 0;
+    return (await this.#events.deleteMany({ ...done, _id: { $in: ids.map((d) => d._id) } })).deletedCount;
+  }
+
+  async findByMessageId(spaceId: string, messageId: string, hint: { userId?: string } = {}): Promise<EventRecord | null> {
+    const doc = await this.#events.findOne({ dedupeKey: dedupeKeyOf({ spaceId, messageId }) });
+    if (!doc || doc.spaceId !== spaceId || doc.messageId !== messageId) return null;
+    const event = toEvent(doc);
+    return hint.userId === undefined || event.userId === hint.userId ? event : null;
+  }
+
+  /**
    * Newest first by id (ULIDs sort by time); the cursor is the last id of the page. A space's
    * events are read through events_space, a user's through events_user (the frequent lookup of
    * one person's history). anonymousId, type and name are filtered while walking one of those:

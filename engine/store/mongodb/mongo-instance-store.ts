@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
-import type { InstanceInsertResult, InstanceRecord, InstanceStatus, InstanceStore, OutboxEntry } from '../instance-store.ts';
+import type { InstanceInsertResult, JourneyEntries, InstanceRecord, InstanceStatus, InstanceStore, OutboxEntry } from '../instance-store.ts';
 import { fromJson, isDuplicateKey, toJson, createIndexesOneByOne } from './mongo-support.ts';
 
 /**
@@ -142,6 +142,24 @@ export class MongoInstanceStore implements InstanceStore {
       .find({ spaceId, profileId: { $in: profileIds }, status: 'active' }, { projection: { _id: 1, journeyId: 1, version: 1 } })
       .toArray();
     return docs.map((d) => ({ id: d._id, journeyId: d.journeyId, version: d.version })).sort(byId);
+  }
+
+  async entriesByJourney(spaceId: string, profileIds: readonly string[]): Promise<JourneyEntries[]> {
+    if (profileIds.length === 0) return [];
+    // Grouped here rather than with $group: FerretDB v1 has no $min/$max accumulators, and a
+    // profile's instances are few enough to read as (id, journey) pairs.
+    const groups = new Map<string, JourneyEntries>();
+    const cursor = this.#instances.find({ spaceId, profileId: { $in: [...profileIds] } }, { projection: { _id: 1, journeyId: 1 } });
+    for await (const doc of cursor) {
+      const group = groups.get(doc.journeyId);
+      if (!group) groups.set(doc.journeyId, { journeyId: doc.journeyId, entries: 1, firstInstanceId: doc._id, lastInstanceId: doc._id });
+      else {
+        group.entries += 1;
+        if (doc._id < group.firstInstanceId) group.firstInstanceId = doc._id;
+        if (doc._id > group.lastInstanceId) group.lastInstanceId = doc._id;
+      }
+    }
+    return [...groups.values()];
   }
 
   async hasEntered(spaceId: string, journeyId: string, profileId: string): Promise<boolean> {

@@ -15,7 +15,7 @@ interface CredentialDoc {
  */
 export const SPACE_SCOPED_COLLECTIONS = [
   'events', 'profiles', 'identities', 'audiences', 'memberships', 'catalog', 'journeys', 'journey_versions',
-  'activation_keys', 'instances', 'activities', 'deliveries', 'delivery_claims', 'destinations', 'functions', 'function_versions',
+  'activation_keys', 'instances', 'activities', 'journey_counters', 'deliveries', 'delivery_claims', 'destinations', 'functions', 'function_versions',
 ] as const;
 
 function toSpace(doc: SpaceDoc): SpaceRecord {

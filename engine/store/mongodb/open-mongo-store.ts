@@ -12,6 +12,7 @@ import { MongoDeliveryStore } from './mongo-delivery-store.ts';
 import { MongoDestinationStore } from './mongo-destination-store.ts';
 import { MongoFunctionStore } from './mongo-function-store.ts';
 import { MongoLeaseStore } from './mongo-lease-store.ts';
+import { MongoFigureStore } from './mongo-figure-store.ts';
 import { isTransientMongoError } from './is-transient-error.ts';
 
 /** Options of the MongoDB store. */
@@ -43,6 +44,8 @@ export async function openMongoStorage(options: MongoStoreOptions): Promise<{ st
   });
   await client.connect();
   const db = client.db(options.dbName ?? (dbNameOf(options.uri) || DEFAULT_MONGO_DB));
+  // Activities and deliveries move the journey counters as they are written.
+  const figures = new MongoFigureStore(db);
   const parts = {
     spaces: new MongoSpaceStore(db),
     events: new MongoEventStore(db),
@@ -51,8 +54,9 @@ export async function openMongoStorage(options: MongoStoreOptions): Promise<{ st
     catalog: new MongoCatalogStore(db),
     journeys: new MongoJourneyStore(db),
     instances: new MongoInstanceStore(db),
-    activities: new MongoActivityStore(db),
-    deliveries: new MongoDeliveryStore(db),
+    activities: new MongoActivityStore(db, figures),
+    deliveries: new MongoDeliveryStore(db, figures),
+    figures,
     destinations: new MongoDestinationStore(db),
     functions: new MongoFunctionStore(db),
     leases: new MongoLeaseStore(db),
@@ -63,11 +67,18 @@ export async function openMongoStorage(options: MongoStoreOptions): Promise<{ st
     await client.close();
     throw error;
   }
+  let closed = false;
   const store: Store = {
     kind: 'mongodb',
     ...parts,
     isTransientError: isTransientMongoError,
+    async ping() {
+      // The driver would connect again for a command on a closed client.
+      if (closed) throw new Error('the store is closed');
+      await db.command({ ping: 1 });
+    },
     async close() {
+      closed = true;
       await client.close();
     },
   };

@@ -17,6 +17,7 @@ import { SqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { SqliteDestinationStore } from './sqlite-destination-store.ts';
 import { SqliteFunctionStore } from './sqlite-function-store.ts';
 import { SqliteLeaseStore } from './sqlite-lease-store.ts';
+import { SqliteFigureStore } from './sqlite-figure-store.ts';
 import { isTransientSqliteError } from './is-transient-error.ts';
 
 /** Options of the embedded store. */
@@ -55,6 +56,8 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
   applySqliteSchema(db);
   const writes = new SqliteWriteQueue(db, { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false });
   const rows = new SqliteEffectRows(db);
+  writes.addBuffer(rows.counters);
+  const ping = db.prepare('SELECT 1');
   const store: Store = {
     kind: 'sqlite',
     spaces: new SqliteSpaceStore(db, writes),
@@ -66,10 +69,14 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
     instances: new SqliteInstanceStore(db, writes, rows),
     activities: new SqliteActivityStore(db, writes, rows),
     deliveries: new SqliteDeliveryStore(db, writes, rows),
+    figures: new SqliteFigureStore(db),
     destinations: new SqliteDestinationStore(db, writes),
     functions: new SqliteFunctionStore(db, writes),
     leases: new SqliteLeaseStore(db, writes),
     isTransientError: isTransientSqliteError,
+    async ping() {
+      ping.get();
+    },
     async close() {
       writes.flush();
       db.close();

@@ -1,13 +1,34 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { ActivityQuery, ActivityRecord, ActivityStore } from '../activity-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { activityFromRow, type SqliteEffectRows } from './sqlite-effect-rows.ts';
 
-/** SQLite adapter of ActivityStore: append-only, ids are time-ordered so inserts stay sequential. */
+/** `?, ?, …` for a list. */
+function marks(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
+
+/**
+ * The index a query reads: the most selective filter's. Named, because without statistics the
+ * planner takes the journey index for every filter and scans the whole log for a rare profile.
+ */
+function indexFor(q: ActivityQuery): string {
+  if (q.instanceId !== undefined) return 'activities_instance';
+  if (q.stepId !== undefined) return 'activities_step';
+  if (q.type !== undefined) return 'activities_type';
+  return 'activities_journey';
+}
+
+/**
+ * SQLite adapter of ActivityStore: append-only, ids are time-ordered so inserts stay sequential.
+ * Each filter of the log has an index ending in (at, id) (see sqlite-schema.ts).
+ */
 export class SqliteActivityStore implements ActivityStore {
   readonly #db: Database;
   readonly #writes: SqliteWriteQueue;
   readonly #rows: SqliteEffectRows;
+  /** Prepared statements by SQL text: a filter combination is prepared once. */
+  readonly #statements = new Map<string, Statement>();
 
   constructor(db: Database, writes: SqliteWriteQueue, rows: SqliteEffectRows) {
     this.#db = db;
@@ -17,24 +38,64 @@ export class SqliteActivityStore implements ActivityStore {
 
   append(records: ActivityRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    return this.#writes.run(() => {
-      for (const a of records) this.#rows.activity(a);
-    });
+    return this.#writes.run(() => this.#rows.activities(records));
   }
 
   async list(spaceId: string, journeyId: string, q: ActivityQuery): Promise<ActivityRecord[]> {
+    if (q.limit <= 0 || (q.profileIds !== undefined && q.profileIds.length === 0)) return [];
+    if (q.profileIds !== undefined && q.instanceId === undefined) return this.#listOfProfiles(spaceId, journeyId, q, q.profileIds);
     const where = ['journey_id = ?', 'space_id = ?'];
     const params: Array<string | number> = [journeyId, spaceId];
     if (q.instanceId !== undefined) { where.push('instance_id = ?'); params.push(q.instanceId); }
-    if (q.profileId !== undefined) { where.push('profile_id = ?'); params.push(q.profileId); }
-    if (q.type !== undefined) { where.push('type = ?'); params.push(q.type); }
-    if (q.stepId !== undefined) { where.push('step_id = ?'); params.push(q.stepId); }
-    if (q.from !== undefined) { where.push('at >= ?'); params.push(q.from); }
-    if (q.to !== undefined) { where.push('at < ?'); params.push(q.to); }
-    // The cursor is the last record read: the page goes on after its (time, id); an unknown cursor reads nothing.
-    if (q.after) { where.push('(at, id) > (SELECT at, id FROM activities WHERE id = ? AND space_id = ? AND journey_id = ?)'); params.push(q.after, spaceId, journeyId); }
-    params.push(q.limit);
-    const rows = this.#db.prepare(`SELECT * FROM activities WHERE ${where.join(' AND ')} ORDER BY at, id LIMIT ?`).all(...params) as Array<Parameters<typeof activityFromRow>[0]>;
-    return rows.map(activityFromRow);
+    if (q.profileIds !== undefined) { where.push(`profile_id IN (${marks(q.profileIds)})`); params.push(...q.profileIds); }
+    return this.#select(indexFor(q), where, params, q);
+  }
+
+  /**
+   * A profile's records: its instances' (found through the instances table, then read through
+   * activities_instance) and its ignored triggers (activities_untracked), merged in order.
+   */
+  async #listOfProfiles(spaceId: string, journeyId: string, q: ActivityQuery, profileIds: readonly string[]): Promise<ActivityRecord[]> {
+    const instanceIds = (this.#db.prepare(`SELECT id FROM instances WHERE profile_id IN (${marks(profileIds)}) AND journey_id = ? AND space_id = ?`)
+      .all(...profileIds, journeyId, spaceId) as Array<{ id: string }>).map((r) => r.id);
+    const untracked = this.#select('activities_untracked', ['journey_id = ?', 'space_id = ?', 'instance_id IS NULL', `profile_id IN (${marks(profileIds)})`],
+      [journeyId, spaceId, ...profileIds], q);
+    if (instanceIds.length === 0) return untracked;
+    const tracked = this.#select('activities_instance', ['journey_id = ?', 'space_id = ?', `instance_id IN (${marks(instanceIds)})`], [journeyId, spaceId, ...instanceIds], q);
+    const desc = q.order === 'desc';
+    const before = (a: ActivityRecord, b: ActivityRecord) => (a.at === b.at ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.at < b.at ? -1 : 1);
+    return [...tracked, ...untracked].sort((a, b) => (desc ? before(b, a) : before(a, b))).slice(0, q.limit);
+  }
+
+  /** Runs a page query through `index` with the type, step, time and cursor filters of `q` added. */
+  #select(index: string, where: string[], params: Array<string | number>, q: ActivityQuery): ActivityRecord[] {
+    const clauses = [...where];
+    const values = [...params];
+    if (q.type !== undefined) { clauses.push('type = ?'); values.push(q.type); }
+    if (q.stepId !== undefined) { clauses.push('step_id = ?'); values.push(q.stepId); }
+    if (q.from !== undefined) { clauses.push('at >= ?'); values.push(q.from); }
+    if (q.to !== undefined) { clauses.push('at < ?'); values.push(q.to); }
+    const desc = q.order === 'desc';
+    if (q.after) {
+      // A row-value comparison is a range on the index's (at, id) suffix: the page starts past the cursor without a scan.
+      clauses.push(`(at, id) ${desc ? '<' : '>'} (?, ?)`);
+      values.push(q.after.at, q.after.id);
+    }
+    values.push(q.limit);
+    const direction = desc ? 'DESC' : 'ASC';
+    const sql = `SELECT * FROM activities INDEXED BY ${index} WHERE ${clauses.join(' AND ')} ORDER BY at ${direction}, id ${direction} LIMIT ?`;
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      // Bounded: IN lists of different lengths make different statements.
+      if (this.#statements.size > 500) this.#statements.clear();
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return (statement.all(...values) as Array<Parameters<typeof activityFromRow>[0]>).map(activityFromRow);
+  }
+
+  purgeBefore(beforeId: string, limit: number): Promise<number> {
+    return this.#writes.run(() => this.#db.prepare('DELETE FROM activities WHERE id IN (SELECT id FROM activities WHERE id < ? LIMIT ?)')
+      .run(beforeId, limit).changes);
   }
 }

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { DeliveryQuery, DeliveryRecord, DeliveryStore } from '../delivery-store.ts';
+import type { DeliveryQuery, DeliveryRecord, DeliveryStatus, DeliveryStore } from '../delivery-store.ts';
+import { deliveryCounters } from '../journey-counters.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import type { SqliteEffectRows } from './sqlite-effect-rows.ts';
 
@@ -20,6 +21,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   readonly #rows: SqliteEffectRows;
   readonly #get: Statement;
   readonly #update: Statement;
+  readonly #statusAt: Statement;
   readonly #due: Statement;
   readonly #lease: Statement;
   readonly #next: Statement;
@@ -29,6 +31,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.#writes = writes;
     this.#rows = rows;
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ? AND space_id = ?`);
+    this.#statusAt = db.prepare('SELECT status FROM deliveries WHERE id = ? AND space_id = ? AND rev = ?');
     this.#update = db.prepare('UPDATE deliveries SET status = ?, next_attempt_at = ?, rev = ?, doc = ? WHERE id = ? AND space_id = ? AND rev = ?');
     this.#due = db.prepare(`SELECT id, space_id, ${COLUMNS} FROM deliveries WHERE status IN ('pending', 'retrying')
       AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`);
@@ -47,8 +50,13 @@ export class SqliteDeliveryStore implements DeliveryStore {
 
   update(d: DeliveryRecord, expectedRev: number): Promise<'ok' | 'version_conflict'> {
     const doc = JSON.stringify(d);
-    return this.#writes.run(() => (this.#update.run(d.status, d.nextAttemptAt, d.rev, doc, d.id, d.spaceId, expectedRev).changes === 1
-      ? 'ok' as const : 'version_conflict' as const));
+    return this.#writes.run(() => {
+      // Read in the same job as the write: the counters move by the status this write replaces.
+      const before = this.#statusAt.get(d.id, d.spaceId, expectedRev) as { status: DeliveryStatus } | undefined;
+      if (!before || this.#update.run(d.status, d.nextAttemptAt, d.rev, doc, d.id, d.spaceId, expectedRev).changes !== 1) return 'version_conflict' as const;
+      this.#rows.counters.apply(deliveryCounters(before.status, d));
+      return 'ok' as const;
+    });
   }
 
   claimDue(now: number, leaseUntil: number, limit: number): Promise<DeliveryRecord[]> {

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { InstanceInsertResult, InstanceRecord, InstanceStatus, InstanceStore } from '../instance-store.ts';
+import type { InstanceInsertResult, JourneyEntries, InstanceRecord, InstanceStatus, InstanceStore } from '../instance-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 import type { SqliteEffectRows } from './sqlite-effect-rows.ts';
@@ -116,6 +116,14 @@ export class SqliteInstanceStore implements InstanceStore {
     }
     const rows = statement.all(...profileIds, spaceId) as Array<{ id: string; journey_id: string; version: number }>;
     return rows.map((r) => ({ id: r.id, journeyId: r.journey_id, version: r.version })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async entriesByJourney(spaceId: string, profileIds: readonly string[]): Promise<JourneyEntries[]> {
+    if (profileIds.length === 0) return [];
+    const rows = this.#db.prepare(`SELECT journey_id, count(*) AS n, min(id) AS first, max(id) AS last FROM instances
+      WHERE profile_id IN (${profileIds.map(() => '?').join(', ')}) AND space_id = ? GROUP BY journey_id`)
+      .all(...profileIds, spaceId) as Array<{ journey_id: string; n: number; first: string; last: string }>;
+    return rows.map((r) => ({ journeyId: r.journey_id, entries: r.n, firstInstanceId: r.first, lastInstanceId: r.last }));
   }
 
   async hasEntered(spaceId: string, journeyId: string, profileId: string): Promise<boolean> {

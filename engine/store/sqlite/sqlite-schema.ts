@@ -10,6 +10,7 @@ function addColumnIfMissing(db: Database, table: string, column: string, declara
 export function applySqliteSchema(db: Database): void {
   addColumnIfMissing(db, 'deliveries', 'next_attempt_at', 'INTEGER');
   addColumnIfMissing(db, 'deliveries', 'rev', 'INTEGER NOT NULL DEFAULT 0');
+  addColumnIfMissing(db, 'message_ids', 'event_id', 'TEXT');
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 
@@ -36,7 +37,7 @@ export function applySqliteSchema(db: Database): void {
 
     -- received_at in epoch ms; a row older than the dedupe window no longer blocks its messageId.
     CREATE TABLE IF NOT EXISTS message_ids (
-      space_id TEXT NOT NULL, message_id TEXT NOT NULL, received_at INTEGER NOT NULL,
+      space_id TEXT NOT NULL, message_id TEXT NOT NULL, received_at INTEGER NOT NULL, event_id TEXT,
       PRIMARY KEY (space_id, message_id)) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS message_ids_age ON message_ids (received_at);
 
@@ -95,8 +96,26 @@ export function applySqliteSchema(db: Database): void {
     CREATE TABLE IF NOT EXISTS activities (
       id TEXT PRIMARY KEY, space_id TEXT NOT NULL, journey_id TEXT NOT NULL, instance_id TEXT,
       profile_id TEXT NOT NULL, type TEXT NOT NULL, step_id TEXT, at TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+    -- One index per filter of a journey's activity log, each ending in (at, id): a filtered page,
+    -- newest first, is a backward range scan that stops after one page, whatever the log's size.
+    -- A profile's records are its instances' (activities_instance) plus its ignored triggers
+    -- (activities_untracked): no random-order profile index on every row (it cost a third of
+    -- the append rate, measured).
     CREATE INDEX IF NOT EXISTS activities_journey ON activities (journey_id, at, id);
+    CREATE INDEX IF NOT EXISTS activities_type ON activities (journey_id, type, at, id);
+    CREATE INDEX IF NOT EXISTS activities_step ON activities (journey_id, step_id, at, id) WHERE step_id IS NOT NULL;
     CREATE INDEX IF NOT EXISTS activities_instance ON activities (instance_id, at, id) WHERE instance_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS activities_untracked ON activities (journey_id, profile_id, at, id) WHERE instance_id IS NULL;
+
+    -- Journey figures (see journey-counters.ts): flows per hour (span 1) and per UTC day (span 24),
+    -- gauges per journey. Kept in the same transaction as the records that move them.
+    CREATE TABLE IF NOT EXISTS journey_counters (
+      journey_id TEXT NOT NULL, span INTEGER NOT NULL, bucket INTEGER NOT NULL, key TEXT NOT NULL,
+      space_id TEXT NOT NULL, n INTEGER NOT NULL,
+      PRIMARY KEY (journey_id, space_id, span, bucket, key)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS journey_gauges (
+      journey_id TEXT NOT NULL, key TEXT NOT NULL, space_id TEXT NOT NULL, n INTEGER NOT NULL,
+      PRIMARY KEY (journey_id, space_id, key)) WITHOUT ROWID;
 
     CREATE TABLE IF NOT EXISTS destinations (
       id TEXT PRIMARY KEY, space_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,

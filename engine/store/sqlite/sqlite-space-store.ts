@@ -49,7 +49,7 @@ export class SqliteSpaceStore implements SpaceStore {
   deleteSpace(id: string): Promise<boolean> {
     return this.#writes.run(() => {
       const existed = this.#db.prepare('DELETE FROM spaces WHERE id = ?').run(id).changes === 1;
-      for (const table of ['credentials', 'events', 'message_ids', 'profiles', 'identities', 'audiences', 'memberships', 'catalog', 'journeys', 'journey_versions', 'activation_keys', 'instances', 'activities', 'deliveries', 'destinations', 'functions', 'function_versions']) {
+      for (const table of ['credentials', 'events', 'message_ids', 'profiles', 'identities', 'audiences', 'memberships', 'catalog', 'journeys', 'journey_versions', 'activation_keys', 'instances', 'activities', 'journey_counters', 'journey_gauges', 'deliveries', 'destinations', 'functions', 'function_versions']) {
         this.#db.prepare(`DELETE FROM ${table} WHERE space_id = ?`).run(id);
       }
       return existed;

@@ -5,6 +5,20 @@ export const BUSY_TIMEOUT_MS = 30_000;
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/**
+ * State that writes accumulate during a group commit and that is written once, just before it
+ * commits (journey counters: hundreds of writes moving the same few rows become one upsert
+ * each). It follows the writes' savepoints: a write that rolls back takes its part back.
+ */
+export interface TransactionBuffer {
+  /** A position to rewind to. */
+  mark(): number;
+  /** Forgets what was added since `mark`. */
+  rewind(mark: number): void;
+  /** Writes what was accumulated (inside the transaction) and empties the buffer. */
+  flush(): void;
+}
+
 interface QueuedWrite {
   fn: () => unknown;
   resolve: (value: unknown) => void;
@@ -33,6 +47,7 @@ export class SqliteWriteQueue {
   readonly #rollbackTo: Statement;
 
   #retryBusy: boolean;
+  readonly #buffers: TransactionBuffer[] = [];
 
   /**
    * `retryBusy`: when another connection holds the write lock, retry the transaction on a timer
@@ -58,6 +73,19 @@ export class SqliteWriteQueue {
         setImmediate(() => this.#flushOne());
       }
     });
+  }
+
+  /** Adds a buffer flushed before every commit (see TransactionBuffer). */
+  addBuffer(buffer: TransactionBuffer): void {
+    this.#buffers.push(buffer);
+  }
+
+  #marks(): number[] {
+    return this.#buffers.map((b) => b.mark());
+  }
+
+  #rewind(marks: readonly number[]): void {
+    this.#buffers.forEach((b, i) => b.rewind(marks[i] ?? 0));
   }
 
   /** Group commits made so far (tests and benchmarks read it). */
@@ -114,9 +142,11 @@ export class SqliteWriteQueue {
     try {
       if (!this.#retryBusy) this.#begin.run();
       outcomes = this.#runOptimistically(batch) ?? this.#runOneByOne(batch);
+      for (const buffer of this.#buffers) buffer.flush();
       this.#commit.run();
       this.#commits++;
     } catch (error) {
+      this.#rewind(this.#buffers.map(() => 0));
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       for (const write of batch) write.reject(error);
       return;
@@ -135,6 +165,7 @@ export class SqliteWriteQueue {
    */
   #runOptimistically(batch: QueuedWrite[]): Outcome[] | null {
     const outcomes: Outcome[] = [];
+    const marks = this.#marks();
     this.#savepoint.run();
     try {
       for (const write of batch) outcomes.push({ ok: true, value: write.fn() });
@@ -143,6 +174,7 @@ export class SqliteWriteQueue {
     } catch {
       this.#rollbackTo.run();
       this.#release.run();
+      this.#rewind(marks);
       return null;
     }
   }
@@ -151,6 +183,7 @@ export class SqliteWriteQueue {
   #runOneByOne(batch: QueuedWrite[]): Outcome[] {
     const outcomes: Outcome[] = [];
     for (const write of batch) {
+      const marks = this.#marks();
       this.#savepoint.run();
       try {
         outcomes.push({ ok: true, value: write.fn() });
@@ -158,6 +191,7 @@ export class SqliteWriteQueue {
       } catch (error) {
         this.#rollbackTo.run();
         this.#release.run();
+        this.#rewind(marks);
         outcomes.push({ ok: false, error });
       }
     }

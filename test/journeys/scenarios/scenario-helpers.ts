@@ -176,6 +176,8 @@ export async function activityOf(t: TestEngine, journeyId: string, filter: { typ
     all.push(...res.body.activity);
     cursor = res.body.nextCursor;
   } while (cursor !== null);
+  // The log answers newest first.
+  all.reverse();
   let profileId: string | null | undefined;
   if (filter.userId !== undefined) profileId = await profileIdOf(t, filter.userId);
   return all.filter((a) => (filter.type === undefined || a.type === filter.type)

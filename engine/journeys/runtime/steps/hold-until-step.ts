@@ -38,10 +38,15 @@ export function addToContext(run: Run, key: string, event: EventRecord): void {
 export function takeBranch(run: Run, step: HoldUntilStep, branch: HoldBranch, event: EventRecord, how: string): string {
   const key = contextAlias(event.name!, branch.id);
   addToContext(run, key, event);
+  // A branch taken from the look-back window never waited: the step's waiting figure must not drop.
+  const leftWait = run.instance.wait !== null;
   run.instance.consumedEventId = event.id;
   run.instance.wait = null;
   run.instance.wakeAt = null;
-  record(run, 'event_matched', { stepId: step.id, eventId: event.id, reason: `${how} matched branch '${branch.id}'`, data: { branch: branch.id, contextKey: key } });
+  record(run, 'event_matched', {
+    stepId: step.id, eventId: event.id, reason: `${how} matched branch '${branch.id}'`,
+    data: leftWait ? { branch: branch.id, contextKey: key, leftWait } : { branch: branch.id, contextKey: key },
+  });
   return branch.next;
 }
 

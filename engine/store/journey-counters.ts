@@ -1,0 +1,207 @@
+import type { ActivityRecord } from './activity-store.ts';
+import type { DeliveryRecord, DeliveryStatus } from './delivery-store.ts';
+
+/**
+ * Journey figures are counters kept as activity happens, never computed by scanning. Each
+ * adapter applies the changes below in the same write as the records that cause them (SQLite: the
+ * same transaction; MongoDB: an idempotent update guarded by the batch id), so a replayed outbox
+ * never counts twice.
+ *
+ * Two kinds:
+ * - flows count what happened in an hour (UTC): entered, reached, sent… A time range sums hours;
+ * - gauges are current values or all-time totals: active instances, instances waiting at a step,
+ *   deliveries retrying.
+ */
+export interface CounterChange {
+  spaceId: string;
+  journeyId: string;
+  key: string;
+  delta: number;
+  /** Hour bucket (ms since epoch / 1 h) of a flow; null for a gauge. */
+  hour: number | null;
+}
+
+/** One hour in ms: the finest granularity of a figure's time range. */
+export const HOUR_MS = 3_600_000;
+/** Hours per day bucket (flows are also kept per UTC day, so long ranges read few rows). */
+export const HOURS_PER_DAY = 24;
+
+/** Counter keys; step, branch, goal and rule ids are `[A-Za-z0-9_-]`, so `:` separates safely. */
+export const counterKeys = {
+  entered: 'entered',
+  completed: 'completed',
+  exited: 'exited',
+  exitedBy: (cause: string) => `exited:${cause}`,
+  converted: 'converted',
+  convertedGoal: (goal: string) => `converted:${goal}`,
+  triggersIgnored: 'triggers_ignored',
+  triggersIgnoredBy: (check: string) => `triggers_ignored:${check}`,
+  eventsIgnored: 'events_ignored',
+  stepReached: (step: string) => `step:${step}:reached`,
+  stepBranch: (step: string, branch: string) => `step:${step}:branch:${branch}`,
+  stepSends: (step: string) => `step:${step}:sends`,
+  stepSendsSkipped: (step: string) => `step:${step}:sends_skipped`,
+  deliveriesSent: 'deliveries:sent',
+  deliveriesFailed: 'deliveries:failed',
+  // Gauges:
+  active: 'active',
+  totalCompleted: 'instances:completed',
+  totalExited: 'instances:exited',
+  stepWaiting: (step: string) => `step:${step}:waiting`,
+  deliveriesRetrying: 'deliveries:retrying',
+} as const;
+
+/** The branch key a hold-until step's timeout path counts under. */
+export const TIMEOUT_BRANCH = 'timeout';
+
+/** The hour bucket of an ISO-8601 instant. */
+export function hourOf(iso: string): number {
+  return Math.floor(Date.parse(iso) / HOUR_MS);
+}
+
+function text(data: Record<string, unknown> | null, key: string): string | null {
+  const value = data?.[key];
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** The counter changes one activity record causes. */
+export function activityCounters(a: ActivityRecord): CounterChange[] {
+  const changes: CounterChange[] = [];
+  const hour = hourOf(a.at);
+  const flow = (key: string) => changes.push({ spaceId: a.spaceId, journeyId: a.journeyId, key, delta: 1, hour });
+  const gauge = (key: string, delta: number) => changes.push({ spaceId: a.spaceId, journeyId: a.journeyId, key, delta, hour: null });
+  const step = a.stepId;
+  const leaveWait = () => { if (step !== null) gauge(counterKeys.stepWaiting(step), -1); };
+  switch (a.type) {
+    case 'entered':
+      flow(counterKeys.entered);
+      gauge(counterKeys.active, 1);
+      break;
+    case 'step_reached':
+      // Records written before 'delay_over' existed marked the end of a delay as a second step_reached.
+      if (a.data?.['waitedUntil'] !== undefined) leaveWait();
+      else if (step !== null) flow(counterKeys.stepReached(step));
+      break;
+    case 'waiting':
+      if (step !== null && a.data?.['until'] !== undefined) gauge(counterKeys.stepWaiting(step), 1);
+      break;
+    case 'delay_over':
+      leaveWait();
+      break;
+    case 'timed_out':
+      leaveWait();
+      if (step !== null) flow(counterKeys.stepBranch(step, TIMEOUT_BRANCH));
+      break;
+    case 'event_matched': {
+      const branch = text(a.data, 'branch');
+      if (step !== null && branch !== null) flow(counterKeys.stepBranch(step, branch));
+      if (a.data?.['leftWait'] === true) leaveWait();
+      break;
+    }
+    case 'branch_chosen': {
+      const branch = text(a.data, 'branch');
+      if (step !== null && branch !== null) flow(counterKeys.stepBranch(step, branch));
+      break;
+    }
+    case 'converted': {
+      const goal = text(a.data, 'goal');
+      if (goal !== null) flow(counterKeys.convertedGoal(goal));
+      if (a.data?.['first'] !== false) flow(counterKeys.converted);
+      break;
+    }
+    case 'send_recorded':
+      if (step !== null) flow(counterKeys.stepSends(step));
+      break;
+    case 'send_skipped':
+      if (step !== null) flow(counterKeys.stepSendsSkipped(step));
+      break;
+    case 'completed':
+    case 'exited': {
+      flow(a.type === 'completed' ? counterKeys.completed : counterKeys.exited);
+      const cause = text(a.data, 'cause');
+      if (a.type === 'exited' && cause !== null) flow(counterKeys.exitedBy(cause));
+      gauge(counterKeys.active, -1);
+      gauge(a.type === 'completed' ? counterKeys.totalCompleted : counterKeys.totalExited, 1);
+      if (a.data?.['leftWait'] === true) leaveWait();
+      break;
+    }
+    case 'trigger_ignored': {
+      flow(counterKeys.triggersIgnored);
+      const check = text(a.data, 'check');
+      if (check !== null) flow(counterKeys.triggersIgnoredBy(check));
+      break;
+    }
+    case 'event_ignored':
+      flow(counterKeys.eventsIgnored);
+      break;
+    case 'looped':
+      break;
+    default: {
+      const never: never = a.type;
+      throw new Error(`unknown activity type ${String(never)}`);
+    }
+  }
+  return changes;
+}
+
+/** The counter changes of a delivery moving from `before` (its stored status) to its new state. */
+export function deliveryCounters(before: DeliveryStatus, after: DeliveryRecord): CounterChange[] {
+  const changes: CounterChange[] = [];
+  const hour = hourOf(after.updatedAt);
+  const push = (key: string, delta: number, flow: boolean) =>
+    changes.push({ spaceId: after.spaceId, journeyId: after.journeyId, key, delta, hour: flow ? hour : null });
+  const wasRetrying = before === 'retrying';
+  const isRetrying = after.status === 'retrying';
+  if (wasRetrying !== isRetrying) push(counterKeys.deliveriesRetrying, isRetrying ? 1 : -1, false);
+  if (before !== after.status) {
+    if (after.status === 'delivered') push(counterKeys.deliveriesSent, 1, true);
+    if (after.status === 'failed') push(counterKeys.deliveriesFailed, 1, true);
+  }
+  return changes;
+}
+
+/** Sums changes to the same (journey, hour, key) and drops the ones that cancel out. */
+export function mergeCounterChanges(changes: readonly CounterChange[]): CounterChange[] {
+  const merged = new Map<string, CounterChange>();
+  for (const c of changes) {
+    const id = `${c.spaceId}\u0000${c.journeyId}\u0000${c.hour ?? 'g'}\u0000${c.key}`;
+    const seen = merged.get(id);
+    if (seen) seen.delta += c.delta;
+    else merged.set(id, { ...c });
+  }
+  return [...merged.values()].filter((c) => c.delta !== 0);
+}
+
+/** Flows summed over a time range plus the current gauges of one journey. */
+export interface JourneyCounts {
+  flows: Record<string, number>;
+  gauges: Record<string, number>;
+}
+
+/** An hour-aligned half-open range [fromHour, toHour) of hour buckets. */
+export interface HourRange {
+  fromHour: number;
+  toHour: number;
+}
+
+/**
+ * Splits an hour range into whole UTC days and the hours at its edges, so a long range reads
+ * day rows and at most 46 hour rows.
+ */
+export function splitRange(range: HourRange): { days: [number, number] | null; hours: Array<[number, number]> } {
+  const firstDay = Math.ceil(range.fromHour / HOURS_PER_DAY);
+  const endDay = Math.floor(range.toHour / HOURS_PER_DAY);
+  if (firstDay >= endDay) return { days: null, hours: [[range.fromHour, range.toHour]] };
+  const hours: Array<[number, number]> = [];
+  if (range.fromHour < firstDay * HOURS_PER_DAY) hours.push([range.fromHour, firstDay * HOURS_PER_DAY]);
+  if (endDay * HOURS_PER_DAY < range.toHour) hours.push([endDay * HOURS_PER_DAY, range.toHour]);
+  return { days: [firstDay, endDay], hours };
+}
+
+/** Reads journey figures (the counters above). */
+export interface FigureStore {
+  /** A journey's flows summed over the range (all time when null) and its gauges now. */
+  journey(spaceId: string, journeyId: string, range: HourRange | null): Promise<JourneyCounts>;
+  /** Gauges summed across every journey of every space (engine-wide figures for /metrics). */
+  gaugeTotals(keys: readonly string[]): Promise<Record<string, number>>;
+}
