@@ -133,6 +133,7 @@ export const functionArea: ApiArea = {
         body: jsonBody({
           type: 'object',
           properties: { version: { type: 'integer', minimum: 1, description: 'The version to deploy (default: the newest).' } },
+          additionalProperties: false,
         }, { required: false }),
         responses: functionResponse('200', 'The function.'),
         errors: [404, 409],

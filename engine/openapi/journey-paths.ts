@@ -169,6 +169,7 @@ export const journeyArea: ApiArea = {
               description: "What happens to the previous version's instances: finish (drain) or exit (archive).",
             },
           },
+          additionalProperties: false,
         }, { required: false }),
         responses: { 200: journeyResponse('The journey.') },
         errors: [404, 409],
