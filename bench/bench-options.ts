@@ -85,6 +85,10 @@ export interface BenchOptions {
   readonly functionIsolates: number;
   /** functions: the CPU the benchmark process pins itself to, or null not to pin (BENCH_FUNCTION_CPU, default 0; `none`). */
   readonly functionCpu: number | null;
+  /** soak: seconds of steady load (BENCH_SOAK_SECONDS, default 600). */
+  readonly soakSeconds: number;
+  /** soak: entry events per second (BENCH_SOAK_RATE, default 200). */
+  readonly soakRatePerSecond: number;
 }
 
 function num(env: Env, name: string, fallback: number, min: number): number {
@@ -150,5 +154,7 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     functionColdStarts: Math.round(num(env, 'BENCH_FUNCTION_COLD', 50, 1)),
     functionIsolates: Math.round(num(env, 'BENCH_FUNCTION_ISOLATES', 50, 1)),
     functionCpu: env['BENCH_FUNCTION_CPU'] === 'none' ? null : Math.round(num(env, 'BENCH_FUNCTION_CPU', 0, 0)),
+    soakSeconds: num(env, 'BENCH_SOAK_SECONDS', 600, 10),
+    soakRatePerSecond: num(env, 'BENCH_SOAK_RATE', 200, 1),
   });
 }

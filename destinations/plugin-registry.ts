@@ -5,6 +5,9 @@
  * (`catalog-<folder>`, see catalog.ts) are loaded on first `get()` and then kept. `list()` never
  * loads anything: unloaded catalog plugins appear by slug and name from the verified list.
  *
+ * Every plugin registered here runs its requests under the registry's outbound policy
+ * (outbound-guard.ts): private, loopback and link-local addresses are refused unless allowed.
+ *
  * Not promised: unregistering or replacing a plugin at run time (a new version is a new
  * registration under a new slug or a restart), nor loading catalog plugins outside the
  * installed @segment/action-destinations package.
@@ -13,6 +16,7 @@ import { builtinPlugins } from './builtin/builtin-plugins.ts';
 import { CATALOG_SLUG_PREFIX, isCatalogSlug, loadCatalogPlugin, VERIFIED_CATALOG } from './catalog.ts';
 import { describePlugin, type PluginSummary } from './describe-plugin.ts';
 import { loadLocalPlugins, LOCAL_PLUGINS_DIR } from './local-plugins.ts';
+import { createOutboundGuard, guardDefinition, REFUSE_PRIVATE_NETWORK, type OutboundGuard, type OutboundPolicy } from './outbound-guard.ts';
 import { assertPluginSlug, PluginError } from './plugin-error.ts';
 import { toPlugin, type Plugin, type PluginModule, type PluginSource } from './plugin.ts';
 
@@ -24,6 +28,8 @@ export interface PluginRegistryOptions {
   catalog?: boolean;
   /** Catalog loader (tests replace it to count loads). Default: loadCatalogPlugin. */
   loadCatalog?: (slug: string) => PluginModule;
+  /** What plugins' requests may reach. Default: REFUSE_PRIVATE_NETWORK (no private, loopback or link-local addresses). */
+  outbound?: OutboundGuard;
 }
 
 const verifiedFolders = new Set(VERIFIED_CATALOG.map((entry) => entry.folder));
@@ -33,10 +39,12 @@ export class PluginRegistry {
   readonly #plugins = new Map<string, Plugin>();
   readonly #catalogEnabled: boolean;
   readonly #loadCatalog: (slug: string) => PluginModule;
+  readonly #outbound: OutboundGuard;
 
   constructor(options: PluginRegistryOptions = {}) {
     this.#catalogEnabled = options.catalog ?? true;
     this.#loadCatalog = options.loadCatalog ?? loadCatalogPlugin;
+    this.#outbound = options.outbound ?? REFUSE_PRIVATE_NETWORK;
     for (const module of options.builtins ?? []) this.register(module, 'builtin');
   }
 
@@ -52,7 +60,7 @@ export class PluginRegistry {
     if (!module.definition?.actions || Object.keys(module.definition.actions).length === 0) {
       throw new PluginError('invalid_plugin', `plugin "${module.slug}" has no actions`);
     }
-    const plugin = toPlugin(module, source);
+    const plugin = toPlugin({ ...module, definition: guardDefinition(module.definition, this.#outbound) }, source);
     this.#plugins.set(plugin.slug, plugin);
     return plugin;
   }
@@ -114,11 +122,16 @@ export interface CreatePluginRegistryOptions {
   localPluginsDir?: string | false;
   /** Whether catalog plugins may be loaded. Default: true. */
   catalog?: boolean;
+  /** What plugins' requests may reach (the engine passes its `destinations` config). Default: no private networks. */
+  outbound?: OutboundPolicy;
 }
 
 /** The registry the engine uses: our built-ins, `destinations/plugins/*`, and the catalog. */
 export async function createPluginRegistry(options: CreatePluginRegistryOptions = {}): Promise<PluginRegistry> {
-  const registry = new PluginRegistry({ builtins: builtinPlugins, catalog: options.catalog ?? true });
+  const registry = new PluginRegistry({
+    builtins: builtinPlugins, catalog: options.catalog ?? true,
+    ...(options.outbound ? { outbound: createOutboundGuard(options.outbound) } : {}),
+  });
   const dir = options.localPluginsDir ?? LOCAL_PLUGINS_DIR;
   if (dir !== false) await registry.registerLocalPlugins(dir);
   return registry;

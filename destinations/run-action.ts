@@ -16,7 +16,7 @@ import {
 import type { DecoratedResponse, JSONObject, Result, SegmentEvent } from './actions-core.ts';
 import { PluginError } from './plugin-error.ts';
 import type { Plugin } from './plugin.ts';
-import type { DestinationSettings } from './settings.ts';
+import { redactSecretValues, secretSettingKeys, secretValues, type DestinationSettings } from './settings.ts';
 
 /** Default per-call timeout (actions-core's own default request timeout). */
 export const DEFAULT_ACTION_TIMEOUT_MS = 10_000;
@@ -207,7 +207,8 @@ export async function runBatch(input: RunBatchInput): Promise<BatchEventResult[]
 
 /**
  * Checks credentials with the plugin's `authentication.testAuthentication` (ok when it has
- * none). Never throws for a failed check: the answer says why.
+ * none). Never throws for a failed check: the answer says why, with the secret settings' values
+ * masked (an error may quote a URL that carries a key).
  */
 export async function testAuthentication(plugin: Plugin, settings: DestinationSettings, options: { timeoutMs?: number } = {}): Promise<AuthenticationResult> {
   const check = plugin.definition.authentication?.testAuthentication;
@@ -223,6 +224,7 @@ export async function testAuthentication(plugin: Plugin, settings: DestinationSe
     return { ok: true };
   } catch (error) {
     const status = (error as { response?: { status?: number } }).response?.status;
-    return { ok: false, message: (error as Error).message, ...(status !== undefined ? { status } : {}) };
+    const message = redactSecretValues(String((error as Error)?.message ?? error), secretValues(secretSettingKeys(plugin), settings));
+    return { ok: false, message, ...(status !== undefined ? { status } : {}) };
   }
 }

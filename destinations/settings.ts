@@ -120,6 +120,35 @@ export function redactSecrets(secretKeys: readonly string[], settings: Destinati
   return redacted;
 }
 
+/** Secrets shorter than this are not searched for in text (they would mask ordinary words). */
+const MIN_REDACTED_LENGTH = 4;
+
+/** The values of the secret settings that are set, as text: what redactSecretValues looks for. */
+export function secretValues(secretKeys: readonly string[], settings: DestinationSettings): string[] {
+  const values = secretKeys.map((key) => settings[key]).filter((v) => v !== undefined && v !== null && v !== '').map(String);
+  return [...new Set(values)].filter((v) => v.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * `text` with every occurrence of a secret value replaced by SECRET_MARKER: for text that comes
+ * back from a destination or a plugin (a response body echoing the request's headers, an error
+ * message quoting a URL with a key in it) before the engine stores, shows or logs it.
+ */
+export function redactSecretValues(text: string, secrets: readonly string[]): string {
+  let redacted = text;
+  for (const secret of secrets) if (redacted.includes(secret)) redacted = redacted.split(secret).join(SECRET_MARKER);
+  // Text cut to a length limit may end in the first characters of a secret.
+  for (const secret of secrets) {
+    for (let n = secret.length - 1; n >= MIN_REDACTED_LENGTH; n--) {
+      if (redacted.endsWith(secret.slice(0, n))) {
+        redacted = `${redacted.slice(0, -n)}${SECRET_MARKER}`;
+        break;
+      }
+    }
+  }
+  return redacted;
+}
+
 /**
  * The settings to store after an update: `incoming` wins, except that a secret absent from it or
  * equal to SECRET_MARKER keeps its stored value. Sending `null` for a secret clears it. Non-secret

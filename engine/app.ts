@@ -13,13 +13,15 @@ import { sendJson } from './http/send-json.ts';
 import { jsonBody } from './http/json-body.ts';
 import { requireAdmin, requireOperator } from './http/admin-auth.ts';
 import { errorHandler, unknownRoute } from './http/error-handler.ts';
+import { allowedMethodsOf, type AllowedMethods } from './http/allowed-methods.ts';
 import { openApiDocument } from './openapi/openapi-document.ts';
-import { withRouteTable } from './openapi/route-table.ts';
+import { routesOfApp, withRouteTable } from './openapi/route-table.ts';
 import { createOpsRoutes } from './http/ops-routes.ts';
 import { httpMetricsMiddleware } from './metrics/http-metrics.ts';
 import type { EngineMetrics } from './metrics/engine-metrics.ts';
 import type { ProcessingHandle } from './processing/processing-handle.ts';
 import { createIngestHandler, isIngestPath } from './ingest/ingest-handler.ts';
+import type { IngestAdmission } from './ingest/ingest-admission.ts';
 import { createEventLogRoutes } from './ingest/event-log-routes.ts';
 import { createSpaceRoutes } from './spaces/space-routes.ts';
 import { createCredentialRoutes } from './spaces/credential-routes.ts';
@@ -47,6 +49,8 @@ export interface AppDeps {
   store: Store;
   credentials: CredentialService;
   ingest: IngestService;
+  /** Whether an ingest request may go on (concurrency bound, backpressure, per-write-key rate limit). */
+  admission: IngestAdmission;
   audiences: AudienceService;
   profiles: ProfileFinder;
   journeys: JourneyService;
@@ -91,13 +95,24 @@ export function createApp(deps: AppDeps): AppListener {
     });
     next();
   });
+  // Every route is registered by the time the first request asks.
+  let allowed: AllowedMethods | null = null;
+  const allowedMethods = () => (allowed ??= allowedMethodsOf(routesOfApp(app)));
+  // OPTIONS before any router: each mounted router would answer it itself, counting a sibling's
+  // `:id` route as serving a spelled-out path (`/deliveries/redrive`).
+  app.use((req, res, next) => {
+    const methods = req.method === 'OPTIONS' ? allowedMethods()(req.path) : [];
+    if (methods.length === 0) return next();
+    res.setHeader('allow', methods.join(', '));
+    res.status(204).end();
+  });
   app.get('/health', (_req, res) => {
     const ready = deps.isReady();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', store: deps.store.kind });
   });
   app.get('/api/v1/openapi.json', (_req, res) => { res.json(openApiDocument); });
   app.use(createOpsRoutes(deps));
-  app.use('/api/v1', jsonBody);
+  app.use('/api/v1', jsonBody({ limitBytes: deps.config.maxApiBodyBytes, maxDepth: deps.config.maxJsonDepth }));
   app.use('/api/v1/spaces', requireOperator(deps.credentials, deps.operatorToken), createSpaceRoutes(deps.store.spaces, deps.credentials));
   app.use('/api/v1', requireAdmin(deps.credentials, deps.operatorToken));
   app.use('/api/v1', createCredentialRoutes(deps.store.spaces, deps.credentials));
@@ -113,7 +128,7 @@ export function createApp(deps: AppDeps): AppListener {
   app.use('/api/v1', createObservabilityRoutes({ store: deps.store, journeys: deps.journeys, finder: deps.profiles, clock: deps.clock }));
   app.use('/api/v1', createExplainRoutes({ store: deps.store, profiles: deps.profiles, audiences: deps.audiences }));
   if (deps.testClock) app.use('/api/v1/test-clock', createTestClockRoutes(deps.testClock.clock, deps.testClock.advance));
-  app.use(unknownRoute);
+  app.use(unknownRoute(allowedMethods));
   app.use(errorHandler(deps.logger, deps.store.isTransientError));
 
   return withRouteTable(app, (req, res) => {

@@ -22,6 +22,36 @@ export interface EngineConfig {
   /** Segment's limits: 32 KB per message, 500 KB per batch request. */
   readonly maxMessageBytes: number;
   readonly maxBatchBytes: number;
+  /** Largest management API (`/api/v1`) JSON body, after gzip decoding (default 1 MB). */
+  readonly maxApiBodyBytes: number;
+  /** Deepest nesting of arrays and objects in a JSON body, ingest and management alike (default 64). */
+  readonly maxJsonDepth: number;
+  /**
+   * When ingest refuses events rather than fall behind or run out of memory (0 turns a bound off):
+   * 429 `backpressure` while processing is behind, 429 `rate_limited` per write key, 503
+   * `overloaded` past the concurrent request bound. See ingest-admission.ts.
+   */
+  readonly ingestLimits: {
+    /** Stored events not yet processed beyond which ingest answers 429 (default 100,000). */
+    readonly maxPendingEvents: number;
+    /** Age of the oldest unprocessed event beyond which ingest answers 429 (default 300 s). */
+    readonly maxLagMs: number;
+    /** Events per second one write key may send (default 0: no limit). */
+    readonly ratePerSecond: number;
+    /** Events a write key may send at once on top of its rate (default: one second's worth). */
+    readonly rateBurst: number;
+    /** Ingest requests handled at once (bodies being read, parsed or stored) beyond which ingest answers 503 (default 1,000). */
+    readonly maxConcurrentRequests: number;
+  };
+  /** The HTTP server's limits against slow clients (slowloris): headers, whole request, idle keep-alive. */
+  readonly httpTimeouts: {
+    /** Time to receive a request's headers (default 20 s). */
+    readonly headersTimeoutMs: number;
+    /** Time to receive a whole request, headers and body (default 60 s; 0: none). */
+    readonly requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open (default 65 s, above the usual 60 s of load balancers). */
+    readonly keepAliveTimeoutMs: number;
+  };
   /** Maximum events the processor takes per round (default 500). */
   readonly processorBatchSize: number;
   /** Lifetime of the processing lease: how soon another engine process takes over processing from one that died (default 15 s). */
@@ -44,6 +74,11 @@ export interface EngineConfig {
     readonly allowPrivateNetwork: boolean;
     readonly fetchTimeoutMs: number;
     readonly maxResponseBytes: number;
+  };
+  /** Destination plugins' outbound HTTP (deliveries, test-sends, credential checks). */
+  readonly destinations: {
+    /** Lets destinations reach private, loopback and link-local addresses (local development and tests only). */
+    readonly allowPrivateNetwork: boolean;
   };
   /**
    * How long processed events and activity records are kept, in days (0: forever). A scheduled
@@ -100,6 +135,29 @@ function flagVar(env: Env, name: string): boolean {
   throw new ConfigError(`${name} must be 1, true, 0 or false, got '${raw}'`);
 }
 
+function httpTimeoutsVar(env: Env): EngineConfig['httpTimeouts'] {
+  const headersTimeoutMs = intVar(env, 'HTTP_HEADERS_TIMEOUT_MS', 20_000, 100, 3_600_000);
+  const requestTimeoutMs = intVar(env, 'HTTP_REQUEST_TIMEOUT_MS', 60_000, 0, 3_600_000);
+  // node:http refuses a headers timeout longer than the request timeout.
+  if (requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
+  return Object.freeze({
+    headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: intVar(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
+  });
+}
+
+function ingestLimitsVar(env: Env): EngineConfig['ingestLimits'] {
+  const ratePerSecond = intVar(env, 'INGEST_RATE_LIMIT_PER_SECOND', 0, 0, 10_000_000);
+  return Object.freeze({
+    maxPendingEvents: intVar(env, 'INGEST_MAX_PENDING_EVENTS', 100_000, 0, 1_000_000_000),
+    maxLagMs: intVar(env, 'INGEST_MAX_LAG_SECONDS', 300, 0, 30 * 86_400) * 1000,
+    ratePerSecond,
+    rateBurst: intVar(env, 'INGEST_RATE_LIMIT_BURST', Math.max(ratePerSecond, 1), 1, 100_000_000),
+    maxConcurrentRequests: intVar(env, 'INGEST_MAX_CONCURRENT_REQUESTS', 1_000, 0, 1_000_000),
+  });
+}
+
 function testClockVar(env: Env): boolean {
   const raw = env['ENGINE_TEST_CLOCK'];
   if (raw === undefined || raw === '' || raw === '0') return false;
@@ -125,6 +183,10 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     dedupeWindowMs: intVar(env, 'DEDUPE_WINDOW_HOURS', 24, 1, 24 * 365) * 3_600_000,
     maxMessageBytes: intVar(env, 'MAX_MESSAGE_BYTES', 32 * 1024, 1024, 1024 * 1024),
     maxBatchBytes: intVar(env, 'MAX_BATCH_BYTES', 500 * 1024, 1024, 16 * 1024 * 1024),
+    maxApiBodyBytes: intVar(env, 'MAX_API_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxJsonDepth: intVar(env, 'MAX_JSON_DEPTH', 64, 8, 10_000),
+    ingestLimits: ingestLimitsVar(env),
+    httpTimeouts: httpTimeoutsVar(env),
     processorBatchSize: intVar(env, 'PROCESSOR_BATCH_SIZE', 500, 1, 10_000),
     processingLeaseMs: intVar(env, 'PROCESSING_LEASE_MS', 15_000, 1_000, 600_000),
     deliveryRetry: Object.freeze({
@@ -143,6 +205,9 @@ export function loadConfig(env: Env = process.env): EngineConfig {
       fetchTimeoutMs: intVar(env, 'FUNCTIONS_FETCH_TIMEOUT_MS', 10_000, 10, 600_000),
       maxResponseBytes: intVar(env, 'FUNCTIONS_MAX_RESPONSE_BYTES', 1_048_576, 1024, 104_857_600),
     }),
+    destinations: Object.freeze({
+      allowPrivateNetwork: flagVar(env, 'DESTINATIONS_ALLOW_PRIVATE_NETWORK'),
+    }),
     retention: Object.freeze({
       eventDays: intVar(env, 'EVENT_RETENTION_DAYS', 30, 0, 36_500),
       activityDays: intVar(env, 'ACTIVITY_RETENTION_DAYS', 90, 0, 36_500),
@@ -151,9 +216,14 @@ export function loadConfig(env: Env = process.env): EngineConfig {
   });
 }
 
-/** A configuration for tests: in-memory store, quiet logs, overridable. */
+/**
+ * A configuration for tests: in-memory store, quiet logs, destinations allowed to reach the
+ * loopback sinks tests deliver to (production refuses private addresses), overridable.
+ */
 export function testConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
-  return Object.freeze({ ...loadConfig({ DATA_DIR: ':memory:', LOG_LEVEL: 'error', PORT: '0' }), ...overrides });
+  return Object.freeze({
+    ...loadConfig({ DATA_DIR: ':memory:', LOG_LEVEL: 'error', PORT: '0', DESTINATIONS_ALLOW_PRIVATE_NETWORK: '1' }), ...overrides,
+  });
 }
 
 /** A random secret with a readable prefix (`wk_`, `adm_`, `op_`). */

@@ -9,6 +9,8 @@ import type { AgendaBackend } from 'agenda';
 import { CredentialService } from './spaces/credential-service.ts';
 import { bootstrap, type BootstrapCredentials } from './spaces/bootstrap.ts';
 import { IngestService } from './ingest/ingest-service.ts';
+import { IngestAdmission } from './ingest/ingest-admission.ts';
+import { serverTimeouts } from './http/server-timeouts.ts';
 import { ProfileFinder } from './profiles/profile-finder.ts';
 import { AudienceService } from './audiences/audience-service.ts';
 import { JourneyService } from './journeys/journey-service.ts';
@@ -17,6 +19,7 @@ import { ProcessingCore } from './processing/processing-core.ts';
 import { LocalProcessing } from './processing/local-processing.ts';
 import { WorkerProcessing } from './processing/worker-processing.ts';
 import type { ProcessingHandle } from './processing/processing-handle.ts';
+import { ArrivalFence } from './ingest/arrival-fence.ts';
 import { createApp } from './app.ts';
 import { createPluginRegistry, type PluginRegistry } from '../destinations/plugin-registry.ts';
 import { DestinationService } from './destination-instances/destination-service.ts';
@@ -41,6 +44,8 @@ export interface RunningEngine {
   logger: Logger;
   /** The engine thread's metrics (`addGauge` registers a figure read at scrape time). */
   metrics: EngineMetrics;
+  /** Ingest's concurrency bound, backpressure and per-write-key rate limit. */
+  admission: IngestAdmission;
   /** Resolves once stored events are processed, due timers fired and background work done; answers timers fired. */
   settle(): Promise<number>;
   /** Stops accepting requests, finishes in-flight processing and closes the store. */
@@ -53,10 +58,10 @@ export interface RunningEngine {
  */
 async function startProcessing(
   config: EngineConfig, store: Store, agendaBackend: AgendaBackend, clock: Clock, logger: Logger, registry: PluginRegistry, functions: FunctionRunner,
-  metrics: EngineMetrics,
+  metrics: EngineMetrics, arrivals: ArrivalFence,
 ): Promise<ProcessingHandle> {
-  if (processingOnOwnThread(config)) return WorkerProcessing.start(config, logger);
-  const core = new ProcessingCore({ config, store, clock, logger, agendaBackend, registry, functions, metrics });
+  if (processingOnOwnThread(config)) return WorkerProcessing.start(config, logger, arrivals);
+  const core = new ProcessingCore({ config, store, clock, logger, agendaBackend, registry, functions, metrics, arrivals });
   await core.start();
   return new LocalProcessing(core);
 }
@@ -69,11 +74,13 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const { store, agendaBackend } = await openStorage(config, 'engine');
   const credentials = new CredentialService(store.spaces);
   const bootstrapped = await bootstrap(config, store.spaces, credentials);
-  const registry = await createPluginRegistry();
+  const registry = await createPluginRegistry({ outbound: config.destinations });
   const metrics = new EngineMetrics({ logger });
   registerInstanceMetrics(metrics, store.figures);
   const functionRunner = createFunctionRunner(config, metrics.functions);
-  const processing = await startProcessing(config, store, agendaBackend, clock, logger, registry, functionRunner, metrics);
+  // Ingest marks arrivals it is committing; the processing thread's timers never fire past them.
+  const arrivals = new ArrivalFence();
+  const processing = await startProcessing(config, store, agendaBackend, clock, logger, registry, functionRunner, metrics, arrivals);
   const finder = new ProfileFinder(store.profiles);
   const background = new BackgroundTasks(logger);
   const audiences = new AudienceService(store.audiences, finder, logger, () => processing.invalidateAudiences());
@@ -96,14 +103,15 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const sendPreview = new SendPreview({
     store, journeys, profiles: finder, destinations, clock, targets: previewTargets,
   });
-  const ingest = new IngestService({ events: store.events, config, onStored: () => processing.wake(), now: () => clock.now(), metrics: metrics.ingest });
+  const ingest = new IngestService({ events: store.events, config, onStored: () => processing.wake(), now: () => clock.now(), metrics: metrics.ingest, arrivals });
+  const admission = new IngestAdmission({ limits: config.ingestLimits, events: store.events, now: () => clock.now(), logger, metrics: metrics.ingest });
   const settle = async (): Promise<number> => {
     await background.idle();
     return processing.settle();
   };
   let ready = false;
   const listener = createApp({
-    config, logger, store, clock, credentials, ingest, audiences, profiles: finder, journeys, destinations, deliveries, sendPreview, functions,
+    config, logger, store, clock, credentials, ingest, admission, audiences, profiles: finder, journeys, destinations, deliveries, sendPreview, functions,
     testClock: manualClock ? {
       clock: manualClock,
       advance: async (ms: number) => {
@@ -114,13 +122,15 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
     } : null,
     operatorToken: bootstrapped.operatorToken, isReady: () => ready, metrics, processing,
   });
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, listener);
+  const server = http.createServer(serverTimeouts(config.httpTimeouts), listener);
   try {
+    await admission.start();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, resolve);
     });
   } catch (error) {
+    await admission.stop();
     await processing.close();
     await store.close();
     throw error;
@@ -133,7 +143,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
-    server, store, credentials: bootstrapped, processing, clock, logger, metrics, settle,
+    server, store, credentials: bootstrapped, processing, clock, logger, metrics, admission, settle,
     close() {
       closing ??= (async () => {
         ready = false;
@@ -141,6 +151,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await admission.stop();
         await processing.close();
         await background.idle();
         functionRunner.dispose();

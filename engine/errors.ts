@@ -7,12 +7,13 @@
 /** Every machine-readable error code the API can answer, with its HTTP status and meaning. */
 export const ERROR_CODES = {
   invalid_json: { status: 400, meaning: 'The request body is not valid JSON.' },
+  payload_too_deep: { status: 400, meaning: 'The JSON body nests arrays and objects deeper than the limit (MAX_JSON_DEPTH, 64 levels by default); `limit` says how deep it may go.' },
   invalid_message: { status: 400, meaning: 'A Segment message breaks the spec: missing ids, missing event name, bad timestamp, wrong type. `path` (and `index` in a batch) say where.' },
   invalid_request: { status: 400, meaning: 'A management API body or query breaks its schema; `path` says where.' },
   invalid_conditions: { status: 400, meaning: 'A condition list is malformed; `problems` lists every problem with its path.' },
   invalid_journey: { status: 400, meaning: 'The journey cannot be published as it is; `problems` lists every problem with its JSON path and code.' },
   message_too_large: { status: 400, meaning: 'One message is larger than 32 KB; `index` says which one in a batch.' },
-  payload_too_large: { status: 413, meaning: 'The request body is larger than the limit (500 KB for batches, 32 KB for single calls).' },
+  payload_too_large: { status: 413, meaning: 'The request body (after gzip decoding) is larger than its limit: 500 KB for batches, 32 KB for single calls, 1 MB for the management API by default; `limit` says how many bytes.' },
   unsupported_media_type: { status: 415, meaning: 'The body is not JSON.' },
   missing_credentials: { status: 401, meaning: 'No write key (HTTP Basic username) or Bearer token was sent.' },
   invalid_credentials: { status: 401, meaning: 'The write key or token is unknown or has been revoked.' },
@@ -28,7 +29,11 @@ export const ERROR_CODES = {
   conflict: { status: 409, meaning: 'The change conflicts with existing state, e.g. a name already used in the space.' },
   invalid_transition: { status: 409, meaning: 'The lifecycle operation does not apply in the journey\'s current status (e.g. pausing a draft).' },
   version_conflict: { status: 409, meaning: 'The record changed since it was read; read it again and retry.' },
+  request_timeout: { status: 408, meaning: 'The request\'s headers or body did not arrive within the server\'s time limits (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS); the connection is closed and nothing was stored.' },
+  rate_limited: { status: 429, meaning: 'This write key sent more events than its rate limit allows (INGEST_RATE_LIMIT_PER_SECOND); nothing was stored. Retry after `Retry-After` seconds.' },
+  backpressure: { status: 429, meaning: 'Processing is behind (too many stored events waiting, or the oldest waiting too long); nothing was stored. Retry after `Retry-After` seconds: ingest resumes by itself once processing catches up.' },
   not_ready: { status: 503, meaning: 'The engine is starting or stopping.' },
+  overloaded: { status: 503, meaning: 'The engine has as many ingest requests in flight as it takes (INGEST_MAX_CONCURRENT_REQUESTS); nothing was stored. Retry after `Retry-After` seconds.' },
   store_unavailable: { status: 503, meaning: 'The store is locked or failing over for a moment; nothing was changed by the failed step. Retry after `Retry-After` seconds.' },
   internal_error: { status: 500, meaning: 'An unexpected failure; the request id in the logs identifies it.' },
 } as const;
@@ -45,12 +50,15 @@ export class EngineError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: ErrorDetails;
+  /** Seconds the client should wait before retrying (the `Retry-After` header of a 429 or 503), or null. */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.details = details;
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? null;
   }
 
   /** The JSON body answered to the client. */

@@ -4,7 +4,8 @@
  *
  * Each hop (the first request and every redirect) resolves its host once, refuses it if any
  * resolved address is private, loopback, link-local or otherwise non-public (ssrf-guard.ts), and
- * then connects to exactly the addresses it checked, so a DNS answer that changes between the
+ * then connects to exactly the addresses it checked (vetted-lookup.ts, shared with destination
+ * plugins' requests), so a DNS answer that changes between the
  * check and the connect (DNS rebinding) cannot slip through. Redirects are followed here, not by
  * an HTTP library, so that every hop passes the same check. One timeout covers the whole request,
  * and the body is read only up to a size cap.
@@ -14,24 +15,17 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { HostFetch, HostFetchRequest, HostFetchResponse } from './host-fetch-types.ts';
 import {
   AbortError, FetchError, FetchRefusedError, ResponseTooLargeError, TimeoutError, TooManyRedirectsError,
 } from './host-fetch-errors.ts';
-import { blockedAddressReason } from './ssrf-guard.ts';
+import { refusedAddress } from './ssrf-guard.ts';
+import { pinnedLookup, systemResolve, type ResolvedAddress, type ResolveHost } from './vetted-lookup.ts';
 
-/** One address a host name resolved to. */
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-/** Resolves a host name to all its addresses (default: the system resolver, `dns.lookup` with `all`). */
-export type ResolveHost = (hostname: string) => Promise<ResolvedAddress[]>;
+export type { ResolvedAddress, ResolveHost } from './vetted-lookup.ts';
 
 /** Settings of createHostFetch; every one has a default. */
 export interface HostFetchOptions {
@@ -90,7 +84,7 @@ export function createHostFetch(options: HostFetchOptions = {}): HostFetch {
     maxResponseBytes: options.maxResponseBytes ?? 1_048_576,
     maxRedirects: options.maxRedirects ?? 5,
     userAgent: options.userAgent ?? 'journey-engine-functions',
-    lookup: options.lookup ?? systemLookup,
+    lookup: options.lookup ?? systemResolve,
     // Own keep-alive agents: pooled sockets were all opened to addresses this instance vetted, so
     // reusing them never bypasses its checks (a shared global agent could hand over a socket
     // opened by an instance that allows private networks).
@@ -213,16 +207,11 @@ async function vet(url: URL, settings: Settings, isRedirect: boolean): Promise<R
       throw new FetchError(url.href, Object.assign(new Error(`${host} has no addresses`), { code: 'ENOTFOUND' }));
     }
   }
-  if (settings.allowPrivateNetwork) return addresses;
-  // Any bad address refuses the host: with several, the socket layer may pick whichever it likes.
-  for (const { address } of addresses) {
-    const reason = blockedAddressReason(address);
-    if (reason === null || settings.isAllowedAddress(address)) continue;
-    const subject = literal ? `${address} is` : `${host} resolves to ${address}, which is`;
-    const context = isRedirect ? 'refused to follow a redirect to' : 'refused to fetch';
-    throw new FetchRefusedError(`${context} ${url.href}: ${subject} ${reason}; functions may not reach private, loopback or link-local addresses`);
-  }
-  return addresses;
+  const refused = refusedAddress(addresses.map((a) => a.address), settings);
+  if (refused === null) return addresses;
+  const subject = literal ? `${refused.address} is` : `${host} resolves to ${refused.address}, which is`;
+  const context = isRedirect ? 'refused to follow a redirect to' : 'refused to fetch';
+  throw new FetchRefusedError(`${context} ${url.href}: ${subject} ${refused.reason}; functions may not reach private, loopback or link-local addresses`);
 }
 
 /** Sends one hop to the vetted addresses and resolves when the response headers arrive. */
@@ -262,21 +251,6 @@ function send(hop: Hop, addresses: ResolvedAddress[], settings: Settings, signal
     req.on('error', (error) => reject(signal.aborted ? signal.reason : new FetchError(hop.url.href, error)));
     req.end(hop.body ?? undefined);
   });
-}
-
-/**
- * A `lookup` for node:net that answers with the addresses already vetted instead of asking DNS
- * again. Handles both shapes net asks for: one address, or all of them (happy eyeballs).
- */
-function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
-  return (hostname, options, callback) => {
-    const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
-    const first = wanted[0];
-    if (!first) {
-      callback(Object.assign(new Error(`no IPv${String(options.family)} address for ${hostname}`), { code: 'ENOTFOUND' }), '');
-    } else if (options.all) callback(null, wanted);
-    else callback(null, first.address, first.family);
-  };
 }
 
 /** Reads the (decompressed) body up to the cap and decodes it as UTF-8. */
@@ -340,9 +314,4 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-async function systemLookup(hostname: string): Promise<ResolvedAddress[]> {
-  const found = await dnsLookup(hostname, { all: true, order: 'verbatim' });
-  return found.filter((a): a is ResolvedAddress => a.family === 4 || a.family === 6);
 }

@@ -1,8 +1,9 @@
 /**
- * Which IP addresses a destination function's outbound HTTP may reach.
+ * Which IP addresses the engine's outbound HTTP may reach: destination functions' `fetch`
+ * (host-fetch.ts) and destination plugins' requests (destinations/outbound-guard.ts) share it.
  *
- * The host checks every address a URL's host resolves to (and every literal IP host) against the
- * ranges below before connecting. It works on resolved addresses, never on host names, so
+ * The caller checks every address a URL's host resolves to (and every literal IP host) against
+ * the ranges below before connecting. It works on resolved addresses, never on host names, so
  * `localhost`, `127.0.0.1.nip.io` and a customer's own DNS pointing at 10.0.0.5 are all caught the
  * same way. It deliberately does not know about host names, ports or schemes: the caller decides
  * those, and decides whether private networks are allowed at all.
@@ -66,9 +67,36 @@ const V6_RANGES: ReadonlyArray<Range> = [
 // Everything public on IPv6 is in 2000::/3; the rest is unassigned or special, so refuse it.
 const V6_GLOBAL_UNICAST = range('2000::/3', 'global unicast');
 
+/** Whether private networks may be reached, and the exceptions to the refusal. */
+export interface AddressPolicy {
+  /** Reach private, loopback and link-local addresses too (local development, tests). */
+  readonly allowPrivateNetwork: boolean;
+  /** Exceptions to the refusal, address by address (e.g. one internal API the operator trusts). */
+  readonly isAllowedAddress?: ((address: string) => boolean) | undefined;
+}
+
+/** An address the policy refuses, and why ("a loopback address (127.0.0.0/8)"). */
+export interface RefusedAddress {
+  address: string;
+  reason: string;
+}
+
 /**
- * Why `address` must not be reached from a function ("a loopback address (127.0.0.0/8)"), or
- * null when it is a public unicast address. Anything that is not an IP address is refused.
+ * The first of `addresses` the policy refuses, or null when every one may be reached. One bad
+ * address refuses a host: with several, the socket layer may pick whichever it likes.
+ */
+export function refusedAddress(addresses: Iterable<string>, policy: AddressPolicy): RefusedAddress | null {
+  if (policy.allowPrivateNetwork) return null;
+  for (const address of addresses) {
+    const reason = blockedAddressReason(address);
+    if (reason !== null && !policy.isAllowedAddress?.(address)) return { address, reason };
+  }
+  return null;
+}
+
+/**
+ * Why `address` must not be reached ("a loopback address (127.0.0.0/8)"), or null when it is a
+ * public unicast address. Anything that is not an IP address is refused.
  */
 export function blockedAddressReason(address: string): string | null {
   const bare = address.replace(/%.*$/, ''); // resolvers may append an IPv6 zone ("fe80::1%eth0")

@@ -44,6 +44,9 @@ export function checkDirectives(value: unknown, path: string, scope?: PathScope)
 function checkValue(value: unknown, path: string, scope: PathScope | undefined, report: Report): void {
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
     report(path, `the value is ${typeof value}, which is not JSON`);
+  } else if (typeof value === 'number' && !Number.isFinite(value)) {
+    // JSON.parse reads 1e400 as Infinity, which is stored as null: the mapping kept would not be the one checked.
+    report(path, 'the number is too large to store (it overflows to Infinity); use a finite number');
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => checkValue(item, joinPath(path, i), scope, report));
   } else if (looksLikeDirective(value)) {
@@ -65,8 +68,12 @@ function checkDirective(obj: Record<string, unknown>, path: string, scope: PathS
   const arg = obj[name];
   const at = joinPath(path, name);
   switch (name) {
-    case '@path': return checkStringOrDirective(arg, at, scope, report, (s) => checkPath(s, at, scope, report));
-    case '@template': return checkStringOrDirective(arg, at, scope, report, (s) => checkTemplate(s, at, scope, report));
+    case '@path':
+      checkYieldsString(name, arg, at, report);
+      return checkStringOrDirective(arg, at, scope, report, (s) => checkPath(s, at, scope, report));
+    case '@template':
+      checkYieldsString(name, arg, at, report);
+      return checkStringOrDirective(arg, at, scope, report, (s) => checkTemplate(s, at, scope, report));
     case '@liquid': return checkLiquid(arg, at, report);
     case '@if': return checkIf(arg, at, scope, report);
     case '@case': return checkCase(arg, at, scope, report);
@@ -102,6 +109,37 @@ function checkStringOrDirective(arg: unknown, at: string, scope: PathScope | und
   if (typeof arg === 'string') onString?.(arg);
   else if (looksLikeDirective(arg)) checkDirective(arg, at, scope, report);
   else report(at, `expects a string or a directive, not ${describe(arg)}`);
+}
+
+/**
+ * `@path` and `@template` resolve a directive argument and throw unless it is a string, so an
+ * argument that can never be one fails every send. What it yields is known without an event
+ * only for `@merge` and `@flatten` (objects) and `@literal` of a literal; other directives
+ * depend on the event and are judged when it arrives (transform_failed).
+ */
+function checkYieldsString(name: string, arg: unknown, at: string, report: Report): void {
+  if (!looksLikeDirective(arg)) return;
+  const yields = staticallyYields(arg);
+  if (yields !== undefined && yields !== 'a string') report(at, `${name} needs a string, but this directive always yields ${yields}`);
+}
+
+/** What a value always yields when mapping-kit resolves it, if that does not depend on the event. */
+function staticallyYields(value: unknown): string | undefined {
+  if (!looksLikeDirective(value)) return describeKind(value);
+  const keys = Object.keys(value).filter((key) => key.startsWith('@'));
+  if (keys.length !== 1) return undefined;
+  switch (keys[0]) {
+    case '@literal': return staticallyYields(value['@literal']);
+    case '@merge':
+    case '@flatten': return 'an object';
+    default: return undefined;
+  }
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function checkPath(path: string, at: string, scope: PathScope | undefined, report: Report): void {
@@ -184,7 +222,12 @@ function checkJson(arg: unknown, at: string, scope: PathScope | undefined, repor
   if (opts.mode !== undefined && opts.mode !== 'encode' && opts.mode !== 'decode') {
     report(joinPath(at, 'mode'), `mode must be "encode" or "decode", not ${describe(opts.mode)}`);
   }
-  if (opts.value !== undefined) checkValue(opts.value, joinPath(at, 'value'), scope, report);
+  // mapping-kit tests the value for truthiness before resolving it, so these fail every send.
+  if (opts.value === null || opts.value === false || opts.value === 0 || opts.value === '') {
+    report(joinPath(at, 'value'), `value cannot be ${describe(opts.value)}: mapping-kit refuses a falsy value (use a path, or a non-empty literal)`);
+  } else if (opts.value !== undefined) {
+    checkValue(opts.value, joinPath(at, 'value'), scope, report);
+  }
 }
 
 function checkFlatten(arg: unknown, at: string, scope: PathScope | undefined, report: Report): void {

@@ -1,6 +1,7 @@
 /**
  * Runs a send step's mapping on one event and checks the result as the destination action would:
  * the payload a preview shows and a send hands to `perform`, or every problem with its field path.
+ * `applyMapping` is the same without an action's fields, for destination functions.
  */
 import { transform, type InputField, type JSONObject } from '../destinations/actions-core.ts';
 import { checkPayload } from './action-schema.ts';
@@ -24,14 +25,24 @@ export function mapEvent(
   options: MapEventOptions = {},
 ): MapEventResult {
   const basePath = options.basePath ?? 'mapping';
-  let resolved: Record<string, unknown>;
+  const applied = applyMapping(mapping, event, options);
+  if (!applied.ok) return applied;
+  const { payload, problems } = checkPayload(fields, applied.payload, basePath);
+  return problems.length === 0 ? { ok: true, payload } : { ok: false, problems };
+}
+
+/**
+ * transform(mapping, event) alone, for targets without a field schema (destination functions):
+ * what the mapping makes of the event, or a transform_failed problem for each field it fails on.
+ * Never throws.
+ */
+export function applyMapping(mapping: Record<string, unknown>, event: SendEvent | Record<string, unknown>, options: MapEventOptions = {}): MapEventResult {
+  const basePath = options.basePath ?? 'mapping';
   try {
-    resolved = transform(mapping as JSONObject, event as Record<string, unknown>);
+    return { ok: true, payload: transform(mapping as JSONObject, event as Record<string, unknown>) };
   } catch {
     return { ok: false, problems: locateTransformFailures(mapping, event as Record<string, unknown>, basePath) };
   }
-  const { payload, problems } = checkPayload(fields, resolved, basePath);
-  return problems.length === 0 ? { ok: true, payload } : { ok: false, problems };
 }
 
 /**

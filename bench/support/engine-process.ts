@@ -27,9 +27,16 @@ if (!dataDir || !process.send) {
   process.exit(2);
 }
 
+/** The default ingest limits with the backlog bounds turned off. */
+function withoutBackpressure(): Partial<EngineConfig> {
+  const limits = testConfig().ingestLimits;
+  return { ingestLimits: { ...limits, maxPendingEvents: 0, maxLagMs: 0 } };
+}
+
 const overrides = (process.argv[3] ? JSON.parse(process.argv[3]) : {}) as Partial<EngineConfig>;
 const engine = await startEngine(
-  testConfig({ dataDir, sqliteSynchronous: 'full', logLevel: 'error', port: 0, host: '127.0.0.1', ...overrides }),
+  // Backpressure off: benchmarks build backlogs on purpose (the journeys bench, bursts) and measure them.
+  testConfig({ dataDir, sqliteSynchronous: 'full', logLevel: 'error', port: 0, host: '127.0.0.1', ...withoutBackpressure(), ...overrides }),
   { logger: createLogger('error') },
 );
 const dbFile = path.join(dataDir, SQLITE_FILE);

@@ -44,7 +44,7 @@ export function validateCondition(condition: unknown, basePath: string): Conditi
   const problems: ConditionProblem[] = [];
   for (const key of Object.keys(record)) {
     if (!KNOWN_PROPERTIES.has(key)) {
-      const where = `${basePath}/${key}`;
+      const where = `${basePath}/${segment(key)}`;
       problems.push(problem('condition_unknown_property', where, `unknown property '${key}' at ${where}; a condition has path, operator, value and ignoreCase`));
     }
   }
@@ -81,6 +81,11 @@ function validateValue(operator: ConditionOperator, value: unknown, where: strin
   const invalid = (): ConditionProblem[] => [
     problem('condition_invalid_value', where, `operator '${operator}' needs ${EXPECTED_VALUE[operator]} at ${where}`),
   ];
+  // JSON.parse reads 1e400 as Infinity, which is stored as null: the condition kept would not be the one validated.
+  const overflow = nonFiniteNumberAt(value, where);
+  if (overflow !== undefined) {
+    return [problem('condition_invalid_value', overflow, `a number at ${overflow} is too large to store (it overflows to Infinity); use a finite number`)];
+  }
   if (ORDERING_OPERATORS.has(operator)) return toOrderedValue(value) === undefined ? invalid() : [];
   switch (operator) {
     case 'equals':
@@ -142,6 +147,17 @@ function validateIgnoreCase(ignoreCase: unknown, operator: unknown, where: strin
   return [];
 }
 
+/** Where in `value` (as a JSON pointer under `where`) a non-finite number is, if anywhere. */
+function nonFiniteNumberAt(value: unknown, where: string): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : where;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFiniteNumberAt(item, `${where}/${segment(key)}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function isScalar(value: unknown): boolean {
   return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
 }
@@ -150,6 +166,11 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : JSON.stringify(value) ?? typeof value;
+}
+
+/** A key as a JSON pointer segment (RFC 6901), so a key holding '/' or '~' still names one place. */
+function segment(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function at(path: string): string {

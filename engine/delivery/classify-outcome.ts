@@ -8,12 +8,14 @@
  * functions, whose errors cross the isolate boundary as plain `{ name, message }`.
  */
 
+import { ADDRESS_REFUSED_CODE } from '../../destinations/outbound-guard.ts';
+
 /**
  * What one attempt produced: a response (a plain send, or one event's result in a batch, with
  * its `errormessage` as `message`) or a thrown error.
  */
 export type AttemptOutcome =
-  | { status: number; headers?: HeadersLike; message?: string }
+  | { status: number; headers?: HeadersLike; message?: string; errortype?: string }
   | { error: unknown };
 
 /** Response headers as fetch (`get`), node:http (lower-case record) or a hand-built record give them. */
@@ -54,10 +56,19 @@ const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UND_ERR_ABORTED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ]);
 const RETRY_STATUSES = new Set([408, 423, 429]);
+// The private-address policy refused the destination's address: a plugin's request
+// (destinations/outbound-guard.ts; node-fetch copies the code onto its FetchError) or a
+// function's fetch (FetchRefusedError, which crosses the sandbox by name only).
+const REFUSED_CODES = new Set([ADDRESS_REFUSED_CODE, 'ERR_FETCH_REFUSED']);
+const REFUSED_NAMES = new Set(['AddressRefusedError', 'FetchRefusedError']);
 
 /** Classifies one attempt: 2xx delivered; timeouts, connection errors, 5xx, 408/423/429 retry; the rest failed. */
 export function classifyOutcome(outcome: AttemptOutcome, options: ClassifyOptions = {}): OutcomeClass {
   if ('status' in outcome) {
+    // A batch item whose request was refused (the webhook reports it with a placeholder status).
+    if (outcome.errortype !== undefined && REFUSED_CODES.has(outcome.errortype)) {
+      return { kind: 'failed', reason: `address refused: ${String(outcome.message ?? '').slice(0, 500)}` };
+    }
     return classifyStatus(outcome.status, outcome.headers, options, `HTTP ${outcome.status}${message(outcome)}`);
   }
   return classifyError(outcome.error, options);
@@ -83,6 +94,11 @@ function classifyError(error: unknown, options: ClassifyOptions): OutcomeClass {
   const label = `${name}${code && code !== name ? ` ${code}` : ''}${message(e)}`;
 
   if (FUNCTION_PERMANENT.has(name)) return { kind: 'failed', reason: label };
+  // Checked before the connection-error rules below (node-fetch names its errors FetchError too):
+  // the address will be refused on every retry. The message says which address and why, in full.
+  if (REFUSED_NAMES.has(name) || (code !== undefined && REFUSED_CODES.has(code))) {
+    return { kind: 'failed', reason: `address refused: ${name}: ${String(e.message ?? '').slice(0, 500)}` };
+  }
   if (name === 'RetryError' || name === 'RetryableError' || code === 'RETRYABLE_ERROR') return { kind: 'retry', reason: label };
   // A function's fetch that could not connect (functions-runtime/host-fetch.ts): only the name and
   // message cross the sandbox boundary, so the name stands for the lost socket error code.

@@ -98,8 +98,9 @@ export class DeliveryService {
 
 /** Reads a bulk re-drive body; throws invalid_request with the path of the first bad field. */
 export function parseRedriveFilter(body: unknown): RedriveFilter {
-  const b = objectWithKeys(body ?? {}, ['status', 'journeyId', 'ids', 'limit']);
-  const status = b['status'] ?? 'failed';
+  const b = objectWithKeys(body === undefined ? {} : body, ['status', 'journeyId', 'ids', 'limit']);
+  // Absent means 'failed'; null is not a status.
+  const status = b['status'] === undefined ? 'failed' : b['status'];
   if (status !== 'failed' && status !== 'retrying') throw invalidRequest("status must be 'failed' or 'retrying'", '/status');
   const filter: RedriveFilter = { status, limit: MAX_BULK_REDRIVE };
   if (b['journeyId'] !== undefined) {

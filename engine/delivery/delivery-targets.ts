@@ -12,6 +12,7 @@ import { handlerFor, type FunctionRunner } from '../functions/function-runner.ts
 import { DEFAULT_DELIVERY_OPTIONS } from '../destination-instances/destination-input.ts';
 import { classifyOutcome } from './classify-outcome.ts';
 import { responseText, type AttemptResult } from './record-attempt.ts';
+import { redactSecretValues, secretSettingKeys, secretValues } from '../../destinations/settings.ts';
 
 /** Where a delivery goes, resolved: its lane, limits, and how to send one or several. */
 export interface DeliveryTarget {
@@ -73,32 +74,38 @@ export class DeliveryTargets {
     if (!action) return { failed: `plugin '${plugin.slug}' has no action '${target.action}'` };
     const { settings, delivery: options } = destination;
     const canBatch = options.batchSize > 1 && typeof action.performBatch === 'function';
+    const secrets = secretValues(secretSettingKeys(plugin), settings);
     return {
       target: {
         key: destination.id,
         options,
         batchKey: canBatch ? `${target.action}\u0000${JSON.stringify(d.mapping)}` : null,
-        send: (one) => attempt(() => runAction({
+        send: async (one) => redactAttempt(await attempt(() => runAction({
           plugin, settings, action: target.action, event: one.payload as unknown as SegmentEvent, mapping: one.mapping as JSONObject, timeoutMs: options.timeoutMs,
-        }).then((r) => ({ status: r.status ?? 200, body: r.body, headers: r.headers }))),
-        sendBatch: async (many) => {
-          try {
-            const results = await runBatch({
-              plugin, settings, action: target.action, events: many.map((m) => m.payload as unknown as SegmentEvent),
-              mapping: many[0]!.mapping as JSONObject, timeoutMs: options.timeoutMs,
-            });
-            return results.map((r) => ({
-              verdict: classifyOutcome({ status: r.status, ...(r.errormessage ? { message: r.errormessage } : {}) }),
-              status: r.status, response: responseText(r.body ?? r.errormessage ?? null),
-            }));
-          } catch (error) {
-            // The whole call failed: every event of the batch shares the verdict.
-            const result = failure(error);
-            return many.map(() => result);
-          }
-        },
+        }).then((r) => ({ status: r.status ?? 200, body: r.body, headers: r.headers }))), secrets),
+        sendBatch: async (many) => (await this.#sendBatch(many, plugin, settings, target.action, options.timeoutMs)).map((r) => redactAttempt(r, secrets)),
       },
     };
+  }
+
+  /** One call of the action's performBatch for several deliveries; one result per delivery, in order. */
+  async #sendBatch(many: DeliveryRecord[], plugin: Plugin, settings: DestinationRecord['settings'], action: string, timeoutMs: number): Promise<AttemptResult[]> {
+    try {
+      const results = await runBatch({
+        plugin, settings, action, events: many.map((m) => m.payload as unknown as SegmentEvent),
+        mapping: many[0]!.mapping as JSONObject, timeoutMs,
+      });
+      return results.map((r) => ({
+        verdict: classifyOutcome({
+          status: r.status, ...(r.errormessage ? { message: r.errormessage } : {}), ...(r.errortype ? { errortype: r.errortype } : {}),
+        }),
+        status: r.status, response: responseText(r.body ?? r.errormessage ?? null),
+      }));
+    } catch (error) {
+      // The whole call failed: every event of the batch shares the verdict.
+      const result = failure(error);
+      return many.map(() => result);
+    }
   }
 
   /**
@@ -113,7 +120,9 @@ export class DeliveryTargets {
     if (found.fn.deployedVersion === null || found.code === null) return { failed: `function '${found.fn.name}' has no deployed version` };
     const { fn, code } = found;
     const key = `${fn.id}@${fn.deployedVersion}`;
-    const send = async (one: DeliveryRecord): Promise<AttemptResult> => {
+    const secrets = secretValues(fn.settingsSchema.filter((s) => s.secret).map((s) => s.name), fn.settings);
+    const send = async (one: DeliveryRecord): Promise<AttemptResult> => redactAttempt(await invoke(one), secrets);
+    const invoke = async (one: DeliveryRecord): Promise<AttemptResult> => {
       try {
         const event = Object.keys(one.mapping).length > 0 ? transform(one.mapping as JSONObject, one.payload as JSONObject) : one.payload;
         const outcome = await runner.invoke({ key, code, handler: handlerFor(event['type'] ?? one.payload['type']), payload: event, settings: fn.settings });
@@ -159,6 +168,17 @@ async function attempt(send: () => Promise<{ status: number; body: unknown; head
   } catch (error) {
     return failure(error);
   }
+}
+
+/**
+ * The attempt with every secret setting value masked in its reason and response: a destination
+ * may echo its credentials back (some APIs do in their errors), and an error message may quote a
+ * URL carrying a key. Attempts are stored, shown by the API and test-sends, so they must not.
+ */
+function redactAttempt(result: AttemptResult, secrets: readonly string[]): AttemptResult {
+  if (secrets.length === 0) return result;
+  const verdict = result.verdict.kind === 'delivered' ? result.verdict : { ...result.verdict, reason: redactSecretValues(result.verdict.reason, secrets) };
+  return { ...result, verdict, response: result.response === null ? null : redactSecretValues(result.response, secrets) };
 }
 
 function failure(error: unknown): AttemptResult {

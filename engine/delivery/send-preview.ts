@@ -109,7 +109,7 @@ export class SendPreview {
     const journey = await this.#o.journeys.get(spaceId, journeyId);
     if (wanted === 'draft' && journey.draft) return { doc: journey.draft, version: journey.draftVersion ?? 1 };
     const number = typeof wanted === 'number' ? wanted : journey.liveVersion;
-    if (number === null) throw invalidRequest(`journey '${journeyId}' has no ${wanted === 'live' ? 'live version' : 'draft'}`, '/version');
+    if (number === null) throw new EngineError('conflict', `journey '${journeyId}' has no ${wanted === 'live' ? 'live version' : 'draft'} to send from`, { path: '/version' });
     const version = await this.#o.store.journeys.getVersion(spaceId, journeyId, number);
     if (!version) throw notFound(`version ${number} of journey`, journeyId);
     return { doc: version.definition, version: number };
@@ -140,9 +140,11 @@ export class SendPreview {
 
 /** The send spec of a send step, or of an exit rule's send (by rule id). */
 function sendOf(doc: JourneyDefinition, stepId: string): SendSpec {
-  const step = doc.steps.find((s) => s.id === stepId);
+  // A draft is saved as written (validation happens at publish): its lists may be missing or malformed.
+  const listOf = <T>(value: unknown): T[] => (Array.isArray(value) ? value.filter((v): v is T => typeof v === 'object' && v !== null) : []);
+  const step = listOf<JourneyDefinition['steps'][number]>(doc.steps).find((s) => s.id === stepId);
   if (step?.type === 'send') return step;
-  const rule = (doc.exitRules ?? []).find((r) => r.id === stepId);
+  const rule = listOf<NonNullable<JourneyDefinition['exitRules']>[number]>(doc.exitRules).find((r) => r.id === stepId);
   if (rule?.send) return rule.send;
   if (step) throw invalidRequest(`step '${stepId}' is a ${step.type} step, not a send`, '/stepId');
   throw notFound('send step', stepId);
@@ -150,8 +152,8 @@ function sendOf(doc: JourneyDefinition, stepId: string): SendSpec {
 
 /** Reads a preview/test body; throws invalid_request with the path of the first bad field. */
 export function parsePreviewInput(body: unknown): PreviewInput {
-  const b = objectWithKeys(body ?? {}, ['version', 'event', 'userId', 'instanceId']);
-  const version = b['version'] ?? 'draft';
+  const b = objectWithKeys(body === undefined ? {} : body, ['version', 'event', 'userId', 'instanceId']);
+  const version = b['version'] === undefined ? 'draft' : b['version'];
   if (version !== 'draft' && version !== 'live' && !(typeof version === 'number' && Number.isInteger(version) && version >= 1)) {
     throw invalidRequest("version must be 'draft', 'live' or a version number", '/version');
   }

@@ -35,9 +35,14 @@ export class DestinationService {
     return this.#registry.list();
   }
 
-  /** One plugin with its settings and actions (loads a catalog plugin). */
+  /** One plugin with its settings and actions (loads a catalog plugin); 404 for a slug no plugin has. */
   async plugin(slug: string): Promise<PluginSummary> {
-    return this.#registry.describe((await this.#plugin(slug)).slug);
+    try {
+      return this.#registry.describe((await this.#plugin(slug)).slug);
+    } catch (error) {
+      if (error instanceof EngineError && error.code === 'unknown_plugin') throw notFound('destination plugin', slug);
+      throw error;
+    }
   }
 
   async create(spaceId: string, input: DestinationInput): Promise<DestinationView> {

@@ -28,7 +28,7 @@ export function createFunctionRoutes(functions: FunctionService): Router {
     res.json({ versions: await functions.versions(principalOf(res).spaceId, req.params['id']!) });
   });
   router.post('/functions/:id/deploy', async (req, res) => {
-    const body = objectWithKeys(req.body ?? {}, ['version']);
+    const body = objectWithKeys(req.body, ['version']);
     const version = body['version'];
     if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version) || version < 1)) throw invalidRequest('version must be a version number', '/version');
     res.json({ function: await functions.deploy(principalOf(res).spaceId, req.params['id']!, version as number | undefined) });

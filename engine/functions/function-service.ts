@@ -84,7 +84,7 @@ export class FunctionService {
   async deploy(spaceId: string, id: string, version?: number): Promise<FunctionView> {
     const current = await this.record(spaceId, id);
     const wanted = version ?? current.latestVersion;
-    if (!(await this.#store.functions.getVersion(spaceId, id, wanted))) throw invalidRequest(`function '${id}' has no version ${wanted}`, '/version');
+    if (!(await this.#store.functions.getVersion(spaceId, id, wanted))) throw notFound(`version ${wanted} of function`, id);
     const next = { ...current, deployedVersion: wanted, updatedAt: new Date().toISOString(), rev: current.rev + 1 };
     await this.#save(next, current.rev);
     return this.#view(next);
@@ -105,7 +105,7 @@ export class FunctionService {
     const fn = await this.record(spaceId, id);
     const version = input.version ?? fn.latestVersion;
     const stored = await this.#store.functions.getVersion(spaceId, id, version);
-    if (!stored) throw invalidRequest(`function '${id}' has no version ${version}`, '/version');
+    if (!stored) throw notFound(`version ${version} of function`, id);
     const settings = input.settings ? mergeFunctionSettings(fn.settingsSchema, fn.settings, input.settings) : fn.settings;
     const handler = input.events ? 'onBatch' : handlerFor(input.event!['type'] ?? 'track');
     const outcome = await this.#runner.invoke({ key: `${id}@${version}`, code: stored.code, handler, payload: input.events ?? input.event, settings });

@@ -1,11 +1,22 @@
 import type { NextFunction, Request, Response } from 'express';
 import { EngineError } from '../errors.ts';
+import type { AllowedMethods } from './allowed-methods.ts';
 import type { Logger } from '../logger.ts';
 import { sendError, toEngineError } from './send-json.ts';
 
-/** Answers routes nobody handles with a JSON 404. */
-export function unknownRoute(req: Request): never {
-  throw new EngineError('route_not_found', `no endpoint ${req.method} ${req.path}`);
+/**
+ * Answers requests no route handles: 405 with `Allow` when the path is served with other
+ * methods, a JSON 404 otherwise. `allowed` is asked lazily (every route is registered by then).
+ */
+export function unknownRoute(allowed: () => AllowedMethods) {
+  return (req: Request, res: Response): never => {
+    const methods = allowed()(req.path);
+    if (methods.length > 0) {
+      res.setHeader('allow', methods.join(', '));
+      throw new EngineError('method_not_allowed', `${req.path} answers ${methods.join(', ')}, not ${req.method}`);
+    }
+    throw new EngineError('route_not_found', `no endpoint ${req.method} ${req.path}`);
+  };
 }
 
 /** The router's refusal of a path parameter it cannot decode (`%E0%A4%A`): the client's fault, not ours. */

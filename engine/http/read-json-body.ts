@@ -1,15 +1,35 @@
 import type { IncomingMessage } from 'node:http';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { EngineError } from '../errors.ts';
+import { jsonDepthExceeds } from './json-depth.ts';
 
 const JSON_TYPES = new Set(['', 'application/json', 'text/plain']);
 
 /**
- * Reads and parses a JSON request body, refusing more than `limitBytes` (after gzip decoding)
- * without buffering the excess. `text/plain` is accepted because browsers' sendBeacon uses it.
+ * Bytes a gzip body may have beyond the decoded limit: gzip's header and trailer and the 5 bytes
+ * per 64 KB block of data it could not compress.
  */
-export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+const GZIP_OVERHEAD_BYTES = 1024;
+
+/** What a JSON body may be. */
+export interface JsonBodyLimits {
+  /** Largest body, after gzip decoding (bytes). */
+  limitBytes: number;
+  /** Deepest nesting of arrays and objects (see json-depth.ts). */
+  maxDepth: number;
+}
+
+/**
+ * Reads and parses a JSON request body, refusing more than `limitBytes` (after gzip decoding)
+ * without buffering the excess, and JSON nested deeper than `maxDepth` without parsing it.
+ * `text/plain` is accepted because browsers' sendBeacon uses it.
+ *
+ * Slow clients are the HTTP server's business: its request timeout (engine.ts) covers the whole
+ * body, with no timer per request here; when it closes the connection, the read fails with
+ * `request_timeout`.
+ */
+export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits): Promise<unknown> {
+  const { limitBytes, maxDepth } = limits;
   const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!JSON_TYPES.has(contentType)) {
     throw new EngineError('unsupported_media_type', `content-type '${contentType}' is not supported; send application/json`);
@@ -20,31 +40,91 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
     throw new EngineError('unsupported_media_type', `content-encoding '${encoding}' is not supported; send identity or gzip`);
   }
   const tooLarge = () => new EngineError('payload_too_large', `the body is larger than ${limitBytes} bytes`, { limit: limitBytes });
-  if (encoding === 'identity' && declared > limitBytes) {
+  const rawLimit = encoding === 'gzip' ? limitBytes + GZIP_OVERHEAD_BYTES : limitBytes;
+  if (declared > rawLimit) {
     req.resume();
     throw tooLarge();
   }
-  const source: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
-  const chunks: Buffer[] = [];
-  let size = 0;
+  let body: Buffer | null;
   try {
-    for await (const chunk of source) {
-      size += (chunk as Buffer).length;
-      if (size > limitBytes) {
-        req.resume();
-        throw tooLarge();
-      }
-      chunks.push(chunk as Buffer);
-    }
+    body = encoding === 'gzip' ? await readGzip(req, limitBytes, rawLimit) : await readAll(req, limitBytes);
   } catch (error) {
-    if (error instanceof EngineError) throw error;
-    throw new EngineError('invalid_json', 'the body could not be read (bad gzip data or aborted upload)', {}, { cause: error });
+    req.resume();
+    throw readFailure(error);
   }
-  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  if (body === null) {
+    // Too large: drain the rest (the server's request timeout bounds how long) so the answer arrives.
+    req.resume();
+    throw tooLarge();
+  }
+  const text = body.toString('utf8');
   if (text.length === 0) throw new EngineError('invalid_json', 'the body is empty; send a JSON object');
+  if (jsonDepthExceeds(text, maxDepth)) {
+    throw new EngineError('payload_too_deep', `the body nests arrays and objects more than ${maxDepth} levels deep`, { limit: maxDepth });
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new EngineError('invalid_json', `the body is not valid JSON: ${(error as Error).message}`, {}, { cause: error });
+    // Only where it broke, never V8's message: it quotes the body (a write key sent by mistake, say).
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new EngineError('invalid_json', `the body is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`, {}, { cause: error });
   }
+}
+
+/** The whole of `source`, or null as soon as it passes `limitBytes` (the rest is left unread). */
+async function readAll(source: AsyncIterable<Buffer>, limitBytes: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > limitBytes) return null;
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/**
+ * A gzip body, decoded while it streams and cut off at `limitBytes` of output: a bomb (a few KB
+ * that decode to gigabytes) costs at most the limit in memory and the time to decode that much.
+ * The compressed bytes are held to `rawLimit` too, so a stream of blocks that decode to nothing
+ * cannot keep the request going either.
+ */
+async function readGzip(req: IncomingMessage, limitBytes: number, rawLimit: number): Promise<Buffer | null> {
+  const gunzip: Gunzip = createGunzip();
+  let compressed = 0;
+  let rawTooLarge = false;
+  const onData = (chunk: Buffer) => {
+    compressed += chunk.length;
+    if (compressed > rawLimit && !rawTooLarge) {
+      rawTooLarge = true;
+      gunzip.destroy();
+    }
+  };
+  // pipe() does not pass the source's failure on: without this, an aborted upload would leave the read waiting forever.
+  const onError = (error: Error) => gunzip.destroy(error);
+  req.on('data', onData);
+  req.once('error', onError);
+  req.pipe(gunzip);
+  try {
+    const body = await readAll(gunzip, limitBytes);
+    return rawTooLarge ? null : body;
+  } catch (error) {
+    if (rawTooLarge) return null;
+    throw error;
+  } finally {
+    req.off('data', onData);
+    req.off('error', onError);
+    req.unpipe(gunzip);
+    gunzip.destroy();
+  }
+}
+
+/** The client's error for a body that could not be read: corrupt gzip data, or an upload that never finished. */
+function readFailure(error: unknown): EngineError {
+  if (error instanceof EngineError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new EngineError('invalid_json', 'the body could not be read: bad gzip data', {}, { cause: error });
+  }
+  return new EngineError('request_timeout', 'the body did not arrive completely (the client went away, or was slower than the server allows)', {}, { cause: error });
 }

@@ -20,11 +20,15 @@ export function toEngineError(error: unknown, isTransient: (error: unknown) => b
   return new EngineError('internal_error', 'an unexpected error occurred', {}, { cause: error });
 }
 
-/** Seconds a client is asked to wait before retrying a 503. */
+/** Seconds a client is asked to wait before retrying a 503 that does not say otherwise. */
 const RETRY_AFTER_SECONDS = 1;
 
-/** Writes an error response; a 503 says when to retry (`Retry-After`, which Segment clients honour). */
+/**
+ * Writes an error response; a 429 or 503 says when to retry (`Retry-After`, which Segment clients
+ * honour: analytics-node waits that long on a 429 without counting it against its retries).
+ */
 export function sendError(res: ServerResponse, error: EngineError): void {
-  if (error.status === 503) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+  const retryAfter = error.retryAfterSeconds ?? (error.status === 503 ? RETRY_AFTER_SECONDS : null);
+  if (retryAfter !== null) res.setHeader('retry-after', String(retryAfter));
   sendJson(res, error.status, error.toBody());
 }

@@ -4,11 +4,13 @@ import { EngineError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialService } from '../spaces/credential-service.ts';
 import { basicUsername } from '../http/credentials-from-request.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
+import { readJsonBody, type JsonBodyLimits } from '../http/read-json-body.ts';
 import { assignRequestId } from '../http/request-id.ts';
 import { sendError, sendJson, toEngineError } from '../http/send-json.ts';
 import type { Store } from '../store/store.ts';
 import type { IngestService } from './ingest-service.ts';
+import type { IngestAdmission } from './ingest-admission.ts';
+import type { MessageType } from '../store/event-store.ts';
 import { isMessageType, MESSAGE_TYPES } from './validate-message.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { UNMATCHED_ROUTE } from '../metrics/http-metrics.ts';
@@ -17,7 +19,9 @@ import { UNMATCHED_ROUTE } from '../metrics/http-metrics.ts';
 export interface IngestHandlerDeps {
   ingest: IngestService;
   credentials: CredentialService;
-  config: Pick<EngineConfig, 'maxMessageBytes' | 'maxBatchBytes'>;
+  config: Pick<EngineConfig, 'maxMessageBytes' | 'maxBatchBytes' | 'maxJsonDepth'>;
+  /** Whether a request may go on: concurrency bound, backpressure, per-write-key rate limit. */
+  admission: Pick<IngestAdmission, 'enter' | 'leave' | 'charge'>;
   logger: Logger;
   /** Which store errors are passing conditions (answered 503 with Retry-After, not 500). */
   store: Pick<Store, 'isTransientError'>;
@@ -42,18 +46,29 @@ export function isIngestPath(url: string | undefined): boolean {
  * the CPU per request (see product.md); the management API stays on Express.
  */
 export function createIngestHandler(deps: IngestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const limits: BodyLimits = {
+    single: { limitBytes: deps.config.maxMessageBytes, maxDepth: deps.config.maxJsonDepth },
+    batch: { limitBytes: deps.config.maxBatchBytes, maxDepth: deps.config.maxJsonDepth },
+  };
   return (req, res) => {
     const started = performance.now();
     const requestId = assignRequestId(req, res);
-    handle(deps, req, res).then(() => observe(deps, req, res, started), (error: unknown) => {
+    handle(deps, limits, req, res).then(() => observe(deps, req, res, started), (error: unknown) => {
       const engineError = toEngineError(error, deps.store.isTransientError);
-      if (engineError.status >= 500) deps.logger.error('ingest failed', { requestId, error });
+      if (engineError.status >= 500 && engineError.code !== 'overloaded') deps.logger.error('ingest failed', { requestId, error });
       else deps.logger.debug('ingest rejected', { requestId, code: engineError.code, message: engineError.message });
       deps.metrics.ingest.rejected(engineError.code);
-      if (!res.headersSent) sendError(res, engineError);
+      // A connection the server closed (request timeout) has nobody left to answer.
+      if (!res.headersSent && !res.destroyed) sendError(res, engineError);
       observe(deps, req, res, started);
     });
   };
+}
+
+/** Body limits of single calls and batches. */
+interface BodyLimits {
+  single: JsonBodyLimits;
+  batch: JsonBodyLimits;
 }
 
 /** Records the request's latency under its endpoint (the answer is written, though maybe not flushed yet). */
@@ -65,7 +80,7 @@ function observe(deps: IngestHandlerDeps, req: IncomingMessage, res: ServerRespo
   deps.metrics.http.observe(req.method, route, res.statusCode, (performance.now() - started) / 1000);
 }
 
-async function handle(deps: IngestHandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: IngestHandlerDeps, limits: BodyLimits, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '').split('?')[0]!.slice('/v1/'.length);
   const isBatch = (BATCH_ENDPOINTS as readonly string[]).includes(path);
   const type = isMessageType(path) ? path : null;
@@ -73,14 +88,38 @@ async function handle(deps: IngestHandlerDeps, req: IncomingMessage, res: Server
     throw new EngineError('route_not_found', `POST /v1/${path} is not an ingest endpoint; use /v1/track, identify, page, screen, group, alias or batch`);
   }
   if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
     throw new EngineError('method_not_allowed', `use POST for /v1/${path}`);
   }
+  try {
+    deps.admission.enter();
+  } catch (error) {
+    // Refused before the body is read: drain it so the connection can carry the answer and the next request.
+    req.resume();
+    throw error;
+  }
+  try {
+    await admitted(deps, isBatch ? limits.batch : limits.single, type, req, res);
+  } finally {
+    deps.admission.leave();
+  }
+}
+
+/** Events a request carries, as the rate limit counts them (a malformed body counts one: validation refuses it next). */
+function eventCount(body: unknown, type: MessageType | null): number {
+  if (type !== null) return 1;
+  const batch = body !== null && typeof body === 'object' ? (body as { batch?: unknown }).batch : undefined;
+  return Array.isArray(batch) && batch.length > 0 ? batch.length : 1;
+}
+
+/** A request `admission` let in: read, authenticate, charge to the write key, store. */
+async function admitted(deps: IngestHandlerDeps, limits: JsonBodyLimits, type: MessageType | null, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const headerKey = basicUsername(req);
   if (headerKey !== null && !await deps.credentials.authenticate(headerKey, 'write_key')) {
     req.resume();
     throw new EngineError('invalid_credentials', 'the write key is unknown or revoked');
   }
-  const body = await readJsonBody(req, isBatch ? deps.config.maxBatchBytes : deps.config.maxMessageBytes);
+  const body = await readJsonBody(req, limits);
   // Segment also accepts the write key inside the body (batch requests from some clients).
   const bodyKey = body !== null && typeof body === 'object' && typeof (body as { writeKey?: unknown }).writeKey === 'string'
     ? (body as { writeKey: string }).writeKey : null;
@@ -90,6 +129,7 @@ async function handle(deps: IngestHandlerDeps, req: IncomingMessage, res: Server
   }
   const principal = await deps.credentials.authenticate(key, 'write_key');
   if (!principal) throw new EngineError('invalid_credentials', 'the write key is unknown or revoked');
+  deps.admission.charge(principal.credentialId, eventCount(body, type));
   const result = type === null
     ? await deps.ingest.batch(principal.spaceId, body)
     : await deps.ingest.single(principal.spaceId, type, body);

@@ -4,6 +4,7 @@ import type { EventRecord, EventStore, MessageType } from '../store/event-store.
 import { normalizeMessage, type BatchEnvelope } from './normalize-message.ts';
 import { isMessageType, validateBatchEnvelope, validateMessage } from './validate-message.ts';
 import type { IngestMetrics } from '../metrics/ingest-metrics.ts';
+import type { Arrival, ArrivalFence } from './arrival-fence.ts';
 
 /** What the client is told after its messages are durably stored. */
 export interface IngestResult {
@@ -19,6 +20,8 @@ export interface IngestServiceOptions {
   now?: () => number;
   /** Counts the messages appended, by type and outcome. */
   metrics?: IngestMetrics;
+  /** Where an arrival is marked from its stamp until its commit (see arrival-fence.ts). */
+  arrivals?: ArrivalFence;
 }
 
 /**
@@ -41,14 +44,26 @@ export class IngestService {
     if (raw['type'] !== undefined && raw['type'] !== type) {
       throw new EngineError('invalid_message', `/type is '${String(raw['type'])}' but the message was posted to /v1/${type}`, { path: '/type' });
     }
-    const now = this.#now();
-    return this.#append([normalizeMessage(raw, type, spaceId, now)], now);
+    const arrival = this.#arrive();
+    try {
+      return await this.#append([normalizeMessage(raw, type, spaceId, arrival.at)], arrival.at);
+    } finally {
+      arrival.leave();
+    }
   }
 
   /** Accepts a `/v1/batch` (or `/v1/import`) body. */
   async batch(spaceId: string, body: unknown): Promise<IngestResult> {
     validateBatchEnvelope(body);
-    const now = this.#now();
+    const arrival = this.#arrive();
+    try {
+      return await this.#appendBatch(spaceId, body, arrival.at);
+    } finally {
+      arrival.leave();
+    }
+  }
+
+  async #appendBatch(spaceId: string, body: { batch: unknown[]; context?: object; integrations?: object; sentAt?: string }, now: number): Promise<IngestResult> {
     const envelope: BatchEnvelope = {
       ...(body.context ? { context: body.context } : {}),
       ...(body.integrations ? { integrations: body.integrations } : {}),
@@ -72,6 +87,11 @@ export class IngestService {
       return normalizeMessage(item as Record<string, unknown>, type, spaceId, now, envelope);
     });
     return this.#append(events, now);
+  }
+
+  /** Marks an arrival (its time read after the mark is visible to the processing thread). */
+  #arrive(): Arrival {
+    return this.#options.arrivals ? this.#options.arrivals.enter(this.#now) : { at: this.#now(), leave: () => {} };
   }
 
   async #append(events: EventRecord[], now: number): Promise<IngestResult> {

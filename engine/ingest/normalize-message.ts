@@ -6,11 +6,40 @@ export function newEventId(): string {
   return newId();
 }
 
-const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
+/*
+ * The date-times Segment clients send (RFC 3339, as ajv-formats' iso-date-time spells it): 'T', 't'
+ * or a space between date and time, a fraction of any length, and a zone 'Z', ±hh, ±hhmm or ±hh:mm,
+ * or none. Parsed here rather than by Date.parse, which reads a zone-less or space-separated
+ * date-time in the server's timezone and gives up on ±hh zones and leap seconds.
+ */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
-/** Parses an ISO-8601 date-time; one without a zone is read as UTC, never as local time. */
+/**
+ * Parses an ISO-8601 date-time to epoch milliseconds, or NaN when it is not a real one. One without
+ * a zone is read as UTC, never as local time. A leap second (23:59:60 UTC, which JavaScript time
+ * cannot hold) is read as the last millisecond of its minute; a fraction beyond milliseconds is cut.
+ */
 export function parseIsoTime(value: string): number {
-  return Date.parse(HAS_ZONE.test(value) || !value.includes('T') ? value : `${value}Z`);
+  const match = ISO_DATE_TIME.exec(value);
+  if (match === null) return Number.NaN;
+  const [, y, mo, d, h, mi, s, fraction = '', sign, oh = '0', om = '0'] = match;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = [y, mo, d, h, mi, s, oh, om].map(Number) as
+    [number, number, number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
+  if (hour > 23 || minute > 59 || second > 60 || offsetHours > 23 || offsetMinutes > 59) return Number.NaN;
+  const offsetMs = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as they are.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, Math.min(second, 59), second === 60 ? 999 : Number(fraction.slice(0, 3).padEnd(3, '0')));
+  const ms = date.getTime() - offsetMs;
+  if (second === 60 && new Date(ms).getUTCHours() * 60 + new Date(ms).getUTCMinutes() !== 23 * 60 + 59) return Number.NaN;
+  return ms;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function asId(value: unknown): string | null {

@@ -1,14 +1,15 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ErrorCode } from '../errors.ts';
 import type { AppendOutcome, MessageType } from '../store/event-store.ts';
 
 const TYPES: readonly MessageType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
 const TYPE_INDEX: Readonly<Record<MessageType, number>> = { track: 0, identify: 1, page: 2, screen: 3, group: 4, alias: 5 };
 
-/** Messages ingested by type and outcome, and ingest requests rejected by error code. */
+/** Messages ingested by type and outcome, ingest requests rejected by error code, and whether backpressure is on. */
 export class IngestMetrics {
   readonly #events: Counter<'type' | 'outcome'>;
   readonly #rejected: Counter<'code'>;
+  readonly #backpressure: Gauge;
   /** Children by type index × 2 (+0 stored, +1 duplicate). */
   readonly #eventChildren: Counter.Internal[];
   readonly #rejectedChildren = new Map<string, Counter.Internal>();
@@ -23,6 +24,12 @@ export class IngestMetrics {
       name: 'journey_engine_ingest_rejected_total',
       help: 'Ingest requests answered with an error, by error code (a rejected batch counts once).',
       labelNames: ['code'], registers: [registry],
+    });
+    this.#backpressure = new Gauge({
+      name: 'journey_engine_ingest_backpressure',
+      help: '1 while ingest refuses events because processing is behind (429 backpressure), else 0.',
+      // Only the engine thread ingests; 'max' keeps its figure when the worker's 0 is merged in.
+      registers: [registry], aggregator: 'max',
     });
     this.#eventChildren = TYPES.flatMap((type) => [this.#events.labels(type, 'stored'), this.#events.labels(type, 'duplicate')]);
   }
@@ -39,7 +46,12 @@ export class IngestMetrics {
     for (let i = 0; i < tally.length; i++) if (tally[i]! > 0) this.#eventChildren[i]!.inc(tally[i]);
   }
 
-  /** Counts one rejected request. */
+  /** Ingest started (true) or stopped (false) refusing events because processing is behind. */
+  backpressure(refusing: boolean): void {
+    this.#backpressure.set(refusing ? 1 : 0);
+  }
+
+  /** Counts one rejected request (backpressure, rate_limited and overloaded refusals included). */
   rejected(code: ErrorCode): void {
     let child = this.#rejectedChildren.get(code);
     if (child === undefined) {

@@ -43,6 +43,18 @@ export function hourRangeOf(range: TimeRange, now: number): HourRange | null {
   };
 }
 
+/**
+ * A step counter key read from its end: `step:<step>:<what>` or `step:<step>:branch:<branch>`.
+ * Read backwards because an exit rule's send counts under the step `exit:<rule>`, which holds a colon.
+ */
+function stepKey(key: string): { stepId: string; what: string; branch?: string } | null {
+  const rest = key.slice('step:'.length);
+  const branchAt = rest.lastIndexOf(':branch:');
+  if (branchAt > 0) return { stepId: rest.slice(0, branchAt), what: 'branch', branch: rest.slice(branchAt + ':branch:'.length) };
+  const whatAt = rest.lastIndexOf(':');
+  return whatAt > 0 ? { stepId: rest.slice(0, whatAt), what: rest.slice(whatAt + 1) } : null;
+}
+
 /** Shapes a journey's counters into its figures; steps and goals of `definition` are listed even at zero. */
 export function journeyStats(journeyId: string, counts: JourneyCounts, range: HourRange | null, definition: JourneyDefinition | null): JourneyStats {
   const { flows, gauges } = counts;
@@ -69,20 +81,22 @@ export function journeyStats(journeyId: string, counts: JourneyCounts, range: Ho
   for (const s of definition?.steps ?? []) step(s.id);
   for (const g of definition?.goals ?? []) goal(g.id);
   for (const [key, n] of Object.entries(flows)) {
-    const [kind, id, what, branch] = key.split(':');
+    const [kind, id] = key.split(':');
     if (kind === 'exited' && id !== undefined) stats.exitedBy[key.slice('exited:'.length)] = n;
     else if (kind === 'converted' && id !== undefined) goal(id).converted = n;
     else if (kind === 'triggers_ignored' && id !== undefined) stats.triggersIgnoredBy[id] = n;
-    else if (kind === 'step' && id !== undefined) {
-      if (what === 'reached') step(id).reached = n;
-      else if (what === 'sends') step(id).sends = n;
-      else if (what === 'sends_skipped') step(id).sendsSkipped = n;
-      else if (what === 'branch' && branch !== undefined) step(id).branches[branch] = n;
+    else if (kind === 'step') {
+      const parsed = stepKey(key);
+      if (!parsed) continue;
+      if (parsed.what === 'reached') step(parsed.stepId).reached = n;
+      else if (parsed.what === 'sends') step(parsed.stepId).sends = n;
+      else if (parsed.what === 'sends_skipped') step(parsed.stepId).sendsSkipped = n;
+      else if (parsed.what === 'branch' && parsed.branch !== undefined) step(parsed.stepId).branches[parsed.branch] = n;
     }
   }
   for (const [key, n] of Object.entries(gauges)) {
-    const [kind, id, what] = key.split(':');
-    if (kind === 'step' && id !== undefined && what === 'waiting') step(id).waiting = n;
+    const parsed = key.startsWith('step:') ? stepKey(key) : null;
+    if (parsed?.what === 'waiting') step(parsed.stepId).waiting = n;
   }
   for (const g of Object.values(stats.conversions)) {
     g.rate = stats.entered > 0 ? Math.round((g.converted / stats.entered) * 10_000) / 10_000 : null;

@@ -11,7 +11,7 @@ export interface TimeRange {
 
 /**
  * Reads `?from=` and `?to=` (ISO-8601 date or date-time; without an offset, UTC). 400
- * `invalid_request` naming the parameter when one is not a date, or when from is not before to.
+ * `invalid_request` naming the parameter when one is not a date, or when from is after to.
  */
 export function timeRangeParams(req: Request): TimeRange {
   const read = (name: 'from' | 'to'): number | null => {
@@ -22,8 +22,9 @@ export function timeRangeParams(req: Request): TimeRange {
     return ms;
   };
   const range = { from: read('from'), to: read('to') };
-  if (range.from !== null && range.to !== null && range.from >= range.to) {
-    throw invalidRequest('from must be before to', '?from');
+  // from = to is an empty range (nothing happened in it); from after to is a mistake.
+  if (range.from !== null && range.to !== null && range.from > range.to) {
+    throw invalidRequest('from must not be after to', '?from');
   }
   return range;
 }

@@ -78,7 +78,7 @@ function errorResponse(status: ErrorStatus): ResponseObject {
       },
     },
   };
-  if (status === 503) response.headers = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
+  if (status === 503 || status === 429) response.headers = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
   return response;
 }
 

@@ -163,7 +163,7 @@ export const deliveryArea: ApiArea = {
         params: stepParams,
         body: jsonBody(schemaRef('PreviewInput')),
         responses: { 200: json('The preview.', schemaRef('SendPreview')) },
-        errors: [404],
+        errors: [404, 409],
       }),
     },
     '/api/v1/journeys/{id}/steps/{stepId}/test': {
@@ -172,7 +172,7 @@ export const deliveryArea: ApiArea = {
         params: stepParams,
         body: jsonBody(schemaRef('PreviewInput')),
         responses: { 200: json("The preview and the destination's answer.", schemaRef('SendTestResult')) },
-        errors: [404],
+        errors: [404, 409],
       }),
     },
   },

@@ -114,7 +114,7 @@ export const destinationArea: ApiArea = {
         id: 'getDestinationPlugin', summary: 'A plugin with its settings and actions', auth: 'admin',
         params: [pathParam('slug', 'A plugin slug.')],
         responses: { 200: json('The plugin (a catalog plugin is loaded).', object({ plugin: schemaRef('PluginSummary') })) },
-        errors: [400],
+        errors: [400, 404],
       }),
     },
     '/api/v1/destinations': {

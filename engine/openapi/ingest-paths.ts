@@ -3,7 +3,7 @@ import { MESSAGE_TYPES } from '../ingest/validate-message.ts';
 import { BATCH_ENDPOINTS } from '../ingest/ingest-handler.ts';
 import type { MessageType } from '../store/event-store.ts';
 import { fromDraft07 } from './from-draft-07.ts';
-import { json, jsonBody, object, op, schemaRef, type ApiArea, type Paths, type Schema } from './operation-parts.ts';
+import { json, jsonBody, object, op, schemaRef, type ApiArea, type ErrorStatus, type Paths, type Schema } from './operation-parts.ts';
 
 const TAG = 'Ingest';
 
@@ -62,6 +62,9 @@ const schemas: Record<string, Schema> = {
 
 const accepted = { 200: json('Stored (or acknowledged as duplicates).', schemaRef('IngestResult')) };
 
+/** Ingest's own refusals, each with Retry-After: 429 backpressure and rate_limited (503 overloaded is implied everywhere). */
+const INGEST_REFUSALS: ErrorStatus[] = [429];
+
 const paths: Paths = {};
 for (const type of MESSAGE_TYPES) {
   paths[`/v1/${type}`] = {
@@ -72,6 +75,7 @@ for (const type of MESSAGE_TYPES) {
       auth: 'writeKey',
       body: jsonBody(schemaRef(messageSchemaName(type))),
       responses: accepted,
+      errors: INGEST_REFUSALS,
     }),
   };
 }
@@ -84,6 +88,7 @@ for (const endpoint of BATCH_ENDPOINTS) {
       auth: 'writeKey',
       body: jsonBody(schemaRef('BatchRequest')),
       responses: accepted,
+      errors: INGEST_REFUSALS,
     }),
   };
 }

@@ -85,7 +85,7 @@ export const profileArea: ApiArea = {
     '/api/v1/profiles/lookup': {
       get: op(TAG, {
         id: 'lookupProfile', summary: 'Find a profile by one of its ids', auth: 'admin',
-        description: 'Give exactly one of userId, anonymousId, email (400 otherwise).',
+        description: 'Give at least one of userId, anonymousId, email (400 with none); several must all lead to the same profile (404 otherwise).',
         params: [
           queryParam('userId', 'A user id of the profile.'),
           queryParam('anonymousId', 'An anonymous id of the profile.'),

@@ -59,6 +59,11 @@ function collect(router: RouteLister, prefix: string, out: ServedRoute[]): void 
 export function routesOf(listener: object): ServedRoute[] {
   const app = appsByListener.get(listener);
   if (!app) throw new Error('this listener was not made by createApp (no route table is kept for it)');
+  return routesOfApp(app);
+}
+
+/** The routes an Express app serves (see routesOf). */
+export function routesOfApp(app: Express): ServedRoute[] {
   const routes: ServedRoute[] = [];
   // express types `app.router` without listRoutes, which router 2.3 added; see ListedRoute.
   collect(app.router as unknown as RouteLister, '', routes);

@@ -69,10 +69,13 @@ export const spaceArea: ApiArea = {
       }),
       post: op(TAG, {
         id: 'issueCredential', summary: 'Issue a write key or an admin token', auth: 'admin',
-        body: jsonBody(object({
-          kind: { type: 'string', enum: CREDENTIAL_KINDS },
-          label: { type: 'string', maxLength: 200 },
-        }, { optional: ['label'] })),
+        body: jsonBody({
+          ...object({
+            kind: { type: 'string', enum: CREDENTIAL_KINDS },
+            label: { type: 'string', maxLength: 200 },
+          }, { optional: ['label'] }),
+          additionalProperties: false,
+        }),
         responses: { 201: json('The credential with its secret (shown this once).', object({ credential: schemaRef('IssuedCredential') })) },
         errors: [409],
       }),

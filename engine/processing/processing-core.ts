@@ -17,6 +17,7 @@ import type { PluginRegistry } from '../../destinations/plugin-registry.ts';
 import { DeliveryDispatcher } from '../delivery/delivery-dispatcher.ts';
 import { DeliveryTargets } from '../delivery/delivery-targets.ts';
 import type { FunctionRunner } from '../functions/function-runner.ts';
+import type { ArrivalFence } from '../ingest/arrival-fence.ts';
 import { ProcessingLease } from './processing-lease.ts';
 import type { TimerSource } from '../scheduler/timer-loop.ts';
 import { EngineMetrics } from '../metrics/engine-metrics.ts';
@@ -60,6 +61,8 @@ export class ProcessingCore {
     functions?: FunctionRunner;
     /** Where processing records its metrics (default: a registry of its own that nobody reads). */
     metrics?: EngineMetrics;
+    /** This process's arrivals being committed: timers never fire past them. */
+    arrivals?: ArrivalFence;
   }) {
     const { config, store, clock, logger } = options;
     const metrics = options.metrics ?? new EngineMetrics();
@@ -89,6 +92,7 @@ export class ProcessingCore {
     deliveryLoop = this.deliveryLoop;
     this.runtime = new JourneyRuntime({
       store, live: this.#live, clock, audiences: this.#audiences, profiles, logger, onTimer: (at) => timers?.notify(at),
+      ...(options.arrivals ? { arrivals: options.arrivals } : {}),
       // Another process is the processor: what this one recorded is claimed there once its hand-off lease ends.
       onDeliveries: (deliveries) => { if (held()) this.deliveries.accept(deliveries); },
     });

@@ -7,6 +7,8 @@ export interface ProcessingWorkerData {
   config: EngineConfig;
   /** Log quietly (tests). */
   silent: boolean;
+  /** The ingest thread's arrival fence (engine/ingest/arrival-fence.ts), shared memory. */
+  arrivals: SharedArrayBuffer;
 }
 
 /** Engine thread → processing worker. */

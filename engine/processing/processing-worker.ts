@@ -12,6 +12,7 @@ import { createFunctionRunner } from '../functions/create-function-runner.ts';
 import { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { threadMetricsSnapshot } from '../metrics/thread-metrics.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-snapshot.ts';
+import { ArrivalFence } from '../ingest/arrival-fence.ts';
 import type { FromWorker, ProcessingWorkerData, ToWorker } from './processing-messages.ts';
 
 const data = workerData as ProcessingWorkerData;
@@ -25,8 +26,8 @@ const { store, agendaBackend } = await openStorage(data.config, 'processing');
 const metrics = new EngineMetrics({ logger });
 const functionRunner = createFunctionRunner(data.config, metrics.functions);
 const core = new ProcessingCore({
-  config: data.config, store, clock, logger, agendaBackend, registry: await createPluginRegistry(),
-  functions: functionRunner, metrics,
+  config: data.config, store, clock, logger, agendaBackend, registry: await createPluginRegistry({ outbound: data.config.destinations }),
+  functions: functionRunner, metrics, arrivals: new ArrivalFence(data.arrivals),
 });
 
 async function readMetrics(): Promise<MetricsSnapshot> {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ArrivalFence } from '../ingest/arrival-fence.ts';
 import type { EngineConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-snapshot.ts';
@@ -35,8 +36,8 @@ export class WorkerProcessing implements ProcessingHandle {
   }
 
   /** Starts the worker and waits until it is processing. */
-  static async start(config: EngineConfig, logger: Logger): Promise<WorkerProcessing> {
-    const data: ProcessingWorkerData = { config, silent: logger.silent ?? false };
+  static async start(config: EngineConfig, logger: Logger, arrivals: ArrivalFence): Promise<WorkerProcessing> {
+    const data: ProcessingWorkerData = { config, silent: logger.silent ?? false, arrivals: arrivals.buffer };
     const worker = new Worker(new URL('./processing-worker.ts', import.meta.url), { workerData: data });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (message: FromWorker) => {

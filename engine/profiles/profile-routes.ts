@@ -19,11 +19,16 @@ export function createProfileRoutes(finder: ProfileFinder, audiences: AudienceSe
     const given = (['userId', 'anonymousId', 'email'] as const)
       .map((key) => [key, stringParam(req, key)] as const)
       .filter((entry): entry is readonly ['userId' | 'anonymousId' | 'email', string] => entry[1] !== undefined);
-    if (given.length !== 1) {
-      throw new EngineError('invalid_request', 'give exactly one of ?userId=, ?anonymousId=, ?email=', { path: '?' });
+    if (given.length === 0) {
+      throw new EngineError('invalid_request', 'give one of ?userId=, ?anonymousId=, ?email=', { path: '?' });
     }
-    const [key, value] = given[0]!;
-    res.json(await answer(principalOf(res).spaceId, { [key]: value } as ProfileRef, `${key}=${value}`));
+    // Several identifiers narrow the lookup: they must all lead to the same profile.
+    const spaceId = principalOf(res).spaceId;
+    const label = given.map(([key, value]) => `${key}=${value}`).join(', ');
+    const found = await Promise.all(given.map(([key, value]) => finder.byRef(spaceId, { [key]: value } as ProfileRef)));
+    const first = found[0];
+    if (!first || found.some((p) => p?.id !== first.id)) throw notFound('profile', label);
+    res.json(await answer(spaceId, { profileId: first.id }, label));
   });
   router.get('/:id', async (req, res) => {
     res.json(await answer(principalOf(res).spaceId, { profileId: req.params['id']! }, req.params['id']!));

@@ -2,6 +2,9 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { TimerMetrics } from '../metrics/timer-metrics.ts';
 
+/** How soon a round that fired nothing looks again at timers that are due but held back. */
+const HELD_BACK_RETRY_MS = 5;
+
 /** What the timer loop drives: the journey runtime's due-timer operations. */
 export interface TimerSource {
   /** Fires up to `limit` due timers; answers how many were due. */
@@ -131,7 +134,9 @@ export class TimerLoop {
       this.#earliestDue = null;
       const next = await this.#o.source.nextWakeAt();
       if (next !== null && (this.#earliestDue === null || next < this.#earliestDue)) this.#earliestDue = next;
-      this.#schedule(next === null ? this.#o.maxSleepMs : next - this.#o.clock.now());
+      // A due timer held back (an earlier event still being stored or processed): look again
+      // shortly rather than at once, which would spin on the store until it is through.
+      this.#schedule(next === null ? this.#o.maxSleepMs : Math.max(fired === 0 ? HELD_BACK_RETRY_MS : 0, next - this.#o.clock.now()));
     } catch (error) {
       this.#o.logger.error('timer round failed', { error });
       this.#schedule(this.#o.maxSleepMs);

@@ -34,6 +34,14 @@ export interface EventQuery {
   limit: number;
 }
 
+/** How far processing is behind: what ingest backpressure is decided on. */
+export interface EventBacklog {
+  /** Stored events not yet processed, counted up to the `countLimit` asked for (so never more than it). */
+  pending: number;
+  /** When the oldest of them was received (the `receivedAt` of the first event `pending(1)` would answer), or null when none waits. */
+  oldestReceivedAt: string | null;
+}
+
 /** The append-only event log and its processing cursor. */
 export interface EventStore {
   /**
@@ -44,6 +52,12 @@ export interface EventStore {
   append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]>;
   /** Stored events not yet marked processed, oldest first, across all spaces. */
   pending(limit: number): Promise<EventRecord[]>;
+  /**
+   * How many events wait to be processed (up to `countLimit`) and when the oldest arrived. It
+   * reads what processing has marked in the store, whichever thread or process did it, and costs
+   * no more than counting `countLimit` index entries (the embedded store: two index lookups).
+   */
+  backlog(countLimit: number): Promise<EventBacklog>;
   /** Marks events processed: a prefix of what this store's `pending` returned, in that order. */
   markProcessed(events: readonly EventRecord[]): Promise<void>;
   /** One event by id. */

@@ -26,7 +26,10 @@ export const HOUR_MS = 3_600_000;
 /** Hours per day bucket (flows are also kept per UTC day, so long ranges read few rows). */
 export const HOURS_PER_DAY = 24;
 
-/** Counter keys; step, branch, goal and rule ids are `[A-Za-z0-9_-]`, so `:` separates safely. */
+/**
+ * Counter keys; step, branch, goal and rule ids are `[A-Za-z0-9_-]`, except an exit rule's send,
+ * counted under the step `exit:<rule>`: step keys are read from their end (journey-stats.ts).
+ */
 export const counterKeys = {
   entered: 'entered',
   completed: 'completed',

@@ -140,6 +140,30 @@ export function eventStoreContract(makeStore: MakeStore): void {
       });
     });
 
+    describe('backlog', () => {
+      it('counts the events waiting to be processed, up to the limit asked, and says when the oldest arrived', async () => {
+        expect(await s.store.events.backlog(100), 'an empty log').to.deep.equal({ pending: 0, oldestReceivedAt: null });
+        const events = [
+          makeEvent({ receivedAt: '2024-05-01T10:00:00.000Z' }),
+          makeEvent({ spaceId: SPACE_B, receivedAt: '2024-05-01T10:00:01.000Z' }),
+          makeEvent({ receivedAt: '2024-05-01T10:00:02.000Z' }),
+        ];
+        await s.store.events.append(events, at(T0));
+        await s.store.events.append([makeEvent({ messageId: events[0]!.messageId })], at(T0 + 1));
+        expect(await s.store.events.backlog(100), 'a duplicate does not wait').to.deep.equal({ pending: 3, oldestReceivedAt: '2024-05-01T10:00:00.000Z' });
+        expect(await s.store.events.backlog(2), 'counted up to the limit').to.deep.equal({ pending: 2, oldestReceivedAt: '2024-05-01T10:00:00.000Z' });
+        expect((await s.store.events.backlog(0)).pending, 'a limit of 0 counts nothing').to.equal(0);
+
+        await s.store.events.markProcessed(await s.store.events.pending(2));
+        expect(await s.store.events.backlog(100), 'after processing two').to.deep.equal({ pending: 1, oldestReceivedAt: '2024-05-01T10:00:02.000Z' });
+        await s.store.events.markProcessed(await s.store.events.pending(10));
+        expect(await s.store.events.backlog(100), 'caught up').to.deep.equal({ pending: 0, oldestReceivedAt: null });
+
+        await s.store.events.append([makeEvent({ receivedAt: '2024-05-01T10:00:03.000Z' })], at(T0 + 2));
+        expect(await s.store.events.backlog(100), 'a new event after catching up').to.deep.equal({ pending: 1, oldestReceivedAt: '2024-05-01T10:00:03.000Z' });
+      });
+    });
+
     describe('list', () => {
       let e: EventRecord[];
       beforeEach(async () => {
@@ -243,6 +267,16 @@ export function eventStoreContract(makeStore: MakeStore): void {
         await s.store.events.markProcessed(await s.store.events.pending(10));
         expect(await s.store.events.purgeProcessedBefore(firstIdAt(T0), 10)).to.equal(1);
         expect(await s.store.events.get(SPACE_A, recent.id), 'a newer event stays').to.deep.equal(recent);
+      });
+
+      it('leaves the log able to go on: an event stored after everything old was purged is still processed', async () => {
+        const old = [makeEvent({ id: firstIdAt(T0 - 2000) }), makeEvent({ id: firstIdAt(T0 - 1000) })];
+        await s.store.events.append(old, at(T0));
+        await s.store.events.markProcessed(await s.store.events.pending(10));
+        await s.store.events.purgeProcessedBefore(firstIdAt(T0 + 60_000), 10);
+        const next = makeEvent({ id: firstIdAt(T0 + 120_000) });
+        await s.store.events.append([next], at(T0 + 120_000));
+        expect(idsOf(await s.store.events.pending(10))).to.deep.equal([next.id]);
       });
     });
 

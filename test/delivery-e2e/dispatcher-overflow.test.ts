@@ -8,9 +8,13 @@ import { DeliveryDispatcher } from '../../engine/delivery/delivery-dispatcher.ts
 import { DeliveryTargets } from '../../engine/delivery/delivery-targets.ts';
 import { DELIVERY_HANDOFF_LEASE_MS } from '../../engine/delivery/delivery-lease.ts';
 import { PluginRegistry } from '../../destinations/plugin-registry.ts';
+import { createOutboundGuard } from '../../destinations/outbound-guard.ts';
 import { builtinPlugins } from '../../destinations/builtin/builtin-plugins.ts';
 import { DEFAULT_DELIVERY_OPTIONS } from '../../engine/destination-instances/destination-input.ts';
 import { startSink, type Sink } from './helpers.ts';
+
+// The sink listens on 127.0.0.1, which the default outbound policy refuses.
+const LOCAL_SINKS_ALLOWED = createOutboundGuard({ allowPrivateNetwork: true });
 
 describe('delivery dispatcher: more hand-offs than it may hold', () => {
   let store: Store;
@@ -48,7 +52,7 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
     for (const d of records) await store.deliveries.insertIfAbsent(d);
     const dispatcher = new DeliveryDispatcher({
       store, clock, logger: createLogger('error', true), maxInFlight: 3,
-      targets: new DeliveryTargets({ store, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false }), clock }),
+      targets: new DeliveryTargets({ store, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
     });
     dispatcher.accept(records);
     expect(dispatcher.held, 'only maxInFlight records are held').to.equal(3);
@@ -86,7 +90,7 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
     const faulty: Store = { ...store, deliveries };
     const dispatcher = new DeliveryDispatcher({
       store: faulty, clock, logger: createLogger('error', true),
-      targets: new DeliveryTargets({ store: faulty, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false }), clock }),
+      targets: new DeliveryTargets({ store: faulty, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
     });
     dispatcher.accept([record]);
     await dispatcher.idle();

@@ -77,10 +77,10 @@ describe('destinations API: plugins and configured destinations', () => {
       expect(res.body.plugin.actions.map((a: any) => a.slug)).to.deep.equal(['submit']);
     });
 
-    it('GET of an unknown plugin answers 400 unknown_plugin', async () => {
-      expectError(await t.api('GET', '/api/v1/destination-plugins/no-such-plugin'), 400, 'unknown_plugin');
-      expectError(await t.api('GET', '/api/v1/destination-plugins/catalog-no-such-folder'), 400, 'unknown_plugin');
-      expectError(await t.api('GET', '/api/v1/destination-plugins/Not_A_Slug'), 400, 'unknown_plugin');
+    it('GET of an unknown plugin answers 404 (the slug names the resource)', async () => {
+      expectError(await t.api('GET', '/api/v1/destination-plugins/no-such-plugin'), 404, 'not_found');
+      expectError(await t.api('GET', '/api/v1/destination-plugins/catalog-no-such-folder'), 404, 'not_found');
+      expectError(await t.api('GET', '/api/v1/destination-plugins/Not_A_Slug'), 404, 'not_found');
     });
   });
 

@@ -81,7 +81,7 @@ describe('destination functions: management API', function () {
       expect(old.value.version).to.equal(1);
     });
 
-    it('deploy: the newest by default, an explicit version, and 400 for a version that does not exist', async () => {
+    it('deploy: the newest by default, an explicit version, and 404 for a version that does not exist', async () => {
       const fn = await createFunction(t, { name: 'Deploys', code: CODE_V1 });
       await ok(t.api('PUT', `/api/v1/functions/${fn.id}`, { name: 'Deploys', code: CODE_V2 }));
 
@@ -89,8 +89,8 @@ describe('destination functions: management API', function () {
       expect((await ok(t.api('POST', `/api/v1/functions/${fn.id}/deploy`, { version: 1 }))).function.deployedVersion).to.equal(1);
       expect((await ok(t.api('GET', `/api/v1/functions/${fn.id}`))).function.deployedVersion).to.equal(1);
 
-      const unknown = await expectError(t.api('POST', `/api/v1/functions/${fn.id}/deploy`, { version: 7 }), 400, 'invalid_request');
-      expect(unknown.path).to.equal('/version');
+      const unknown = await expectError(t.api('POST', `/api/v1/functions/${fn.id}/deploy`, { version: 7 }), 404, 'not_found');
+      expect(unknown.message).to.contain('version 7');
       const bad = await expectError(t.api('POST', `/api/v1/functions/${fn.id}/deploy`, { version: 'latest' }), 400, 'invalid_request');
       expect(bad.path).to.equal('/version');
       expect((await ok(t.api('GET', `/api/v1/functions/${fn.id}`))).function.deployedVersion).to.equal(1);

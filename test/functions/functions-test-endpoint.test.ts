@@ -156,7 +156,7 @@ describe('destination functions: POST /api/v1/functions/{id}/test', function () 
     expect((await expectError(t.api('POST', `/api/v1/functions/${fn.id}/test`, {}), 400, 'invalid_request')).path).to.equal('/event');
     expect((await expectError(t.api('POST', `/api/v1/functions/${fn.id}/test`, { event: trackEvent(), events: [trackEvent()] }), 400, 'invalid_request')).path).to.equal('/event');
     expect((await expectError(t.api('POST', `/api/v1/functions/${fn.id}/test`, { events: [] }), 400, 'invalid_request')).path).to.equal('/events');
-    expect((await expectError(t.api('POST', `/api/v1/functions/${fn.id}/test`, { event: trackEvent(), version: 3 }), 400, 'invalid_request')).path).to.equal('/version');
+    expect((await expectError(t.api('POST', `/api/v1/functions/${fn.id}/test`, { event: trackEvent(), version: 3 }), 404, 'not_found')).message).to.contain('version 3');
     expect((await expectError(t.api('POST', `/api/v1/functions/${fn.id}/test`, { event: trackEvent(), user: 'x' }), 400, 'invalid_request')).path).to.equal('/user');
     await expectError(t.api('POST', '/api/v1/functions/fn_nope/test', { event: trackEvent() }), 404, 'not_found');
   });

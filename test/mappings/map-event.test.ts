@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { requireFromHere, type DestinationDefinition, type InputField } from '../../destinations/actions-core.ts';
-import { mapEvent } from '../../mappings/map-event.ts';
+import { applyMapping, mapEvent } from '../../mappings/map-event.ts';
 import { withActionDefaults } from '../../mappings/mapping-defaults.ts';
 import type { SendEvent } from '../../mappings/send-event.ts';
 import { emailActionFields } from './fixtures.ts';
@@ -84,5 +84,18 @@ describe('mapEvent', () => {
       ok: true,
       payload: { url: 'https://hooks.example.com/nudge', method: 'POST', batch_size: 0, data: JSON.parse(JSON.stringify(event)), batch_keys: ['url', 'method', 'headers'] },
     });
+  });
+});
+
+describe('applyMapping (destination functions: no field schema)', () => {
+  it('answers what the mapping makes of the event, unchecked', () => {
+    const result = applyMapping({ who: { '@path': '$.context.traits.first_name' }, n: 3 }, nudgeEvent({}));
+    expect(result).to.deep.equal({ ok: true, payload: { who: 'Ada', n: 3 } });
+  });
+
+  it('answers transform_failed for each failing field instead of throwing (found by the property suite: a preview of a function send answered 500)', () => {
+    const mapping = { url: { url: { '@transform': {} } }, ok: 'x', bad: { '@merge': { direction: '<' } } };
+    const result = applyMapping(mapping, nudgeEvent({}), { basePath: '/mapping' });
+    expect(!result.ok && result.problems.map((p) => [p.path, p.code])).to.deep.equal([['/mapping/url', 'transform_failed'], ['/mapping/bad', 'transform_failed']]);
   });
 });

@@ -126,7 +126,7 @@ describe('openapi: real answers match the documented responses', () => {
   it('destination plugins, destinations and functions', async () => {
     await call('get', '/api/v1/destination-plugins', 200);
     await call('get', '/api/v1/destination-plugins/{slug}', 200, { params: { slug: 'webhook' } });
-    await call('get', '/api/v1/destination-plugins/{slug}', 400, { params: { slug: 'no-such-plugin' } });
+    await call('get', '/api/v1/destination-plugins/{slug}', 404, { params: { slug: 'no-such-plugin' } });
     const destination = (await call('post', '/api/v1/destinations', 201, { body: { plugin: 'webhook', name: unique('Hook') } })).body.destination;
     ids['destinationId'] = destination.id;
     await call('get', '/api/v1/destinations', 200);

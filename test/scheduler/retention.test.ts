@@ -57,7 +57,7 @@ for (const [name, open] of stores) {
 
     it('keeps everything with 0 days, and events inside the dedupe window whatever the retention', async () => {
       const event = makeEvent({ id: firstIdAt(NOW - 2 * DAY) });
-      await store.events.append([event], { dedupeWindowMs: DAY, now: NOW });
+      await store.events.append([event, makeEvent({ id: firstIdAt(NOW) })], { dedupeWindowMs: DAY, now: NOW });
       await store.events.markProcessed(await store.events.pending(10));
       await store.activities.append([makeActivity({ id: firstIdAt(NOW - 400 * DAY) })]);
       expect(await purgeExpired(store, { eventDays: 0, activityDays: 0 }, DAY, NOW)).to.deep.equal({ events: 0, activities: 0 });

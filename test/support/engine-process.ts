@@ -63,6 +63,8 @@ export async function startEngineProcess(options: EngineProcessOptions): Promise
       ENGINE_WRITE_KEY: options.writeKey,
       ENGINE_ADMIN_TOKEN: options.adminToken,
       LOG_LEVEL: 'error',
+      // Tests deliver to local sinks on 127.0.0.1, which production refuses.
+      DESTINATIONS_ALLOW_PRIVATE_NETWORK: '1',
       ...(options.testClock === false ? {} : { ENGINE_TEST_CLOCK: '1' }),
       ...options.env,
     },

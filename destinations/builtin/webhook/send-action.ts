@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { MultiStatusResponse } from '../../actions-core.ts';
 import type { ActionDefinition, RequestClient } from '../../actions-core.ts';
+import { ADDRESS_REFUSED_CODE } from '../../outbound-guard.ts';
 import { SIGNATURE_HEADER, signBody } from './signature.ts';
 
 /** The webhook's settings. */
@@ -75,9 +76,15 @@ async function sendGroup(request: RequestClient, group: Array<{ index: number; p
     });
   } catch (error) {
     // Network failure or timeout: every item of this group failed the same way (408 = timeout).
+    // A refused address keeps its code as the error type, so that it fails for good, not retries.
     const status = (error as { status?: number }).status ?? 500;
+    const refused = (error as { code?: unknown }).code === ADDRESS_REFUSED_CODE;
     for (const { index, payload } of group) {
-      results.setErrorResponseAtIndex(index, { status, errormessage: (error as Error).message, sent: (payload.data ?? {}) as never });
+      results.setErrorResponseAtIndex(index, {
+        status, errormessage: (error as Error).message, sent: (payload.data ?? {}) as never,
+        // actions-core types errortype as its own codes; this one is ours (outbound-guard.ts).
+        ...(refused ? { errortype: ADDRESS_REFUSED_CODE as never } : {}),
+      });
     }
   }
 }

@@ -53,3 +53,8 @@ export function journeyProblem(code: JourneyProblemCode, path: string, what: str
   const where = path === '' ? '/' : path;
   return { path, code, message: hint === undefined ? `${what} at ${where}` : `${what} at ${where}; ${hint}` };
 }
+
+/** A key as one JSON pointer segment (RFC 6901: `~` is written `~0`, `/` is written `~1`). */
+export function pointerSegment(key: string | number): string {
+  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+}

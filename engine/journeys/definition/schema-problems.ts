@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { JOURNEY_ID_PATTERN, journeySchema } from './journey-schema.ts';
-import { journeyProblem, type JourneyProblem } from './journey-problem.ts';
+import { journeyProblem, pointerSegment, type JourneyProblem } from './journey-problem.ts';
 
 type SchemaNode = Record<string, unknown>;
 
@@ -65,16 +65,20 @@ function describe(error: ErrorObject): JourneyProblem[] {
   switch (error.keyword) {
     case 'required': {
       const name = String(params['missingProperty']);
-      return [journeyProblem('journey_schema', `${at}/${name}`, `'${name}' is required`)];
+      return [journeyProblem('journey_schema', `${at}/${pointerSegment(name)}`, `'${name}' is required`)];
     }
     case 'additionalProperties': {
       const name = String(params['additionalProperty']);
       const allowed = Object.keys((error.parentSchema as SchemaNode)['properties'] ?? {}).join(', ');
-      return [journeyProblem('journey_schema', `${at}/${name}`, `unknown property '${name}'`, `allowed here: ${allowed}`)];
+      return [journeyProblem('journey_schema', `${at}/${pointerSegment(name)}`, `unknown property '${name}'`, `allowed here: ${allowed}`)];
     }
     case 'type':
       if (params['type'] === 'null' && error.schemaPath.endsWith('/else/type')) {
         return [journeyProblem('journey_schema', at, 'must be an object or null')];
+      }
+      // ajv refuses Infinity (what JSON.parse makes of 1e400) as "not a number": say why.
+      if (typeof error.data === 'number' && !Number.isFinite(error.data)) {
+        return [journeyProblem('journey_schema', at, `must be ${article(String(params['type']))}, and finite: this one is too large to store`)];
       }
       return [journeyProblem('journey_schema', at, `must be ${article(String(params['type']))}`)];
     case 'discriminator':

@@ -37,7 +37,8 @@ export function overlapProblems(doc: JsonObject): JourneyProblem[] {
       const event = asString(item['event']);
       const conditions = item['conditions'] ?? [];
       const valid = event !== undefined && validateConditions(conditions, branchAt).length === 0;
-      return valid ? [{ id: String(item['id']), event, conditions: conditions as Condition[], at: branchAt }] : [];
+      // The id is shown as written: String() would throw on an object such as {"toString": 1}.
+      return valid ? [{ id: asString(item['id']) ?? JSON.stringify(item['id']) ?? 'without an id', event, conditions: conditions as Condition[], at: branchAt }] : [];
     });
     branches.forEach((later, i) => {
       for (const earlier of branches.slice(0, i)) {

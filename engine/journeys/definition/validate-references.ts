@@ -1,5 +1,6 @@
 import type { JourneyDefinition } from './journey-definition.ts';
 import { journeyProblem, type JourneyProblem } from './journey-problem.ts';
+import { asObject } from './read-document.ts';
 
 /** What publishing asks of the space: is an event in its catalog, does an audience exist. */
 export interface JourneyReferenceLookups {
@@ -15,9 +16,10 @@ export interface JourneyReferenceLookups {
  */
 export async function validateJourneyReferences(doc: JourneyDefinition, lookups: JourneyReferenceLookups): Promise<JourneyProblem[]> {
   const audiences: Array<{ id: string; at: string }> = [];
-  const entry = (doc.entry ?? {}) as Partial<JourneyDefinition['entry']>;
+  const root = (asObject(doc) ?? {}) as Partial<JourneyDefinition>;
+  const entry = (asObject(root.entry) ?? {}) as Partial<JourneyDefinition['entry']>;
   if (typeof entry.audienceId === 'string') audiences.push({ id: entry.audienceId, at: '/entry/audienceId' });
-  (Array.isArray(doc.steps) ? doc.steps : []).forEach((step, i) => {
+  (Array.isArray(root.steps) ? root.steps : []).forEach((step, i) => {
     if (step?.type !== 'data_split' || !Array.isArray(step.branches)) return;
     step.branches.forEach((branch, j) => {
       (Array.isArray(branch?.audiences) ? branch.audiences : []).forEach((test, k) => {

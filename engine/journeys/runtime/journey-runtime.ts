@@ -8,6 +8,7 @@ import type { ProfileRecord } from '../../store/profile-store.ts';
 import type { AudienceService } from '../../audiences/audience-service.ts';
 import type { ProfileService } from '../../profiles/profile-service.ts';
 import { newId } from '../../ids.ts';
+import type { ArrivalFence } from '../../ingest/arrival-fence.ts';
 import { readPath } from '../../conditions/read-path.ts';
 import { identifierOf } from './run.ts';
 import { runInstance, type RunInput } from './run-instance.ts';
@@ -30,6 +31,8 @@ export interface JourneyRuntimeDeps {
   /** Called with deliveries once durably recorded, so the dispatcher sends them at once. */
   onDeliveries?: (deliveries: DeliveryRecord[]) => void;
   random?: () => number;
+  /** Arrivals stamped but not yet committed (this process's ingest): timers never fire past them. */
+  arrivals?: ArrivalFence;
 }
 
 const MAX_WRITE_ATTEMPTS = 5;
@@ -77,7 +80,10 @@ export class JourneyRuntime {
 
   /** Fires up to `limit` due timers; answers how many instances were due. */
   async fireDue(limit: number): Promise<number> {
-    const due = await this.#deps.store.instances.due(await this.#watermark(), limit);
+    const mark = await this.#watermark();
+    // An arrival is being stamped right now: fire nothing this round (the next one is moments away).
+    if (mark === null) return 0;
+    const due = await this.#deps.store.instances.due(mark, limit);
     const byProfile = new Map<string, InstanceRecord[]>();
     for (const i of due) byProfile.set(i.profileId, [...(byProfile.get(i.profileId) ?? []), i]);
     await Promise.all([...byProfile].map(([profileId, instances]) => this.#locks.run(profileId, async () => {
@@ -91,10 +97,15 @@ export class JourneyRuntime {
    * event that arrived before a hold's deadline must be seen before the hold times out (after a
    * restart with a backlog, for instance).
    */
-  async #watermark(): Promise<number> {
+  async #watermark(): Promise<number | null> {
+    // The clock is read before the arrivals are: an arrival reserved after that scan is stamped later than `now`.
     const now = this.#deps.clock.now();
+    const inFlight = this.#deps.arrivals?.earliest() ?? null;
+    if (inFlight === 'hold') return null;
     const [oldest] = await this.#deps.store.events.pending(1);
-    return oldest ? Math.min(now, Date.parse(oldest.receivedAt) - 1) : now;
+    let mark = oldest ? Math.min(now, Date.parse(oldest.receivedAt) - 1) : now;
+    if (inFlight !== null) mark = Math.min(mark, inFlight - 1);
+    return mark;
   }
 
   /** The earliest pending timer of any instance. */

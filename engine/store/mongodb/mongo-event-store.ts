@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import type { AppendOutcome, EventQuery, EventRecord, EventStore, MessageType } from '../event-store.ts';
+import type { AppendOutcome, EventBacklog, EventQuery, EventRecord, EventStore, MessageType } from '../event-store.ts';
 import { bulkWriteInChunks, createIndexesOneByOne, fromJson, insertUnordered, toJson } from './mongo-support.ts';
 
 /**
@@ -126,6 +126,18 @@ export class MongoEventStore implements EventStore {
   async pending(limit: number): Promise<EventRecord[]> {
     const docs = await this.#events.find({ pending: { $gte: '' } }).sort({ pending: 1 }).limit(limit).toArray();
     return docs.map(toEvent);
+  }
+
+  /**
+   * Through events_pending: the oldest is its first entry; the count walks at most `countLimit`
+   * entries of it, and only when something waits (so a caught-up engine pays one index lookup).
+   */
+  async backlog(countLimit: number): Promise<EventBacklog> {
+    const oldest = await this.#events.find({ pending: { $gte: '' } }, { projection: { receivedAt: 1 } }).sort({ pending: 1 }).limit(1).next();
+    if (oldest === null) return { pending: 0, oldestReceivedAt: null };
+    // countDocuments reads `limit: 0` as no limit.
+    const pending = countLimit < 1 ? 0 : await this.#events.countDocuments({ pending: { $gte: '' } }, { limit: countLimit });
+    return { pending, oldestReceivedAt: oldest.receivedAt };
   }
 
   async markProcessed(events: readonly EventRecord[]): Promise<void> {

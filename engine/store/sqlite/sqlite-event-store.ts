@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { AppendOutcome, EventQuery, EventRecord, EventStore, MessageType } from '../event-store.ts';
+import type { AppendOutcome, EventBacklog, EventQuery, EventRecord, EventStore, MessageType } from '../event-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 
 interface EventRow {
@@ -21,6 +21,7 @@ export class SqliteEventStore implements EventStore {
   readonly #getByMessageId: Statement;
   readonly #getByUserMessageId: Statement;
   readonly #eventOfMessageId: Statement;
+  readonly #backlog: Statement;
   /** seq of each event handed out by pending(), so markProcessed can advance the cursor. */
   readonly #seqOf = new Map<string, number>();
   #cursor: number;
@@ -44,6 +45,10 @@ export class SqliteEventStore implements EventStore {
     this.#eventOfMessageId = db.prepare('SELECT event_id FROM message_ids WHERE space_id = ? AND message_id = ?');
     this.#getByUserMessageId = db.prepare('SELECT * FROM events WHERE space_id = ? AND user_id = ? AND message_id = ? ORDER BY seq DESC LIMIT 1');
     this.#getByMessageId = db.prepare('SELECT * FROM events WHERE space_id = ? AND message_id = ? ORDER BY seq DESC LIMIT 1');
+    // The cursor from the table, not this connection's copy: the processing thread advances it on its own connection.
+    this.#backlog = db.prepare(`SELECT (SELECT max(seq) FROM events) AS last, c.cursor AS cursor,
+      (SELECT received_at FROM events WHERE seq > c.cursor ORDER BY seq LIMIT 1) AS oldest
+      FROM (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0) AS cursor) AS c`);
     const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(CURSOR_KEY) as { value: string } | undefined;
     this.#cursor = row ? Number(row.value) : 0;
   }
@@ -63,6 +68,18 @@ export class SqliteEventStore implements EventStore {
       this.#seqOf.set(row.id, row.seq);
       return toEvent(row);
     });
+  }
+
+  /**
+   * Two lookups on the seq primary key. The count is `max(seq) - cursor`: seq is the rowid, so a
+   * new event gets the largest seq plus one, and events past the cursor are only ever deleted with
+   * their space (the count may then run high until processing passes the gap).
+   */
+  async backlog(countLimit: number): Promise<EventBacklog> {
+    const row = this.#backlog.get(CURSOR_KEY) as { last: number | null; cursor: number; oldest: string | null };
+    if (row.oldest === null) return { pending: 0, oldestReceivedAt: null };
+    const pending = Math.max(1, (row.last ?? 0) - row.cursor);
+    return { pending: Math.min(pending, Math.max(0, countLimit)), oldestReceivedAt: row.oldest };
   }
 
   async markProcessed(events: readonly EventRecord[]): Promise<void> {
@@ -85,8 +102,11 @@ export class SqliteEventStore implements EventStore {
   purgeProcessedBefore(beforeId: string, limit: number): Promise<number> {
     // Read the processed cursor from the table, not this connection's copy: the processing thread
     // advances it on its own connection.
+    // Never the newest event: seq is a rowid, and deleting the highest one would let the next
+    // event take a seq at or below the processing cursor, where it would never be processed.
     return this.#writes.run(() => this.#db.prepare(`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE id < ?
-      AND seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?) LIMIT ?)`).run(beforeId, CURSOR_KEY, limit).changes);
+      AND seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?) AND seq < (SELECT max(seq) FROM events) LIMIT ?)`)
+      .run(beforeId, CURSOR_KEY, limit).changes);
   }
 
   async findByMessageId(spaceId: string, messageId: string, hint: { userId?: string } = {}): Promise<EventRecord | null> {

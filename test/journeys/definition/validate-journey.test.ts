@@ -89,6 +89,11 @@ describe('journeys: messages', () => {
     );
   });
 
+  it('shows a branch id that is not a string as written', () => {
+    const [overlap] = validateJourney(problemsOf('branch-id-not-a-string.json')).filter((p) => p.code === 'journey_branches_overlap');
+    expect(overlap?.message).to.match(/^branches '\{"toString":""\}' \(\/steps\/0\/branches\/0\) and '\{"valueOf":1,"toString":2\}' both wait for 'E'/);
+  });
+
   it('lists the allowed properties of an unknown one', () => {
     const problems = validateJourney(problemsOf('schema-unknown-properties.json'));
     expect(problems.find((p) => p.path === '/steps/2/next')?.message).to.equal('unknown property \'next\' at /steps/2/next; allowed here: type, id, name');

@@ -63,4 +63,12 @@ describe('journeys: validateJourneyReferences', () => {
     expect(problems.map((p) => p.code)).to.deep.equal(['journey_event_not_in_catalog']);
     expect(lookups.asked).to.deep.equal(['event E']);
   });
+
+  it('reads a document that is not an object as one naming nothing (found by the property suite: null threw)', async () => {
+    for (const doc of [null, 'journey', 42, [], { entry: null, steps: 'x' }]) {
+      const lookups = fakeLookups([], []);
+      expect(await validateJourneyReferences(doc as unknown as JourneyDefinition, lookups), JSON.stringify(doc)).to.deep.equal([]);
+      expect(lookups.asked).to.deep.equal([]);
+    }
+  });
 });

@@ -245,7 +245,9 @@ for (const store of STORE_MODES) {
     });
 
     describe('randomized split', () => {
-      it('50/50 over 400 instances: each branch gets between 35% and 65%', async function () {
+      // Fewer on the MongoDB-compatible test server (FerretDB writes one document at a time); the bounds hold either way.
+      const splitInstances = store === 'mongodb' ? 200 : 400;
+      it(`50/50 over ${splitInstances} instances: each branch gets between 35% and 65%`, async function () {
         this.timeout(60_000);
         const t = engine();
         const journey = await createAndPublish(t, journeyWith('app_opened', [
@@ -253,16 +255,16 @@ for (const store of STORE_MODES) {
           send('send-a', 'Variant A'), send('send-b', 'Variant B'),
         ], 'split'));
         const run = uniqueId('run');
-        await trackBatch(t, Array.from({ length: 400 }, (_, i) => ({ userId: `${run}-${i}`, event: 'app_opened' })));
+        await trackBatch(t, Array.from({ length: splitInstances }, (_, i) => ({ userId: `${run}-${i}`, event: 'app_opened' })));
         await t.settle();
 
         const deliveries = await deliveriesOf(t, journey.id);
-        expect(deliveries).to.have.lengthOf(400);
+        expect(deliveries).to.have.lengthOf(splitInstances);
         const a = deliveries.filter((d) => d.eventName === 'Variant A').length;
         const b = deliveries.filter((d) => d.eventName === 'Variant B').length;
-        expect(a + b).to.equal(400);
-        expect(a, `Variant A got ${a} of 400`).to.be.within(140, 260);
-        expect(b, `Variant B got ${b} of 400`).to.be.within(140, 260);
+        expect(a + b).to.equal(splitInstances);
+        expect(a, `Variant A got ${a} of ${splitInstances}`).to.be.within(splitInstances * 0.35, splitInstances * 0.65);
+        expect(b, `Variant B got ${b} of ${splitInstances}`).to.be.within(splitInstances * 0.35, splitInstances * 0.65);
       });
 
       it('sticky: a profile that enters again gets the same branch every time', async function () {
