@@ -260,6 +260,19 @@ describe('audiences', () => {
       expect(await audienceNames()).to.deep.equal(before);
     });
 
+    it('refuses a rule value that overflows to Infinity, which would be stored as null and break profile processing (found by the property suite)', async () => {
+      const before = await audienceNames();
+      const res = await t.api('POST', '/api/v1/audiences', undefined, { raw: '{"name":"Overflow","rule":[{"path":"plan","operator":"not_equals","value":1e400}]}' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(400);
+      expect(res.body.error.code).to.equal('invalid_conditions');
+      expect(res.body.error.problems.map((p: { path: string; code: string }) => `${p.code} ${p.path}`)).to.deep.equal(['condition_invalid_value /rule/0/value']);
+      expect(await audienceNames()).to.deep.equal(before);
+      // Profiles are still processed: a trait change reaches the lookup.
+      await identify('overflow-user', { plan: 'pro' });
+      await t.settle();
+      expect((await t.api('GET', '/api/v1/profiles/lookup?userId=overflow-user')).body.profile.traits).to.deep.equal({ plan: 'pro' });
+    });
+
     it('rejects an invalid rule on update and keeps the stored audience', async () => {
       const id = await createAudience({ name: 'Stable', rule: PRO_RULE });
       const res = await t.api('PUT', `/api/v1/audiences/${id}`, { name: 'Renamed', rule: [{ path: 'plan', operator: 'nope' }] });

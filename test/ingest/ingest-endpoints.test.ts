@@ -118,6 +118,24 @@ describe('ingest endpoints: each Segment call is accepted and stored normalized'
     expect(stored['timestamp']).to.equal('2024-02-03T04:05:06.000Z');
   });
 
+  it('stores every date-time spelling it accepts (found by the property suite: these answered 500 or were read in the server\'s zone)', async () => {
+    const spellings: Array<[string, string]> = [
+      ['2024-05-01T12:00:00+05', '2024-05-01T07:00:00.000Z'],
+      ['2024-05-01T12:00:00-0530', '2024-05-01T17:30:00.000Z'],
+      ['2016-12-31T23:59:60Z', '2016-12-31T23:59:59.999Z'],
+      ['2024-05-01 12:00:00', '2024-05-01T12:00:00.000Z'],
+      ['2024-05-01t12:00:00.123456789z', '2024-05-01T12:00:00.123Z'],
+      ['0099-01-01T00:00:00Z', '0099-01-01T00:00:00.000Z'],
+    ];
+    for (const [timestamp, expected] of spellings) {
+      const { stored } = await ingestOne(t, '/v1/track', { userId: 'u-spelling', event: 'T', timestamp });
+      expect(stored['timestamp'], timestamp).to.equal(expected);
+    }
+    const leap = await ingestOne(t, '/v1/track', { userId: 'u-spelling', event: 'T', originalTimestamp: '2016-12-31T23:59:60Z', sentAt: '2016-12-31T23:59:60Z' });
+    expectReceivedBetween(leap.stored, leap.before, leap.after);
+    expect(leap.stored['timestamp']).to.equal(leap.stored['receivedAt']);
+  });
+
   it('accepts a writeKey in the body of a single call and does not store it', async () => {
     const messageId = uniqueId('body-key');
     const res = await t.ingest('/v1/track', { writeKey: t.writeKey, messageId, userId: 'u-bodykey', event: 'K' }, { writeKey: null });

@@ -185,6 +185,13 @@ describe('journey lifecycle: create, read, list, update, delete', () => {
     ['missing name', '{"entry":{"event":"Signed Up"},"start":"done","steps":[{"id":"done","type":"exit"}]}', '/name'],
     ['a blank name', '{"name":"   ","steps":[]}', '/name'],
     ['steps not an array', '{"name":"Bad steps","steps":{}}', '/steps'],
+    // Found by the property suite: the service reads sends when it saves a draft, and the first three
+    // answered 500 (the action one when the destination exists); the last two were stored mangled or broke previews.
+    ['a send target whose destinationId is not a string', '{"name":"Bad target","steps":[{"id":"s","type":"send","target":{"type":"destination","destinationId":false}}]}', '/steps/0/target/destinationId'],
+    ['a send target whose action is an object', '{"name":"Bad action","steps":[{"id":"s","type":"send","target":{"type":"destination","destinationId":"d","action":{"toString":1}}}]}', '/steps/0/target/action'],
+    ['an exit rule send that is not an object', '{"name":"Bad exit send","steps":[],"exitRules":[{"id":"r","event":"E","send":"welcome"}]}', '/exitRules/0/send'],
+    ['a send mapping that is not an object', '{"name":"Bad mapping","steps":[{"id":"s","type":"send","mapping":"email"}]}', '/steps/0/mapping'],
+    ['a send payload list that is not a list', '{"name":"Bad payload","steps":[{"id":"s","type":"send","payload":{"context":5}}]}', '/steps/0/payload/context'],
   ] as const) {
     it(`refuses ${label} with 400 invalid_request at '${path}' and stores nothing`, async () => {
       const before = (await t.api('GET', '/api/v1/journeys')).body.journeys.length;

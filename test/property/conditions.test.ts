@@ -33,7 +33,9 @@ function expectPrototypeClean(): void {
 }
 const PROTOTYPE_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-describe('property: conditions', () => {
+describe('property: conditions', function () {
+  this.timeout(60_000);
+
   it('validates any list without throwing, each problem with a known code and a message naming its path', async () => {
     const property = fc.property(conditionList, fc.constantFrom('', '/rule', '/entry/conditions'), (generated, basePath) => {
       const list = asReceived(generated);

@@ -37,7 +37,7 @@ describe('property: ingest over HTTP never answers 5xx and a rejected request st
     await t?.close();
   });
 
-  it('answers any body on /v1/track and /v1/identify with 200, or a 4xx with a code and a message, storing only on 200', async () => {
+  it('answers any body on /v1/track, /v1/identify and /v1/page with 200, or a 4xx with a code and a message, storing only on 200', async () => {
     const property = fc.asyncProperty(fc.constantFrom('/v1/track', '/v1/identify', '/v1/page'), ingestBody, async (endpoint, body) => {
       const before = await countEvents(t);
       const res = await t.ingest(endpoint, toJsonText(body));
@@ -45,7 +45,7 @@ describe('property: ingest over HTTP never answers 5xx and a rejected request st
       const after = await countEvents(t);
       expect(after - before, 'events stored').to.equal(res.status === 200 ? res.body.stored : 0);
     });
-    await checkProperty('ingest HTTP: single messages', property, { seed: 4301, numRuns: 250 });
+    await checkProperty('ingest HTTP: single messages', property, { seed: 4301, numRuns: 300 });
     await t.settleWithin();
     expectNoLoggedErrors(t, 'single messages');
   });
@@ -64,11 +64,11 @@ describe('property: ingest over HTTP never answers 5xx and a rejected request st
   });
 
   it('answers batches mixing good and bad messages all or nothing, naming the index of a bad message', async () => {
-    const property = fc.asyncProperty(batchRequest, async ({ items, extras }) => {
+    const property = fc.asyncProperty(fc.constantFrom('/v1/batch', '/v1/import'), batchRequest, async (endpoint, { items, extras }) => {
       const body = objectFromEntries([['batch', items.map((i) => i.message)], ...Object.entries(extras ?? {})]);
       const before = await countEvents(t);
-      const res = await t.ingest('/v1/batch', toJsonText(body));
-      const what = `batch ${toJsonText(body).slice(0, 800)}`;
+      const res = await t.ingest(endpoint, toJsonText(body));
+      const what = `${endpoint} ${toJsonText(body).slice(0, 800)}`;
       expectSuccessOrClientError(res, [200], what);
       const after = await countEvents(t);
       if (res.status === 200) {
@@ -90,7 +90,7 @@ describe('property: ingest over HTTP never answers 5xx and a rejected request st
         expect(at, `${what}: the error names no message`).not.to.equal(null);
       }
     });
-    await checkProperty('ingest HTTP: batches', property, { seed: 4302, numRuns: 250 });
+    await checkProperty('ingest HTTP: batches', property, { seed: 4302, numRuns: 300 });
     await t.settleWithin();
     expectNoLoggedErrors(t, 'batches');
   });

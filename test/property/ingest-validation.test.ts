@@ -46,7 +46,9 @@ function normalizedIn(zone: string, timestamp: string): string {
   }
 }
 
-describe('property: Segment message validation and normalization', () => {
+describe('property: Segment message validation and normalization', function () {
+  this.timeout(60_000);
+
   it('rejects with invalid_message at a path, or accepts a message that normalizes into a well-formed event', async () => {
     const property = fc.property(
       fc.constantFrom(...MESSAGE_TYPES), ingestBody, fc.option(fc.nat({ max: 499 }), { nil: null }),

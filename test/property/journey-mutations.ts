@@ -18,8 +18,9 @@ const examplesDir = new URL('../../examples/journeys/', import.meta.url);
 export const EXAMPLE_JOURNEYS: readonly JsonObject[] = readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort()
   .map((f) => JSON.parse(readFileSync(new URL(f, examplesDir), 'utf8')) as JsonObject);
 
-/** Stand-ins a test replaces with the ids of a real destination and function of its space. */
+/** Stand-in a test replaces with the id of a real destination of its space. */
 export const DESTINATION_PLACEHOLDER = '~~destination~~';
+/** Stand-in a test replaces with the id of a real, deployed function of its space. */
 export const FUNCTION_PLACEHOLDER = '~~function~~';
 
 const STEP_TYPES = ['delay', 'hold_until', 'data_split', 'random_split', 'send', 'exit'];
@@ -167,6 +168,15 @@ type Injector = (doc: JsonObject, n: number, earlier: readonly InjectedDefect[])
 
 const pointer = (path: ReadonlyArray<string | number>) => path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 
+/** A step of unknown type is judged by the schema alone, so it goes last, on a step holding no other defect. */
+const unknownStepType: Injector = (doc, n, earlier) => {
+  const steps = doc['steps'] as JsonObject[];
+  const i = steps.map((_, k) => (n + k) % steps.length).find((k) => !earlier.some((d) => d.path.startsWith(`/steps/${k}/`)));
+  if (i === undefined) return undefined;
+  steps[i]!['type'] = 'teleport';
+  return { code: 'journey_schema', path: `/steps/${i}/type` };
+};
+
 const injectors: Injector[] = [
   (doc, n) => {
     const node = pick(KEYED(['duration', 'after', 'within'])(doc), n);
@@ -180,14 +190,7 @@ const injectors: Injector[] = [
     set(node, `nowhere-${n}`);
     return { code: 'journey_unknown_step', path: pointer(node.path) };
   },
-  (doc, n, earlier) => {
-    // A step of unknown type is judged by the schema alone, so it must not hold another defect.
-    const steps = doc['steps'] as JsonObject[];
-    const i = steps.map((_, k) => (n + k) % steps.length).find((k) => !earlier.some((d) => d.path.startsWith(`/steps/${k}/`)));
-    if (i === undefined) return undefined;
-    steps[i]!['type'] = 'teleport';
-    return { code: 'journey_schema', path: `/steps/${i}/type` };
-  },
+  unknownStepType,
   (doc) => {
     const entry = doc['entry'] as JsonObject;
     entry['conditions'] = [...((entry['conditions'] as unknown[] | undefined) ?? []), { path: 'a[', operator: 'equals', value: 1 }];
@@ -205,16 +208,14 @@ const injectors: Injector[] = [
   },
 ];
 
-const TELEPORT = 2;
-
 /** An example with one to four defects injected (each at its own place), and the problems they must cause. */
 export const documentWithDefects: fc.Arbitrary<{ doc: JsonObject; expected: InjectedDefect[] }> = fc.tuple(
   fc.constantFrom(...EXAMPLE_JOURNEYS), fc.uniqueArray(fc.nat({ max: injectors.length - 1 }), { minLength: 1, maxLength: 4 }), fc.nat(),
 ).map(([base, chosen, n]) => {
   const doc = structuredClone(base) as JsonObject;
   const expected: InjectedDefect[] = [];
-  // The unknown step type goes last, on a step no other defect is in.
-  for (const i of [...chosen].sort((a, b) => Number(a === TELEPORT) - Number(b === TELEPORT))) {
+  const last = (i: number) => Number(injectors[i] === unknownStepType);
+  for (const i of [...chosen].sort((a, b) => last(a) - last(b))) {
     const defect = injectors[i]!(doc, n, expected);
     if (defect) expected.push(defect);
   }

@@ -86,7 +86,7 @@ describe('property: send-step previews over HTTP never answer 5xx', function () 
       expectPreviewAnswer(res, `preview of ${kind} ${toJsonText(m)} with ${toJsonText(body).slice(0, 800)}`, knownPreviewDefect(put.body.journey?.definition, 'nudge'));
       if (res.status === 200 && res.body.payload !== null) payloads += 1;
     });
-    await checkProperty('preview HTTP: destination and function mappings', property, { seed: 8101, numRuns: 250 });
+    await checkProperty('preview HTTP: destination and function mappings', property, { seed: 8101, numRuns: 300 });
     expect(payloads, 'previews that produced a payload').to.be.greaterThan(20);
     await t.settleWithin();
     expectNoLoggedErrors(t, 'mapping previews', (e) => knownDefectsHit.size > 0 && JSON.stringify(e).includes('send-preview.ts'));
@@ -113,7 +113,7 @@ describe('property: send-step previews over HTTP never answer 5xx', function () 
         expectPreviewAnswer(await preview(), `live preview of step ${JSON.stringify(stepId)}`, known);
       }
     });
-    await checkProperty('preview HTTP: generated drafts', property, { seed: 8102, numRuns: 200, timeLimitMs: 120_000 });
+    await checkProperty('preview HTTP: generated drafts', property, { seed: 8102, numRuns: 300, timeLimitMs: 120_000 });
     console.log(`      [property] known send-preview.ts defects hit so far (500, reported): ${JSON.stringify(Object.fromEntries(knownDefectsHit))}`);
     await t.settleWithin();
     expectNoLoggedErrors(t, 'draft previews', (e) => knownDefectsHit.size > 0 && JSON.stringify(e).includes('send-preview.ts'));

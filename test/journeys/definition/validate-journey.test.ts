@@ -94,6 +94,11 @@ describe('journeys: messages', () => {
     expect(overlap?.message).to.match(/^branches '\{"toString":""\}' \(\/steps\/0\/branches\/0\) and '\{"valueOf":1,"toString":2\}' both wait for 'E'/);
   });
 
+  it('says a number is too large to store rather than "not a number" (JSON.parse reads 1e400 as Infinity)', () => {
+    const doc = JSON.parse('{"name":"Big","entry":{"event":"E"},"start":"r","steps":[{"id":"r","type":"random_split","branches":[{"id":"a","percent":1e400,"next":"d"}]},{"id":"d","type":"exit"}]}') as unknown;
+    expect(validateJourney(doc).map((p) => p.message)).to.deep.equal(['must be a number, and finite: this one is too large to store at /steps/0/branches/0/percent']);
+  });
+
   it('lists the allowed properties of an unknown one', () => {
     const problems = validateJourney(problemsOf('schema-unknown-properties.json'));
     expect(problems.find((p) => p.path === '/steps/2/next')?.message).to.equal('unknown property \'next\' at /steps/2/next; allowed here: type, id, name');
