@@ -12,11 +12,10 @@ import { blankProfile } from '../profiles/apply-event.ts';
 import { buildPayload } from '../journeys/runtime/steps/send-step.ts';
 import type { Run } from '../journeys/runtime/run.ts';
 import type { DestinationService } from '../destination-instances/destination-service.ts';
-import { mapEvent } from '../../mappings/map-event.ts';
+import { applyMapping, mapEvent } from '../../mappings/map-event.ts';
 import type { MappingProblem } from '../../mappings/mapping-problem.ts';
 import type { SendEvent } from '../../mappings/send-event.ts';
 import type { DeliveryTargets } from './delivery-targets.ts';
-import { transform, type JSONObject } from '../../destinations/actions-core.ts';
 
 /** What to preview a send with: a sample entry event (and optionally whose traits), or a recorded instance. */
 export interface PreviewInput {
@@ -65,8 +64,9 @@ export class SendPreview {
     if (target.type === 'function') {
       // A function receives the event itself, or what the step's mapping makes of it.
       const mapping = spec.mapping ?? {};
-      const payload = Object.keys(mapping).length > 0 ? transform(mapping as JSONObject, event as unknown as JSONObject) : event as unknown as Record<string, unknown>;
-      return { stepId, target, event, payload, problems: [] };
+      if (Object.keys(mapping).length === 0) return { stepId, target, event, payload: event as unknown as Record<string, unknown>, problems: [] };
+      const mapped = applyMapping(mapping, event, { basePath: '/mapping' });
+      return mapped.ok ? { stepId, target, event, payload: mapped.payload, problems: [] } : { stepId, target, event, payload: null, problems: mapped.problems };
     }
     const fields = (await this.#o.destinations.actionsOf(spaceId)(target.destinationId))?.actions[target.action];
     if (!fields) {
@@ -125,7 +125,12 @@ export class SendPreview {
       profile = await this.#o.store.profiles.get(spaceId, found.profileId);
     } else {
       const sample = input.event!;
-      instance = { id: 'preview', context: { [doc.entry.event]: { type: 'track', event: doc.entry.event, ...sample } }, identifier: null };
+      // A draft is saved as written: a sample event needs an entry event to stand for.
+      const entryEvent = (doc.entry as { event?: unknown } | undefined)?.event;
+      if (typeof entryEvent !== 'string' || entryEvent === '') {
+        throw invalidRequest('this version has no entry event yet: a sample event stands for it (give `instanceId` or set entry.event)', '/entry/event');
+      }
+      instance = { id: 'preview', context: { [entryEvent]: { type: 'track', event: entryEvent, ...sample } }, identifier: null };
       profile = input.userId !== undefined ? await this.#o.profiles.byRef(spaceId, { userId: input.userId }) : null;
     }
     const now = this.#o.clock.now();

@@ -8,6 +8,11 @@ import { journeyProblem, type JourneyProblem } from './definition/journey-proble
 import { contextKeysOf } from './definition/context-keys.ts';
 import { sendsOf } from './activation-keys.ts';
 
+/** A JSON pointer token for a key (RFC 6901: `~` and `/` escaped). */
+function pointerToken(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
 /** The actions (with their fields) of a space's destination, or null when the space has no such destination. */
 export type DestinationActions = (destinationId: string) => Promise<{ name: string; actions: Record<string, Record<string, InputField>> } | null>;
 
@@ -35,7 +40,7 @@ export async function validateSendTargets(doc: JourneyDefinition, destinationAct
       }
       // A function takes any event: only the directives themselves can be wrong.
       for (const [key, value] of Object.entries(spec.mapping ?? {})) {
-        problems.push(...checkDirectives(value, `${path}/mapping/${key}`, { roots: SEND_EVENT_ROOTS, contextKeys }));
+        problems.push(...checkDirectives(value, `${path}/mapping/${pointerToken(key)}`, { roots: SEND_EVENT_ROOTS, contextKeys }));
       }
       continue;
     }
@@ -45,7 +50,8 @@ export async function validateSendTargets(doc: JourneyDefinition, destinationAct
       problems.push(journeyProblem('journey_unknown_destination', `${path}/target/destinationId`, `destination '${target.destinationId}' does not exist in this space`, 'GET /api/v1/destinations lists them'));
       continue;
     }
-    const fields = destination.actions[target.action];
+    // Own properties only: an action named 'toString' or '__proto__' is not one of the plugin's.
+    const fields = typeof target.action === 'string' && Object.hasOwn(destination.actions, target.action) ? destination.actions[target.action] : undefined;
     if (!fields) {
       problems.push(journeyProblem('journey_unknown_action', `${path}/target/action`,
         `destination '${destination.name}' has no action '${target.action}'`, `its actions: ${Object.keys(destination.actions).join(', ')}`));
@@ -68,7 +74,8 @@ export async function withSendDefaults(doc: JourneyDefinition, destinationAction
   for (const { spec } of sendsOf(copy)) {
     const target = spec.target;
     if (!target || target.type !== 'destination') continue;
-    const fields = (await destinationActions(target.destinationId))?.actions[target.action];
+    const actions = (await destinationActions(target.destinationId))?.actions;
+    const fields = actions && Object.hasOwn(actions, target.action) ? actions[target.action] : undefined;
     if (fields) spec.mapping = withActionDefaults(fields, spec.mapping ?? {});
   }
   return copy;
