@@ -71,7 +71,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
   const logger = options.logger ?? createLogger(config.logLevel);
   const manualClock = config.testClock ? new ManualClock() : null;
   const clock: Clock = manualClock ?? systemClock;
-  const { store, agendaBackend } = await openStorage(config, 'engine');
+  const { store, agendaBackend } = await openStorage(config, 'engine', logger);
   const credentials = new CredentialService(store.spaces);
   const bootstrapped = await bootstrap(config, store.spaces, credentials);
   const registry = await createPluginRegistry({ outbound: config.destinations });

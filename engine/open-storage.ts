@@ -2,6 +2,7 @@ import type { AgendaBackend } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { EngineConfig } from './config.ts';
 import type { Store } from './store/store.ts';
+import type { Logger } from './logger.ts';
 import { openSqliteStorage } from './store/sqlite/open-sqlite-store.ts';
 import { openMongoStorage } from './store/mongodb/open-mongo-store.ts';
 import { SqliteAgendaBackend } from './scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
@@ -19,7 +20,7 @@ export interface Storage {
  * Opens the configured storage for one thread. `engine` is the HTTP thread, `processing` the
  * processing thread; each has its own connection.
  */
-export async function openStorage(config: EngineConfig, role: 'engine' | 'processing'): Promise<Storage> {
+export async function openStorage(config: EngineConfig, role: 'engine' | 'processing', logger?: Logger): Promise<Storage> {
   if (config.mongodbUri) {
     const { store, db } = await openMongoStorage({ uri: config.mongodbUri });
     // Agenda shares the store's connection; the store closes it.
@@ -32,6 +33,9 @@ export async function openStorage(config: EngineConfig, role: 'engine' | 'proces
     nonBlockingLock: config.dataDir !== ':memory:',
     // Short transactions on the processing thread keep the HTTP thread's ingest commits from waiting behind ours.
     ...(role === 'processing' ? { maxWriteBatch: 2000 } : {}),
+    // The engine thread's connection owns the checkpoint thread; the processing thread's leaves checkpoints to it.
+    checkpoints: role === 'engine' ? 'own-thread' : 'external',
+    onCheckpointError: (message) => logger?.warn('WAL checkpoint failed', { error: message }),
   });
   return { store, agendaBackend: new SqliteAgendaBackend({ db, writes }) };
 }

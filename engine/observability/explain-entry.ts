@@ -6,7 +6,7 @@ import type { ProfileRecord } from '../store/profile-store.ts';
 import type { ProfileFinder } from '../profiles/profile-finder.ts';
 import type { AudienceService } from '../audiences/audience-service.ts';
 import { entryTargets, type EntryCheck } from '../journeys/runtime/entry-decision.ts';
-import { triggerInstanceId } from '../journeys/runtime/profile-entry-checks.ts';
+import { legacyTriggerInstanceId, triggerInstanceId } from '../journeys/runtime/profile-entry-checks.ts';
 import {
   acceptingOutcome, availabilityOutcome, conditionsOutcome, eventNameOutcome, eventTypeOutcome, liveOutcome, whoEntersOutcome,
   type CheckOutcome,
@@ -129,8 +129,10 @@ export class EntryExplainer {
     if (profileIds.length === 0) return [];
     const found = new Map<string, ActivityRecord>();
     for (const profileId of profileIds) {
-      const entered = await activities.list(event.spaceId, journeyId, { instanceId: triggerInstanceId(journeyId, profileId, event.id), type: 'entered', limit: 10 });
-      for (const record of entered) found.set(record.id, record);
+      for (const instanceId of [triggerInstanceId(journeyId, profileId, event.id), legacyTriggerInstanceId(journeyId, profileId, event.id)]) {
+        const entered = await activities.list(event.spaceId, journeyId, { instanceId, type: 'entered', limit: 10 });
+        for (const record of entered) found.set(record.id, record);
+      }
     }
     // A trigger_ignored record is written when the event is processed, so after it arrived.
     const from = new Date(Date.parse(event.receivedAt) - CLOCK_SKEW_MS).toISOString();

@@ -6,7 +6,7 @@ import { readPath } from '../conditions/read-path.ts';
 import { identifierOf } from '../journeys/runtime/run.ts';
 import { identifierPathOf } from '../journeys/runtime/live-journeys.ts';
 import {
-  activeConflict, checkAudience, checkReentry, storedReentryFacts, triggerInstanceId, type ReentryRefusal,
+  activeConflict, checkAudience, checkReentry, storedReentryFacts, triggerInstanceId, legacyTriggerInstanceId, type ReentryRefusal,
 } from '../journeys/runtime/profile-entry-checks.ts';
 import { instanceReport, outcomeOf, type CheckOutcome } from './explain-checks.ts';
 
@@ -37,7 +37,8 @@ export async function reentryOutcome(
   const mode = definition.entry.reentry?.mode ?? 'one_active';
   const profileIds = profile ? [profile.id, ...profile.mergedFrom] : [];
   for (const profileId of profileIds) {
-    const started = await instances.get(event.spaceId, triggerInstanceId(journeyId, profileId, event.id));
+    const started = await instances.get(event.spaceId, triggerInstanceId(journeyId, profileId, event.id))
+      ?? await instances.get(event.spaceId, legacyTriggerInstanceId(journeyId, profileId, event.id));
     if (started) {
       return {
         check: 're_entry', passed: true, instances: [instanceReport(started)],

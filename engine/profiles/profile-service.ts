@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../ids.ts';
 import type { EventRecord } from '../store/event-store.ts';
 import type { ProfileRecord, ProfileStore } from '../store/profile-store.ts';
 import { absorb, applyEvent, blankProfile, newProfile, traitsChanged } from './apply-event.ts';
@@ -51,7 +51,7 @@ export class ProfileService {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const found = await resolveIdentity(this.#store, spaceId, 'userId', userId);
       if (found) return found.profile;
-      const profile: ProfileRecord = { ...blankProfile(`prf_${randomUUID()}`, spaceId, at, at), userId, userIds: [userId], version: 1 };
+      const profile: ProfileRecord = { ...blankProfile(`prf_${newId()}`, spaceId, at, at), userId, userIds: [userId], version: 1 };
       if (await this.#store.insert(profile) === 'ok') return profile;
     }
     throw new ProfileContentionError(`profile of user ${userId} kept changing while being created`);
@@ -109,7 +109,7 @@ export class ProfileService {
       const redirected = { ...joined, mergedInto: plan.target!.profile.id, version: joined.version + 1, updatedAt: event.receivedAt };
       if (await this.#store.update(redirected, joined.version) !== 'ok') return null;
     }
-    const start = plan.target?.profile ?? newProfile(`prf_${randomUUID()}`, event, []);
+    const start = plan.target?.profile ?? newProfile(`prf_${newId()}`, event, []);
     const replayed = late
       ? start.recentEvents.some((e) => e.id === event.id)
       : start.lastEventId !== null && start.lastEventId >= event.id;

@@ -12,6 +12,8 @@ import { ProcessingCore } from '../../engine/processing/processing-core.ts';
 import { withDefaults } from '../../engine/journeys/definition/journey-defaults.ts';
 import type { JourneyDefinition } from '../../engine/journeys/definition/journey-definition.ts';
 import type { Store } from '../../engine/store/store.ts';
+import type { EventRecord } from '../../engine/store/event-store.ts';
+import { newEventId } from '../../engine/ingest/normalize-message.ts';
 
 /**
  * Opens the store (passed through `wrap`, e.g. to inject faults), builds the core on it, creates
@@ -36,4 +38,14 @@ export async function memoryCore(options: { clock: Clock; journey?: JourneyDefin
   }
   await core.lease.start();
   return { store, core };
+}
+
+/** A track event of user `u1` in space `s1`, received now on `clock`. */
+export function trackNow(clock: Clock, name: string): EventRecord {
+  const id = newEventId();
+  const at = new Date(clock.now()).toISOString();
+  return {
+    id, spaceId: 's1', messageId: id, type: 'track', name, userId: 'u1', anonymousId: null, timestamp: at, receivedAt: at,
+    message: { type: 'track', event: name, userId: 'u1', messageId: id, timestamp: at, receivedAt: at, properties: {} },
+  };
 }

@@ -13,7 +13,7 @@ import { readPath } from '../../conditions/read-path.ts';
 import { identifierOf } from './run.ts';
 import { runInstance, type RunInput } from './run-instance.ts';
 import { checkAcceptingEntries, checkLive, checkTrigger, entryTargets, isTrackEvent, type EntryRefusal } from './entry-decision.ts';
-import { activeConflict, checkAudience, checkReentry, storedReentryFacts, triggerInstanceId } from './profile-entry-checks.ts';
+import { activeConflict, checkAudience, checkReentry, storedReentryFacts, triggerInstanceId, legacyTriggerInstanceId } from './profile-entry-checks.ts';
 import { InstanceWriter } from './instance-writer.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { LiveJourneys, LiveVersion, JourneyEntryState } from './live-journeys.ts';
@@ -216,7 +216,8 @@ export class JourneyRuntime {
     const d = version.definition;
     const journeyId = version.record.journeyId;
     const instanceId = triggerInstanceId(journeyId, profile.id, event.id);
-    const existing = await store.instances.get(event.spaceId, instanceId);
+    const existing = await store.instances.get(event.spaceId, instanceId)
+      ?? await store.instances.get(event.spaceId, legacyTriggerInstanceId(journeyId, profile.id, event.id));
     if (existing) {
       // This trigger already started its instance (before a crash): finish its effects, never record it as ignored.
       await this.#writer.materialize(existing);

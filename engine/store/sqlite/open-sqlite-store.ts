@@ -19,6 +19,7 @@ import { SqliteFunctionStore } from './sqlite-function-store.ts';
 import { SqliteLeaseStore } from './sqlite-lease-store.ts';
 import { SqliteFigureStore } from './sqlite-figure-store.ts';
 import { isTransientSqliteError } from './is-transient-error.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -30,7 +31,21 @@ export interface SqliteStoreOptions {
   maxWriteBatch?: number;
   /** Never sleep in SQLite's busy handler: retry the lock on a timer (threads that share the file). */
   nonBlockingLock?: boolean;
+  /**
+   * Checkpoint the WAL on a thread of its own instead of inside commits (a file only; one
+   * connection per file should ask, the others then only turn their automatic checkpoints off).
+   */
+  checkpoints?: 'own-thread' | 'external' | 'automatic';
+  /** Hears a failed checkpoint round of the own thread. */
+  onCheckpointError?: (message: string) => void;
 }
+
+/** WAL pages at which a writer checkpoints by itself anyway when the checkpoint thread is not keeping up (~200 MB). */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 50_000;
+/** Size the WAL file is cut back to when it restarts, with checkpoints on their own thread. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** How often the checkpoint thread copies committed WAL frames into the database. */
+const CHECKPOINT_INTERVAL_MS = 50;
 
 /** File name of the embedded database inside the data directory. */
 export const SQLITE_FILE = 'engine.db';
@@ -41,7 +56,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 }
 
 /** The store plus its connection and write queue, for parts that live in the same database (Agenda's jobs). */
-export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; db: Database.Database; writes: SqliteWriteQueue } {
+export function openSqliteStorage(options: SqliteStoreOptions): {
+  store: Store; db: Database.Database; writes: SqliteWriteQueue; checkpointer: SqliteCheckpointer | null;
+} {
   let file = ':memory:';
   if (options.dataDir !== ':memory:') {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -54,6 +71,15 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
   // Two connections write (the HTTP thread's and the processing thread's): wait for the lock rather than fail.
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   applySqliteSchema(db);
+  const checkpoints = file === ':memory:' ? 'automatic' : options.checkpoints ?? 'automatic';
+  if (checkpoints !== 'automatic') {
+    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    // After a burst the WAL file would otherwise keep its largest size: truncate it when it restarts.
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  }
+  const checkpointer = checkpoints === 'own-thread'
+    ? SqliteCheckpointer.start({ file, intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS }, options.onCheckpointError ?? (() => {}))
+    : null;
   const writes = new SqliteWriteQueue(db, { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false });
   const rows = new SqliteEffectRows(db);
   writes.addBuffer(rows.counters);
@@ -79,8 +105,9 @@ export function openSqliteStorage(options: SqliteStoreOptions): { store: Store; 
     },
     async close() {
       writes.flush();
+      await checkpointer?.stop();
       db.close();
     },
   };
-  return { store, db, writes };
+  return { store, db, writes, checkpointer };
 }

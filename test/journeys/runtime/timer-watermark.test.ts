@@ -1,11 +1,9 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../../engine/clock.ts';
 import type { ProcessingCore } from '../../../engine/processing/processing-core.ts';
-import { memoryCore } from '../../support/memory-core.ts';
+import { memoryCore, trackNow } from '../../support/memory-core.ts';
 import type { JourneyDefinition } from '../../../engine/journeys/definition/journey-definition.ts';
-import type { EventRecord } from '../../../engine/store/event-store.ts';
 import type { Store } from '../../../engine/store/store.ts';
-import { newEventId } from '../../../engine/ingest/normalize-message.ts';
 
 const HOUR = 3_600_000;
 const cart: JourneyDefinition = {
@@ -17,14 +15,6 @@ const cart: JourneyDefinition = {
   ],
 };
 
-function track(clock: ManualClock, name: string): EventRecord {
-  const id = newEventId();
-  const at = new Date(clock.now()).toISOString();
-  return {
-    id, spaceId: 's1', messageId: id, type: 'track', name, userId: 'u1', anonymousId: null, timestamp: at, receivedAt: at,
-    message: { type: 'track', event: name, userId: 'u1', messageId: id, timestamp: at, receivedAt: at, properties: {} },
-  };
-}
 
 describe('journey timers wait for the backlog of events that arrived before their deadline', () => {
   let store: Store;
@@ -40,7 +30,7 @@ describe('journey timers wait for the backlog of events that arrived before thei
   });
 
   it('does not time out a hold while a matching event that arrived in time is still unprocessed', async () => {
-    await store.events.append([track(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
+    await store.events.append([trackNow(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
     core.processor.start();
     await core.processor.idle();
     const [waiting] = await store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
@@ -48,7 +38,7 @@ describe('journey timers wait for the backlog of events that arrived before thei
 
     await core.processor.stop();
     clock.advance(30 * 60_000);
-    await store.events.append([track(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
+    await store.events.append([trackNow(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
     clock.advance(2 * HOUR);
     expect(await core.runtime.fireDue(100), 'the hold must not time out before the purchase is processed').to.equal(0);
 
@@ -61,12 +51,12 @@ describe('journey timers wait for the backlog of events that arrived before thei
   });
 
   it('times the hold out when the only backlog event arrived after the deadline', async () => {
-    await store.events.append([track(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
+    await store.events.append([trackNow(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
     core.processor.start();
     await core.processor.idle();
     await core.processor.stop();
     clock.advance(2 * HOUR);
-    await store.events.append([track(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
+    await store.events.append([trackNow(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
     expect(await core.runtime.fireDue(100)).to.equal(1);
     core.processor.start();
     await core.processor.idle();

@@ -1,0 +1,59 @@
+import { Worker } from 'node:worker_threads';
+
+/** What the checkpoint thread is started with. */
+export interface CheckpointWorkerData {
+  file: string;
+  intervalMs: number;
+  busyTimeoutMs: number;
+}
+
+/** What the checkpoint thread reports after each round. */
+export type FromCheckpointWorker =
+  | { type: 'round'; log: number; checkpointed: number }
+  | { type: 'error'; message: string };
+
+/**
+ * Runs SQLite's WAL checkpoints on a thread of their own (sqlite-checkpoint-worker.ts), for a
+ * file whose writers have turned their automatic checkpoints off.
+ *
+ * Why: with automatic checkpoints, whichever connection commits past 1,000 WAL pages copies the
+ * WAL into the database inside that commit, on the thread that serves ingest or processing (about
+ * half of a commit's time, measured). A passive checkpoint on its own connection never blocks a
+ * writer, and a page changed many times between two rounds is copied once.
+ */
+export class SqliteCheckpointer {
+  readonly #worker: Worker;
+  readonly #exited: Promise<void>;
+  #rounds = 0;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (message: FromCheckpointWorker) => {
+      if (message.type === 'round') this.#rounds++;
+    });
+  }
+
+  /** Starts checkpointing `file` every `intervalMs`; `onError` hears a failed round or a failed thread. */
+  static start(data: CheckpointWorkerData, onError: (message: string) => void): SqliteCheckpointer {
+    const worker = new Worker(new URL('./sqlite-checkpoint-worker.ts', import.meta.url), { workerData: data });
+    worker.on('message', (message: FromCheckpointWorker) => {
+      if (message.type === 'error') onError(message.message);
+    });
+    worker.on('error', (error) => onError(error.message));
+    // Checkpoints alone never keep the process alive.
+    worker.unref();
+    return new SqliteCheckpointer(worker);
+  }
+
+  /** Checkpoint rounds completed so far (tests read it). */
+  get rounds(): number {
+    return this.#rounds;
+  }
+
+  /** Stops the thread after its round in flight and closes its connection. */
+  async stop(): Promise<void> {
+    this.#worker.postMessage({ type: 'stop' });
+    await this.#exited;
+  }
+}

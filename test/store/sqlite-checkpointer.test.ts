@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { openSqliteStorage, SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import { makeEvent, makeSpace, SPACE_A } from '../contract/store-fixtures.ts';
+import { removeDir, tempDataDir } from '../support/test-engine.ts';
+
+/** Waits until `check` holds, polling every 20 ms, for at most `ms`. */
+async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return check();
+}
+
+const sizeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+
+describe('sqlite store: WAL checkpoints on their own thread', () => {
+  let dataDir: string;
+  beforeEach(() => { dataDir = tempDataDir(); });
+  afterEach(() => removeDir(dataDir));
+
+  /** Writes ~4 MB of events, all of which go to the WAL first. */
+  async function writeEvents(storage: ReturnType<typeof openSqliteStorage>): Promise<void> {
+    await storage.store.spaces.createSpace(makeSpace({ id: SPACE_A }));
+    const padding = 'x'.repeat(1000);
+    for (let round = 0; round < 8; round++) {
+      const events = Array.from({ length: 500 }, () => makeEvent({ message: { type: 'track', event: 'Padded', userId: 'user-1', properties: { padding } } }));
+      await Promise.all(events.map((event) => storage.store.events.append([event], { dedupeWindowMs: 0, now: Date.now() })));
+    }
+  }
+
+  it('copies committed WAL frames into the database file while the writer never checkpoints (owner thread)', async () => {
+    const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread' });
+    try {
+      // The writer's own threshold is far above what this test writes: only the thread can fill the file.
+      expect(storage.db.pragma('wal_autocheckpoint', { simple: true })).to.be.greaterThan(10_000);
+      const before = sizeOf(path.join(dataDir, SQLITE_FILE));
+      await writeEvents(storage);
+      const dbFile = path.join(dataDir, SQLITE_FILE);
+      expect(await eventually(() => sizeOf(dbFile) > before + 3_000_000), `database file ${sizeOf(dbFile)} bytes`).to.equal(true);
+      expect(storage.checkpointer?.rounds ?? 0).to.be.greaterThan(0);
+    } finally {
+      await storage.store.close();
+    }
+  });
+
+  it('leaves the database file alone when no connection checkpoints (external, no thread)', async () => {
+    const storage = openSqliteStorage({ dataDir, checkpoints: 'external' });
+    const dbFile = path.join(dataDir, SQLITE_FILE);
+    try {
+      expect(storage.checkpointer).to.equal(null);
+      const before = sizeOf(dbFile);
+      await writeEvents(storage);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Everything is still in the WAL: the control for the test above.
+      expect(sizeOf(dbFile)).to.be.lessThan(before + 1_000_000);
+      expect(sizeOf(`${dbFile}-wal`)).to.be.greaterThan(3_000_000);
+    } finally {
+      await storage.store.close();
+    }
+  });
+
+  it('stops the thread on close and every acknowledged write is in the file', async () => {
+    const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread' });
+    await writeEvents(storage);
+    await storage.store.close();
+    const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: true });
+    try {
+      expect((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).to.equal(4000);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('an in-memory store keeps automatic checkpoints and starts no thread', async () => {
+    const storage = openSqliteStorage({ dataDir: ':memory:', checkpoints: 'own-thread' });
+    expect(storage.checkpointer).to.equal(null);
+    await storage.store.close();
+  });
+});
