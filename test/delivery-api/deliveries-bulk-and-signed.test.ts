@@ -4,22 +4,15 @@
  */
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
-import { startTestEngine, type TestEngine } from '../support/test-engine.ts';
-import { Sink, createWebhook, deliveriesOfJourney, delivery, enter, publishSendJourney, unique } from './delivery-api-helpers.ts';
+import type { TestEngine } from '../support/test-engine.ts';
+import { Sink, withEngineAndSink, createWebhook, deliveriesOfJourney, delivery, enter, publishSendJourney, unique } from './delivery-api-helpers.ts';
 
 describe('deliveries API: bulk re-drive and signed deliveries', function () {
   this.timeout(30_000);
   let t: TestEngine;
   const sink = new Sink();
 
-  before(async () => {
-    await sink.start();
-    t = await startTestEngine({ testClock: true });
-  });
-  after(async () => {
-    await t.close();
-    await sink.stop();
-  });
+  withEngineAndSink(sink, (engine) => { t = engine; });
 
   describe('bulk re-drive', () => {
     const fixedPath = '/bulk-fixed';

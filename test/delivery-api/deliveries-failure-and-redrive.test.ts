@@ -4,22 +4,15 @@
  * window when re-driven.
  */
 import { expect } from 'chai';
-import { startTestEngine, type TestEngine } from '../support/test-engine.ts';
-import { Sink, createWebhook, deliveriesOfJourney, delivery, enter, expectError, publishSendJourney, unique } from './delivery-api-helpers.ts';
+import type { TestEngine } from '../support/test-engine.ts';
+import { Sink, withEngineAndSink, createWebhook, deliveriesOfJourney, delivery, enter, expectError, publishSendJourney, unique } from './delivery-api-helpers.ts';
 
 describe('deliveries API: a failed delivery and its re-drive', function () {
   this.timeout(30_000);
   let t: TestEngine;
   const sink = new Sink();
 
-  before(async () => {
-    await sink.start();
-    t = await startTestEngine({ testClock: true });
-  });
-  after(async () => {
-    await t.close();
-    await sink.stop();
-  });
+  withEngineAndSink(sink, (engine) => { t = engine; });
 
   describe('a permanent failure and its re-drive', () => {
     const path = '/permanent';
@@ -174,14 +167,7 @@ describe('deliveries API: re-driving deliveries whose retries gave up', function
   let t: TestEngine;
   const sink = new Sink();
 
-  before(async () => {
-    await sink.start();
-    t = await startTestEngine({ testClock: true, deliveryRetry: { baseDelayMs: 1_000, maxDelayMs: 60_000, maxTotalMs: 3_600_000, maxAttempts: 4 } });
-  });
-  after(async () => {
-    await t.close();
-    await sink.stop();
-  });
+  withEngineAndSink(sink, (engine) => { t = engine; }, { deliveryRetry: { baseDelayMs: 1_000, maxDelayMs: 60_000, maxTotalMs: 3_600_000, maxAttempts: 4 } });
 
   /** Advances engine time by `ms` and waits for the retries that became due. */
   async function advance(ms: number): Promise<void> {

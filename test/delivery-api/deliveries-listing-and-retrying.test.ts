@@ -3,22 +3,15 @@
  * that wait for a retry (re-driven now, or sent once the test clock passes the backoff).
  */
 import { expect } from 'chai';
-import { startTestEngine, type Answer, type TestEngine } from '../support/test-engine.ts';
-import { Sink, createWebhook, deliveriesOfJourney, delivery, enter, epochMs, expectError, publishSendJourney, unique } from './delivery-api-helpers.ts';
+import type { Answer, TestEngine } from '../support/test-engine.ts';
+import { Sink, withEngineAndSink, createWebhook, deliveriesOfJourney, delivery, enter, epochMs, expectError, publishSendJourney, unique } from './delivery-api-helpers.ts';
 
 describe('deliveries API: listing and retrying', function () {
   this.timeout(30_000);
   let t: TestEngine;
   const sink = new Sink();
 
-  before(async () => {
-    await sink.start();
-    t = await startTestEngine({ testClock: true });
-  });
-  after(async () => {
-    await t.close();
-    await sink.stop();
-  });
+  withEngineAndSink(sink, (engine) => { t = engine; });
 
   describe('listing', () => {
     it('pages with limit and cursor, without repeats or gaps', async () => {

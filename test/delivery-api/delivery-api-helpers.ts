@@ -9,7 +9,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import type { Answer, TestEngine } from '../support/test-engine.ts';
+import { startTestEngine, type Answer, type TestEngine } from '../support/test-engine.ts';
+import type { EngineConfig } from '../../engine/config.ts';
 
 /** One request the sink received. */
 export interface Received {
@@ -132,4 +133,21 @@ export async function delivery(t: TestEngine, id: string): Promise<any> {
   const res = await t.api('GET', `/api/v1/deliveries/${id}`);
   expect(res.status, JSON.stringify(res.body)).to.equal(200);
   return res.body.delivery;
+}
+
+/**
+ * Starts the sink and a test-clock engine before the enclosing suite and stops both after it;
+ * `use` receives the engine (tests keep their own `t`).
+ */
+export function withEngineAndSink(sink: Sink, use: (t: TestEngine) => void, config: Partial<EngineConfig> = {}): void {
+  let t: TestEngine | null = null;
+  before(async () => {
+    await sink.start();
+    t = await startTestEngine({ testClock: true, ...config });
+    use(t);
+  });
+  after(async () => {
+    await t?.close();
+    await sink.stop();
+  });
 }

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { toJsonText } from './arbitraries.ts';
 import { DESTINATION_PLACEHOLDER, EXAMPLE_JOURNEYS, FUNCTION_PLACEHOLDER } from './journey-mutations.ts';
-import type { PropertyEngine } from './property-harness.ts';
+import { startPropertyEngine, type PropertyEngine } from './property-harness.ts';
 
 /** The ids of the space's webhook destination and deployed function. */
 export interface SpaceIds {
@@ -43,3 +43,15 @@ export function bodyOf(generated: unknown, n: number, ids: SpaceIds): string {
     .replaceAll(JSON.stringify(FUNCTION_PLACEHOLDER), JSON.stringify(ids.functionId));
 }
 
+
+/** Starts a property engine with a prepared space before the enclosing suite and closes it after; `use` receives both. */
+export function withPreparedSpace(use: (t: PropertyEngine, ids: SpaceIds) => void): void {
+  let t: PropertyEngine | null = null;
+  before(async () => {
+    t = await startPropertyEngine();
+    use(t, await prepareSpace(t));
+  });
+  after(async () => {
+    await t?.close();
+  });
+}

@@ -4,9 +4,9 @@ import { validateJourney } from '../../engine/journeys/definition/validate-journ
 import type { JourneyProblem } from '../../engine/journeys/definition/journey-problem.ts';
 import { adversarialJson, toJsonText } from './arbitraries.ts';
 import { EXAMPLE_JOURNEYS, journeyDocument } from './journey-mutations.ts';
-import { bodyOf, prepareSpace, type SpaceIds } from './journey-space.ts';
+import { bodyOf, withPreparedSpace, type SpaceIds } from './journey-space.ts';
 import { expectWellFormedProblems } from './journey-expectations.ts';
-import { checkProperty, expectNoLoggedErrors, expectSuccessOrClientError, startPropertyEngine, type PropertyEngine } from './property-harness.ts';
+import { checkProperty, expectNoLoggedErrors, expectSuccessOrClientError, type PropertyEngine } from './property-harness.ts';
 
 async function journeyIds(t: PropertyEngine): Promise<string[]> {
   const res = await t.api('GET', '/api/v1/journeys');
@@ -21,14 +21,7 @@ describe('property: journeys over HTTP never answer 5xx, and a refused change st
   let t: PropertyEngine;
   let ids: SpaceIds;
 
-  before(async () => {
-    t = await startPropertyEngine();
-    ids = await prepareSpace(t);
-  });
-
-  after(async () => {
-    await t?.close();
-  });
+  withPreparedSpace((engine, prepared) => { t = engine; ids = prepared; });
 
   it('creates, validates, publishes and replaces any document: 2xx or a 4xx, every problem at a JSON path', async () => {
     let n = 0;

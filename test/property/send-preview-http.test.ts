@@ -3,9 +3,9 @@ import { expect } from 'chai';
 import { MAPPING_PROBLEM_CODES } from '../../mappings/mapping-problem.ts';
 import { adversarialJson, adversarialKey, objectOf, smallString, toJsonText } from './arbitraries.ts';
 import { journeyDocument } from './journey-mutations.ts';
-import { bodyOf, prepareSpace, type SpaceIds } from './journey-space.ts';
+import { bodyOf, withPreparedSpace, type SpaceIds } from './journey-space.ts';
 import { mapping } from './mapping-arbitraries.ts';
-import { checkProperty, expectNoLoggedErrors, expectSuccessOrClientError, startPropertyEngine, type PropertyEngine } from './property-harness.ts';
+import { checkProperty, expectNoLoggedErrors, expectSuccessOrClientError, type PropertyEngine } from './property-harness.ts';
 import type { Answer } from '../support/test-engine.ts';
 
 /** A sample entry event for a preview: properties with the fields mappings read, adversarial keys and values. */
@@ -33,14 +33,7 @@ describe('property: send-step previews over HTTP never answer 5xx', function () 
   let t: PropertyEngine;
   let ids: SpaceIds;
 
-  before(async () => {
-    t = await startPropertyEngine();
-    ids = await prepareSpace(t);
-  });
-
-  after(async () => {
-    await t?.close();
-  });
+  withPreparedSpace((engine, prepared) => { t = engine; ids = prepared; });
 
   it('previews any mapping of a destination or function send on any sample event: the payload, or its problems', async () => {
     const targets = { destination: { type: 'destination', destinationId: ids.destinationId, action: 'send' }, function: { type: 'function', functionId: ids.functionId } };
