@@ -25,4 +25,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # --no-node-snapshot: isolated-vm (destination functions) needs it on recent Node versions.
-CMD ["node", "--no-node-snapshot", "engine/main.ts"]
+# --max-semi-space-size=4: Node 24's default young generation (64 MB of semi-spaces) kept the HTTP thread ~50 MB larger, with no measured speed gain.
+CMD ["node", "--no-node-snapshot", "--max-semi-space-size=4", "engine/main.ts"]

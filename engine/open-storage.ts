@@ -1,10 +1,8 @@
 import type { AgendaBackend } from 'agenda';
-import { MongoBackend } from '@agendajs/mongo-backend';
 import type { EngineConfig } from './config.ts';
 import type { Store } from './store/store.ts';
 import type { Logger } from './logger.ts';
 import { openSqliteStorage } from './store/sqlite/open-sqlite-store.ts';
-import { openMongoStorage } from './store/mongodb/open-mongo-store.ts';
 import { SqliteAgendaBackend } from './scheduler/sqlite-agenda/sqlite-agenda-backend.ts';
 
 /** Name of the collection that holds Agenda's jobs in MongoDB mode. */
@@ -22,6 +20,8 @@ export interface Storage {
  */
 export async function openStorage(config: EngineConfig, role: 'engine' | 'processing', logger?: Logger): Promise<Storage> {
   if (config.mongodbUri) {
+    // Loaded only in MongoDB mode: the driver costs ~25–30 MB of memory in each thread that imports it (measured).
+    const [{ openMongoStorage }, { MongoBackend }] = await Promise.all([import('./store/mongodb/open-mongo-store.ts'), import('@agendajs/mongo-backend')]);
     const { store, db } = await openMongoStorage({ uri: config.mongodbUri });
     // Agenda shares the store's connection; the store closes it.
     return { store, agendaBackend: new MongoBackend({ mongo: db, collection: MONGO_AGENDA_COLLECTION }) };

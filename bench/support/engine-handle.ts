@@ -4,6 +4,8 @@ import type { EngineConfig } from '../../engine/config.ts';
 import type { EngineReply, EngineRequest, EngineStats } from './engine-messages.ts';
 
 const ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
+/** Node options the engine runs with in production (`npm start`, the Dockerfile), beyond the benchmark's own. */
+const ENGINE_NODE_ARGS = ['--max-semi-space-size=4'];
 
 /** The benchmark's side of an engine running in its own process (on its own core). */
 export interface EngineProcess {
@@ -60,7 +62,7 @@ export async function startEngineProcess(options: {
 }): Promise<EngineProcess> {
   const args = options.config ? [options.dataDir, JSON.stringify(options.config)] : [options.dataDir];
   const child = fork(ENTRY, args, {
-    execArgv: [...process.execArgv, ...(options.nodeArgs ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...ENGINE_NODE_ARGS, ...(options.nodeArgs ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
   const ready = await nextReply(child, 'ready');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Store } from '../../engine/store/store.ts';
 import type { InstanceRecord } from '../../engine/store/instance-store.ts';
-import { SPACE_A, SPACE_B, T0, byId, idsOf, useFreshStore, type MakeStore } from './store-fixtures.ts';
+import { SPACE_A, SPACE_B, T0, byId, idsOf, iso, useFreshStore, type MakeStore } from './store-fixtures.ts';
 import {
   JOURNEY_1, PROFILE_1, ended, finishWrite, makeActivity, makeDelivery, makeInstance, materialize, nextRev, outboxOf,
 } from './runtime-fixtures.ts';
@@ -35,6 +35,21 @@ export function instanceStoreContract(makeStore: MakeStore): void {
         expect(await s.store.instances.get(SPACE_A, i.id)).to.deep.equal(i);
         expect(await s.store.instances.get(SPACE_A, 'no-such-instance')).to.equal(null);
         expect(await s.store.instances.get(SPACE_B, i.id), 'no reading across spaces').to.equal(null);
+      });
+
+      it('stores empty, null, zero and repeated values exactly, through every read', async () => {
+        const fresh = makeInstance({ loops: {}, conversions: {}, lastEventId: 'evt-1', updatedAt: iso(), enteredAt: iso(), wakeAt: T0, wait: { kind: 'delay', until: T0 } });
+        // An empty identifier and none share the active key: another profile.
+        const emptyIdentifier = makeInstance({ profileId: 'prof-2', identifier: '', lastEventId: null, context: {} });
+        const endedOne = makeInstance({ ...ended('exited'), identifier: 'order-9', lastEventId: 'evt-2', consumedEventId: 'evt-2', iteration: 3 });
+        for (const i of [fresh, emptyIdentifier, endedOne]) expect(await s.store.instances.insert(i)).to.equal('ok');
+        for (const i of [fresh, emptyIdentifier, endedOne]) expect(await s.store.instances.get(SPACE_A, i.id)).to.deep.equal(i);
+        expect(await s.store.instances.due(T0, 10)).to.deep.equal([fresh]);
+        expect(byId(await s.store.instances.activeForProfiles(SPACE_A, [PROFILE_1, 'prof-2']))).to.deep.equal(byId([fresh, emptyIdentifier]));
+        expect(await s.store.instances.listByJourney(SPACE_A, JOURNEY_1, { limit: 10 })).to.deep.equal(byId([fresh, emptyIdentifier, endedOne]));
+        const moved = nextRev(fresh, { lastEventId: 'evt-5', iteration: 1 });
+        expect(await s.store.instances.update(moved, fresh.rev)).to.equal('ok');
+        expect(await s.store.instances.get(SPACE_A, fresh.id)).to.deep.equal(moved);
       });
 
       it("answers 'exists' for a stored id, whatever else the record says, and keeps the stored one", async () => {

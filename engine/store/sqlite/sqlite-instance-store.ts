@@ -3,25 +3,16 @@ import type { InstanceInsertResult, JourneyEntries, InstanceRecord, InstanceStat
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 import type { SqliteEffectRows } from './sqlite-effect-rows.ts';
+import { INSTANCE_ROW_COLUMNS, instanceFromRow, leanInstanceDoc, type InstanceRow } from './sqlite-instance-row.ts';
 
-interface InstanceRow { doc: string; outbox: string | null }
-
-/** A stored instance: its document plus its outbox column (null once materialized). */
+/** A stored instance, or null. */
 function parse(row: InstanceRow | undefined): InstanceRecord | null {
-  if (!row) return null;
-  const instance = JSON.parse(row.doc) as InstanceRecord;
-  instance.outbox = row.outbox === null ? [] : (JSON.parse(row.outbox) as InstanceRecord['outbox']);
-  return instance;
-}
-
-/** The document of an instance, without its outbox (applied in the same transaction). */
-function docOf(i: InstanceRecord): string {
-  const { outbox: _applied, ...rest } = i;
-  return JSON.stringify(rest);
+  return row ? instanceFromRow(row) : null;
 }
 
 /**
- * SQLite adapter of InstanceStore: one row per instance, the timer as an indexed column.
+ * SQLite adapter of InstanceStore: one row per instance, the timer as an indexed column, and a
+ * document of only what the columns do not hold (sqlite-instance-row.ts).
  *
  * Why the outbox is applied in the same transaction: SQLite has them, and writing the outbox
  * into the row and then clearing it costs two extra row writes and a commit per change (the
@@ -52,13 +43,13 @@ export class SqliteInstanceStore implements InstanceStore {
     this.#insert = db.prepare(`INSERT INTO instances (id, space_id, journey_id, version, profile_id, identifier_key, status, wake_at, rev, doc, outbox)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#exists = db.prepare('SELECT 1 FROM instances WHERE id = ?');
-    this.#get = db.prepare('SELECT doc, outbox FROM instances WHERE id = ? AND space_id = ?');
+    this.#get = db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE id = ? AND space_id = ?`);
     this.#update = db.prepare(`UPDATE instances SET status = ?, wake_at = ?, rev = ?, doc = ?, outbox = ?
       WHERE id = ? AND space_id = ? AND rev = ?`);
     this.#markDone = db.prepare('UPDATE instances SET outbox = NULL WHERE id = ? AND space_id = ? AND rev = ?');
     this.#entered = db.prepare('SELECT 1 FROM instances WHERE profile_id = ? AND journey_id = ? AND space_id = ? LIMIT 1');
     this.#countActive = db.prepare("SELECT count(*) AS n FROM instances WHERE profile_id = ? AND journey_id = ? AND space_id = ? AND status = 'active'");
-    this.#due = db.prepare("SELECT doc, outbox FROM instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?");
+    this.#due = db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?`);
     this.#next = db.prepare("SELECT min(wake_at) AS at FROM instances WHERE status = 'active' AND wake_at IS NOT NULL");
   }
 
@@ -66,7 +57,7 @@ export class SqliteInstanceStore implements InstanceStore {
     return this.#writes.run((): InstanceInsertResult => {
       if (this.#exists.get(i.id)) return 'exists';
       try {
-        this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt, i.rev, docOf(i), null);
+        this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt, i.rev, leanInstanceDoc(i), null);
         this.#rows.outbox(i.outbox);
         return 'ok';
       } catch (error) {
@@ -81,7 +72,7 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   update(i: InstanceRecord, expectedRev: number): Promise<'ok' | 'version_conflict'> {
-    const doc = docOf(i);
+    const doc = leanInstanceDoc(i);
     return this.#writes.run(() => {
       if (this.#update.run(i.status, i.wakeAt, i.rev, doc, null, i.id, i.spaceId, expectedRev).changes !== 1) return 'version_conflict' as const;
       this.#rows.outbox(i.outbox);
@@ -97,7 +88,7 @@ export class SqliteInstanceStore implements InstanceStore {
     if (profileIds.length === 0) return [];
     let statement = this.#activeFor.get(profileIds.length);
     if (!statement) {
-      statement = this.#db.prepare(`SELECT doc, outbox FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
+      statement = this.#db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
       AND space_id = ? AND status = 'active'`);
       if (this.#activeFor.size < 32) this.#activeFor.set(profileIds.length, statement);
     }
@@ -143,7 +134,7 @@ export class SqliteInstanceStore implements InstanceStore {
   }
 
   async withOutbox(limit: number): Promise<InstanceRecord[]> {
-    return (this.#db.prepare('SELECT doc, outbox FROM instances WHERE outbox IS NOT NULL LIMIT ?').all(limit) as InstanceRow[]).map((row) => parse(row)!);
+    return (this.#db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE outbox IS NOT NULL LIMIT ?`).all(limit) as InstanceRow[]).map((row) => parse(row)!);
   }
 
   async listByJourney(spaceId: string, journeyId: string, options: {
@@ -159,7 +150,7 @@ export class SqliteInstanceStore implements InstanceStore {
     if (options.status) { where.push('status = ?'); params.push(options.status); }
     if (options.version !== undefined) { where.push('version = ?'); params.push(options.version); }
     params.push(options.limit);
-    const rows = this.#db.prepare(`SELECT doc, outbox FROM instances WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as InstanceRow[];
+    const rows = this.#db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as InstanceRow[];
     return rows.map((row) => parse(row)!);
   }
 }

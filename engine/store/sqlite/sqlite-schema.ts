@@ -80,8 +80,9 @@ export function applySqliteSchema(db: Database): void {
       PRIMARY KEY (space_id, key)) WITHOUT ROWID;
 
     -- identifier_key is the identifier value or '' so that the partial unique index enforces
-    -- "one active instance per journey, profile and identifier value". A rowid table (not WITHOUT
-    -- ROWID) because documents are around a kilobyte; the outbox has its own column so that
+    -- "one active instance per journey, profile and identifier value". doc holds only what the
+    -- columns do not (sqlite-instance-row.ts; older rows hold everything). A rowid table (not WITHOUT
+    -- ROWID) because rows are several hundred bytes; the outbox has its own column so that
     -- materializing it frees its bytes without rewriting the document.
     CREATE TABLE IF NOT EXISTS instances (
       id TEXT NOT NULL UNIQUE, space_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,

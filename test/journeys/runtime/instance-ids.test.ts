@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { encodeTime } from 'ulid';
 import { ManualClock } from '../../../engine/clock.ts';
 import type { ProcessingCore } from '../../../engine/processing/processing-core.ts';
 import { memoryCore, trackNow } from '../../support/memory-core.ts';
@@ -18,10 +19,9 @@ const trial: JourneyDefinition = {
 
 describe('journey instance ids', () => {
   it('start with the trigger event id\'s time, so instances entered later sort after (ordered index writes)', () => {
-    const clock = new ManualClock();
-    const first = trackNow(clock, 'trial_started');
-    clock.advance(5);
-    const second = trackNow(clock, 'trial_started');
+    // Event ids as ingest makes them (ULIDs), 5 ms apart: newEventId reads the real clock, not a test clock.
+    const first = { id: `${encodeTime(1_700_000_000_000, 10)}${'Z'.repeat(16)}` };
+    const second = { id: `${encodeTime(1_700_000_000_005, 10)}${'0'.repeat(16)}` };
     const a = triggerInstanceId('j1', 'prf_z', first.id);
     const b = triggerInstanceId('j1', 'prf_a', second.id);
     expect(a).to.match(/^ins_[0-9A-HJKMNP-TV-Z]{10}[0-9a-f]{16}$/);
