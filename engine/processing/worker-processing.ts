@@ -28,45 +28,114 @@ export function processingHeapLimits(config: Pick<EngineConfig, 'processorBatchS
   };
 }
 
-/** Processing on its own thread, driven by messages. */
+/** How soon a processing thread that died is replaced: doubling from the first delay up to the last. */
+const RESTART_FIRST_DELAY_MS = 250;
+const RESTART_MAX_DELAY_MS = 30_000;
+/** A thread that ran this long before dying counts as healthy: the next replacement starts at the first delay again. */
+const HEALTHY_RUN_MS = 60_000;
+
+/** Starts a processing thread and waits until it is processing. */
+async function spawnWorker(config: EngineConfig, logger: Logger, arrivals: ArrivalFence): Promise<Worker> {
+  const data: ProcessingWorkerData = { config, silent: logger.silent ?? false, arrivals: arrivals.buffer };
+  const worker = new Worker(new URL('./processing-worker.ts', import.meta.url), { workerData: data, resourceLimits: processingHeapLimits(config) });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'started') resolve();
+        else if (message.type === 'start-failed') reject(new Error(`processing worker failed to start: ${message.message}`));
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`processing worker exited with code ${code}`)));
+    });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  return worker;
+}
+
+/**
+ * Processing on its own thread, driven by messages. A thread that dies (out of memory, a native
+ * fault) is replaced, after a delay that doubles while replacements keep dying: everything it was
+ * doing is durable (events wait in the log, timers and deliveries in the store), so the new thread
+ * takes up where the old one stopped. Meanwhile ingest goes on and readiness reports processing down.
+ */
 export class WorkerProcessing implements ProcessingHandle {
-  readonly #worker: Worker;
+  readonly #config: EngineConfig;
+  readonly #logger: Logger;
+  readonly #arrivals: ArrivalFence;
+  #worker: Worker;
+  #startedAt = Date.now();
+  #restartDelayMs = RESTART_FIRST_DELAY_MS;
+  #restartTimer: NodeJS.Timeout | null = null;
+  #closing = false;
+  /** False between a thread's death and its replacement: requests then fail at once instead of waiting for no one. */
+  #alive = true;
   readonly #waiting = new Map<number, Waiting>();
   #nextId = 1;
   #wakePending = false;
   #stopped: Promise<void> | null = null;
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Worker, config: EngineConfig, logger: Logger, arrivals: ArrivalFence) {
+    this.#config = config;
+    this.#logger = logger;
+    this.#arrivals = arrivals;
     this.#worker = worker;
+    this.#attach(worker);
+  }
+
+  /** Starts the worker and waits until it is processing. */
+  static async start(config: EngineConfig, logger: Logger, arrivals: ArrivalFence): Promise<WorkerProcessing> {
+    return new WorkerProcessing(await spawnWorker(config, logger, arrivals), config, logger, arrivals);
+  }
+
+  /** The current processing thread (for diagnostics, and for tests that make it die). */
+  get worker(): Worker {
+    return this.#worker;
+  }
+
+  #attach(worker: Worker): void {
     worker.on('message', (message: FromWorker) => {
       if ('id' in message) {
         this.#waiting.get(message.id)?.resolve(message);
         this.#waiting.delete(message.id);
       }
     });
-    // A worker that is gone answers nothing more: fail what waits rather than leave it hanging.
+    worker.on('error', (error) => this.#logger.error('processing worker failed', { error }));
     worker.on('exit', (code) => {
+      // A worker that is gone answers nothing more: fail what waits rather than leave it hanging.
       const error = new Error(`the processing worker exited (code ${code})`);
+      if (worker === this.#worker) this.#alive = false;
       for (const waiting of this.#waiting.values()) waiting.reject(error);
       this.#waiting.clear();
+      if (this.#closing || this.#stopped !== null || worker !== this.#worker) return;
+      if (Date.now() - this.#startedAt >= HEALTHY_RUN_MS) this.#restartDelayMs = RESTART_FIRST_DELAY_MS;
+      this.#logger.error('processing worker exited unexpectedly; starting a new one', { code, inMs: this.#restartDelayMs });
+      this.#scheduleRestart();
     });
   }
 
-  /** Starts the worker and waits until it is processing. */
-  static async start(config: EngineConfig, logger: Logger, arrivals: ArrivalFence): Promise<WorkerProcessing> {
-    const data: ProcessingWorkerData = { config, silent: logger.silent ?? false, arrivals: arrivals.buffer };
-    const worker = new Worker(new URL('./processing-worker.ts', import.meta.url), { workerData: data, resourceLimits: processingHeapLimits(config) });
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (message: FromWorker) => {
-        if (message.type === 'started') resolve();
-        else if (message.type === 'start-failed') reject(new Error(`processing worker failed to start: ${message.message}`));
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`processing worker exited with code ${code}`)));
-    });
-    worker.on('error', (error) => logger.error('processing worker failed', { error }));
-    return new WorkerProcessing(worker);
+  #scheduleRestart(): void {
+    const delay = this.#restartDelayMs;
+    this.#restartDelayMs = Math.min(RESTART_MAX_DELAY_MS, delay * 2);
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      spawnWorker(this.#config, this.#logger, this.#arrivals).then(async (worker) => {
+        if (this.#closing || this.#stopped !== null) {
+          await worker.terminate();
+          return;
+        }
+        this.#worker = worker;
+        this.#alive = true;
+        this.#startedAt = Date.now();
+        this.#attach(worker);
+        this.#logger.info('processing worker restarted');
+      }, (error: unknown) => {
+        if (this.#closing) return;
+        this.#logger.error('processing worker could not be restarted; trying again', { error, inMs: this.#restartDelayMs });
+        this.#scheduleRestart();
+      });
+    }, delay);
   }
 
   wake(): void {
@@ -111,6 +180,8 @@ export class WorkerProcessing implements ProcessingHandle {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
+    if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
     // A worker that already exited has nothing left to stop.
     await this.stopProcessing().catch(() => undefined);
     await this.#worker.terminate();
@@ -122,6 +193,7 @@ export class WorkerProcessing implements ProcessingHandle {
 
   /** Posts a request and waits for the answer with its id (rejects after `timeoutMs`, when given). */
   #request(make: (id: number) => ToWorker, timeoutMs?: number): Promise<WorkerAnswer> {
+    if (!this.#alive) return Promise.reject(new Error('the processing worker is being restarted'));
     const id = this.#nextId++;
     return new Promise<WorkerAnswer>((resolve, reject) => {
       const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
