@@ -84,20 +84,21 @@ export function createOutboundGuard(policy: OutboundPolicy): OutboundGuard {
   if (policy.allowPrivateNetwork) return { allowPrivateNetwork: true, agentFor: () => undefined };
   const lookup = vettedLookup({ policy, resolve: policy.resolve, refuse: refusal });
 
+  /** Refuses through the callback (as a failed connection) or opens the connection with `connect`. */
+  const connectUnlessRefused = (options: Parameters<typeof refuseBeforeConnecting>[0], callback: ConnectionCallback | undefined, connect: () => Duplex | null | undefined) => {
+    const refused = refuseBeforeConnecting(options, policy);
+    if (refused === null) return connect();
+    callback?.(refused, undefined as unknown as Duplex);
+    return undefined;
+  };
   class GuardedHttpAgent extends http.Agent {
     override createConnection(options: http.ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
-      const refused = refuseBeforeConnecting(options, policy);
-      if (refused === null) return super.createConnection(options, callback);
-      callback?.(refused, undefined as unknown as Duplex);
-      return undefined;
+      return connectUnlessRefused(options, callback, () => super.createConnection(options, callback));
     }
   }
   class GuardedHttpsAgent extends https.Agent {
     override createConnection(options: https.RequestOptions, callback?: ConnectionCallback): Duplex | null | undefined {
-      const refused = refuseBeforeConnecting(options, policy);
-      if (refused === null) return super.createConnection(options, callback);
-      callback?.(refused, undefined as unknown as Duplex);
-      return undefined;
+      return connectUnlessRefused(options, callback, () => super.createConnection(options, callback));
     }
   }
 
