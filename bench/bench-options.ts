@@ -29,6 +29,11 @@ export interface BenchOptions {
    * --cpu-prof also profiles the processing worker thread; profiles are written when the engine stops.
    */
   readonly engineNodeArgs: readonly string[];
+  /**
+   * The engine's SQLITE_MMAP_MB (BENCH_SQLITE_MMAP_MB, default 0 like the engine's): how much of
+   * the store file SQLite reads through a memory map.
+   */
+  readonly sqliteMmapMb: number;
   /** Keep the engine's data directory (and in mongodb mode its database) after the run (BENCH_KEEP_DATA=1). */
   readonly keepData: boolean;
   /**
@@ -131,6 +136,7 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     drainTimeoutSeconds: num(env, 'BENCH_DRAIN_TIMEOUT_SECONDS', 20, 1),
     engineCpuProfileDir: env['BENCH_ENGINE_CPU_PROF_DIR'] || null,
     engineNodeArgs: Object.freeze((env['BENCH_ENGINE_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean)),
+    sqliteMmapMb: Math.round(num(env, 'BENCH_SQLITE_MMAP_MB', 0, 0)),
     keepData: env['BENCH_KEEP_DATA'] === '1',
     store: storeKind(env['BENCH_STORE']),
     mongodbUri: serverUri(env['BENCH_MONGODB_URI']),

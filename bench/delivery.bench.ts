@@ -202,7 +202,7 @@ try {
       ...(dispatchReport ? Object.fromEntries(dispatchReport.runs.map((r) => [r.label === 'batched' ? 'dispatch_batched' : 'dispatch', loadJson(r.load)])) : {}),
     },
     events: bench.expected, sink_distinct_keys: sink.distinct, sink_duplicate_keys: sink.duplicates, engine_delivered: engineListed,
-    engine_open_or_failed: otherStatuses, pass, cpu_calibration_ms: r2(calibrationMs),
+    engine_open_or_failed: otherStatuses, pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
   })}`);
 } finally {

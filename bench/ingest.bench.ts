@@ -237,7 +237,7 @@ try {
     engine_loop_delay_p99_ms: perPhase((r) => r.loopDelayP99Ms),
     other_load_cores: perPhase((r) => r.otherCores ?? NaN),
     acked_events: totals.acked, stored_events: check.stored, failed_requests: totals.failed,
-    all_processed: fullyProcessed, pass, phase_seconds: options.phaseSeconds, event_bytes: sampleSize, cpu_calibration_ms: r2(calibrationMs),
+    all_processed: fullyProcessed, pass, phase_seconds: options.phaseSeconds, event_bytes: sampleSize, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
   })}`);
 } finally {

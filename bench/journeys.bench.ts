@@ -340,7 +340,7 @@ try {
     ingest_failed_attempts: { calibration: calSent.retriedAttempts, follow_ups: followUps.failedAttempts, triggers: triggers.failedAttempts },
     engine_cpu_pct: { follow_ups: r2(followUps.enginePercent), triggers: r2(triggers.enginePercent) },
     other_load_cores: { follow_ups: followUps.otherCores === null ? null : r2(followUps.otherCores), triggers: triggers.otherCores === null ? null : r2(triggers.otherCores) },
-    pass, cpu_calibration_ms: r2(calibrationMs),
+    pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
   })}`);
 } finally {

@@ -297,7 +297,7 @@ try {
     engine_cpu_pct: { sustained: a ? r2(a.enginePercent) : null, burst: b ? r2(b.enginePercent) : null },
     engine_rss_mb: { sustained: a ? Math.round(a.rssMb) : null, burst: b ? Math.round(b.rssMb) : null },
     other_load_cores: { sustained: a?.otherCores != null ? r2(a.otherCores) : null, burst: b?.otherCores != null ? r2(b.otherCores) : null },
-    pass, cpu_calibration_ms: r2(calibrationMs),
+    pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
   })}`);
 } finally {

@@ -26,9 +26,10 @@ export async function openStorage(config: EngineConfig, role: 'engine' | 'proces
     // Agenda shares the store's connection; the store closes it.
     return { store, agendaBackend: new MongoBackend({ mongo: db, collection: MONGO_AGENDA_COLLECTION }) };
   }
-  const { store, db, writes } = openSqliteStorage({
+  const { store, db, writes, mmapBytes } = openSqliteStorage({
     dataDir: config.dataDir,
     synchronous: config.sqliteSynchronous,
+    mmapBytes: config.sqliteMmapBytes,
     // A file is shared by the two threads: never let either sleep waiting for its lock.
     nonBlockingLock: config.dataDir !== ':memory:',
     // Short transactions on the processing thread keep the HTTP thread's ingest commits from waiting behind ours.
@@ -37,6 +38,11 @@ export async function openStorage(config: EngineConfig, role: 'engine' | 'proces
     checkpoints: role === 'engine' ? 'own-thread' : 'external',
     onCheckpointError: (message) => logger?.warn('WAL checkpoint failed', { error: message }),
   });
+  if (role === 'engine' && config.dataDir !== ':memory:' && mmapBytes < config.sqliteMmapBytes) {
+    logger?.warn('SQLite maps less of the store file than SQLITE_MMAP_MB asks (its build sets the most)', {
+      requestedMb: config.sqliteMmapBytes / 1024 / 1024, mappedMb: Math.floor(mmapBytes / 1024 / 1024),
+    });
+  }
   return { store, agendaBackend: new SqliteAgendaBackend({ db, writes }) };
 }
 

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EngineConfig } from '../../engine/config.ts';
+import { benchOptions } from '../bench-options.ts';
 import type { EngineReply, EngineRequest, EngineStats } from './engine-messages.ts';
 
 const ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
@@ -54,13 +55,15 @@ function nextReply<K extends EngineReply['kind']>(child: ChildProcess, kind: K):
 
 /**
  * Starts the engine in a child process with this process's execArgv. One request is outstanding at a time.
- * `config` overrides engine settings (e.g. `{ testClock: true }`); `env` is added to the child's environment;
+ * `config` overrides engine settings (e.g. `{ testClock: true }`; BENCH_SQLITE_MMAP_MB sets `sqliteMmapBytes`); `env` is added to the child's environment;
  * `nodeArgs` are added to its Node options (e.g. `--cpu-prof`, which also profiles the processing worker thread).
  */
 export async function startEngineProcess(options: {
   dataDir: string; config?: Partial<EngineConfig>; env?: Record<string, string>; nodeArgs?: readonly string[];
 }): Promise<EngineProcess> {
-  const args = options.config ? [options.dataDir, JSON.stringify(options.config)] : [options.dataDir];
+  const mmapMb = benchOptions().sqliteMmapMb;
+  const config = mmapMb > 0 ? { sqliteMmapBytes: mmapMb * 1024 * 1024, ...options.config } : options.config;
+  const args = config ? [options.dataDir, JSON.stringify(config)] : [options.dataDir];
   const child = fork(ENTRY, args, {
     execArgv: [...process.execArgv, ...ENGINE_NODE_ARGS, ...(options.nodeArgs ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     ...(options.env ? { env: { ...process.env, ...options.env } } : {}),

@@ -27,6 +27,14 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ ACTIVITY_RETENTION_DAYS: 'forever' })).to.throw(ConfigError, /ACTIVITY_RETENTION_DAYS/);
   });
 
+  it('maps no part of the SQLite file by default; SQLITE_MMAP_MB sets how much, in MiB', () => {
+    expect(loadConfig({}).sqliteMmapBytes).to.equal(0);
+    expect(loadConfig({ SQLITE_MMAP_MB: '2047' }).sqliteMmapBytes).to.equal(2047 * 1024 * 1024);
+    expect(() => loadConfig({ SQLITE_MMAP_MB: '4096' }), 'more than SQLite maps').to.throw(ConfigError, /SQLITE_MMAP_MB must be an integer between 0 and 2047, got '4096'/);
+    expect(() => loadConfig({ SQLITE_MMAP_MB: '-1' })).to.throw(ConfigError, /SQLITE_MMAP_MB must be an integer between 0 and/);
+    expect(() => loadConfig({ SQLITE_MMAP_MB: '2GB' })).to.throw(ConfigError, /SQLITE_MMAP_MB.*'2GB'/);
+  });
+
   it('refuses bad values with a message naming the variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).to.throw(ConfigError, /PORT/);
     expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'off' })).to.throw(ConfigError, /SQLITE_SYNCHRONOUS/);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { openSqliteStore, SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import { openSqliteStorage, openSqliteStore, SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import { SqliteWriteQueue } from '../../engine/store/sqlite/sqlite-write-queue.ts';
 import type { Store } from '../../engine/store/store.ts';
 import { SPACE_A, SPACE_B, T0, idsOf, makeEvent, makeProfile, makeSpace } from '../contract/store-fixtures.ts';
@@ -24,6 +24,23 @@ describe('sqlite store: adapter specifics', () => {
     store = openSqliteStore({ dataDir });
     return store;
   };
+
+  it('reads the file through a memory map only when asked (SQLITE_MMAP_MB), never for :memory:', async () => {
+    const mapped = openSqliteStorage({ dataDir: path.join(dataDir, 'mapped'), mmapBytes: 8 * 1024 * 1024 });
+    const plain = openSqliteStorage({ dataDir: path.join(dataDir, 'plain') });
+    const memory = openSqliteStorage({ dataDir: ':memory:', mmapBytes: 8 * 1024 * 1024 });
+    try {
+      expect(mapped.mmapBytes).to.equal(8 * 1024 * 1024);
+      expect(mapped.db.pragma('mmap_size', { simple: true }), 'the connection itself maps').to.equal(8 * 1024 * 1024);
+      expect(plain.mmapBytes).to.equal(0);
+      expect(plain.db.pragma('mmap_size', { simple: true })).to.equal(0);
+      expect(memory.mmapBytes).to.equal(0);
+      await mapped.store.spaces.createSpace(makeSpace({ id: SPACE_A }));
+      expect((await mapped.store.spaces.getSpace(SPACE_A))?.id, 'a write reads back through the map').to.equal(SPACE_A);
+    } finally {
+      for (const s of [mapped, plain, memory]) await s.store.close();
+    }
+  });
 
   it(`keeps its data in ${SQLITE_FILE} inside the data directory, creating the directory`, async () => {
     const nested = path.join(dataDir, 'nested', 'deeper');
