@@ -69,8 +69,6 @@ export class WorkerProcessing implements ProcessingHandle {
   #restartDelayMs = RESTART_FIRST_DELAY_MS;
   #restartTimer: NodeJS.Timeout | null = null;
   #closing = false;
-  /** False between a thread's death and its replacement: requests then fail at once instead of waiting for no one. */
-  #alive = true;
   readonly #waiting = new Map<number, Waiting>();
   #nextId = 1;
   #wakePending = false;
@@ -105,7 +103,6 @@ export class WorkerProcessing implements ProcessingHandle {
     worker.on('exit', (code) => {
       // A worker that is gone answers nothing more: fail what waits rather than leave it hanging.
       const error = new Error(`the processing worker exited (code ${code})`);
-      if (worker === this.#worker) this.#alive = false;
       for (const waiting of this.#waiting.values()) waiting.reject(error);
       this.#waiting.clear();
       if (this.#closing || this.#stopped !== null || worker !== this.#worker) return;
@@ -126,7 +123,6 @@ export class WorkerProcessing implements ProcessingHandle {
           return;
         }
         this.#worker = worker;
-        this.#alive = true;
         this.#startedAt = Date.now();
         this.#attach(worker);
         this.#logger.info('processing worker restarted');
@@ -193,7 +189,8 @@ export class WorkerProcessing implements ProcessingHandle {
 
   /** Posts a request and waits for the answer with its id (rejects after `timeoutMs`, when given). */
   #request(make: (id: number) => ToWorker, timeoutMs?: number): Promise<WorkerAnswer> {
-    if (!this.#alive) return Promise.reject(new Error('the processing worker is being restarted'));
+    // Node sets threadId to -1 once a thread has stopped: between a death and its replacement, fail at once instead of waiting for no one.
+    if (this.#worker.threadId === -1) return Promise.reject(new Error('the processing worker is being restarted'));
     const id = this.#nextId++;
     return new Promise<WorkerAnswer>((resolve, reject) => {
       const timer = timeoutMs === undefined ? undefined : setTimeout(() => {

@@ -6,11 +6,9 @@
  */
 import { expect } from 'chai';
 import { ManualClock } from '../../engine/clock.ts';
-import type { ProcessingCore } from '../../engine/processing/processing-core.ts';
-import { memoryCore } from '../support/memory-core.ts';
+import { useMemoryCore } from '../support/memory-core.ts';
 import type { JourneyDefinition } from '../../engine/journeys/definition/journey-definition.ts';
 import type { EventRecord, MessageType } from '../../engine/store/event-store.ts';
-import type { Store } from '../../engine/store/store.ts';
 import { newEventId } from '../../engine/ingest/normalize-message.ts';
 
 const HOUR = 3_600_000;
@@ -33,56 +31,47 @@ function message(clock: ManualClock, id: string, type: MessageType, name: string
 }
 
 describe('events that become visible after newer events of their profile were applied', () => {
-  let store: Store;
-  let core: ProcessingCore;
   const clock = new ManualClock();
+  const mc = useMemoryCore({ clock, journey: cart, start: true });
 
   async function append(event: EventRecord): Promise<void> {
-    await store.events.append([event], { dedupeWindowMs: HOUR, now: clock.now() });
-    core.processor.wake();
-    await core.processor.idle();
+    await mc.store.events.append([event], { dedupeWindowMs: HOUR, now: clock.now() });
+    mc.core.processor.wake();
+    await mc.core.processor.idle();
   }
 
-  beforeEach(async () => {
-    ({ store, core } = await memoryCore({ clock, journey: cart }));
-    core.processor.start();
-  });
-  afterEach(async () => {
-    await core.stop();
-    await store.close();
-  });
 
   it('applies a late identify to the profile (traits), keeping the newest event as its last', async () => {
     const olderId = newEventId();
     const newerId = newEventId();
     await append(message(clock, newerId, 'track', 'page_viewed'));
     await append(message(clock, olderId, 'identify', null, { traits: { plan: 'pro' } }));
-    const profileId = (await store.profiles.findOwner('s1', 'userId', 'u1'))!.id;
-    const profile = (await store.profiles.get('s1', profileId))!;
+    const profileId = (await mc.store.profiles.findOwner('s1', 'userId', 'u1'))!.id;
+    const profile = (await mc.store.profiles.get('s1', profileId))!;
     expect(profile.traits).to.deep.equal({ plan: 'pro' });
     expect(profile.lastEventId, 'the newest applied').to.equal(newerId);
   });
 
   it('a late entry event starts its instance; a late hold-until event still completes the hold', async () => {
     await append(message(clock, newEventId(), 'track', 'checkout_started'));
-    const [waiting] = await store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
+    const [waiting] = await mc.store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
     expect(waiting!.stepId).to.equal('wait');
 
     // The purchase gets its id first but is stored after a newer goal event was applied to the instance.
     const purchaseId = newEventId();
     const couponId = newEventId();
     await append(message(clock, couponId, 'track', 'coupon_viewed'));
-    const converted = (await store.instances.get('s1', waiting!.id))!;
+    const converted = (await mc.store.instances.get('s1', waiting!.id))!;
     expect(converted.conversions).to.have.property('coupon');
     expect(converted.lastEventId).to.equal(couponId);
 
     await append(message(clock, purchaseId, 'track', 'purchase_completed'));
-    const ended = (await store.instances.get('s1', waiting!.id))!;
+    const ended = (await mc.store.instances.get('s1', waiting!.id))!;
     expect(ended.status, 'the late purchase was applied, not taken for a replay').to.equal('completed');
     expect(ended.context).to.have.property('purchase_completed - bought');
     expect(ended.lastEventId, 'the newest applied').to.equal(couponId);
-    const profileId = (await store.profiles.findOwner('s1', 'userId', 'u1'))!.id;
-    const profile = (await store.profiles.get('s1', profileId))!;
+    const profileId = (await mc.store.profiles.findOwner('s1', 'userId', 'u1'))!.id;
+    const profile = (await mc.store.profiles.get('s1', profileId))!;
     expect(profile.recentEvents.map((e) => e.id)).to.include(purchaseId);
   });
 });

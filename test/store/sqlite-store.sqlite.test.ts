@@ -4,30 +4,15 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { openSqliteStorage, openSqliteStore, SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import { SqliteWriteQueue } from '../../engine/store/sqlite/sqlite-write-queue.ts';
-import type { Store } from '../../engine/store/store.ts';
 import { SPACE_A, SPACE_B, T0, idsOf, makeEvent, makeProfile, makeSpace } from '../contract/store-fixtures.ts';
-import { removeDir, tempDataDir } from '../support/test-engine.ts';
+import { useSqliteFileStore } from '../support/sqlite-file-store.ts';
 
 describe('sqlite store: adapter specifics', () => {
-  let dataDir: string;
-  let store: Store;
-  beforeEach(() => {
-    dataDir = tempDataDir();
-    store = openSqliteStore({ dataDir });
-  });
-  afterEach(async () => {
-    await store.close();
-    removeDir(dataDir);
-  });
-  const reopen = async () => {
-    await store.close();
-    store = openSqliteStore({ dataDir });
-    return store;
-  };
+  const fx = useSqliteFileStore();
 
   it('reads the file through a memory map only when asked (SQLITE_MMAP_MB), never for :memory:', async () => {
-    const mapped = openSqliteStorage({ dataDir: path.join(dataDir, 'mapped'), mmapBytes: 8 * 1024 * 1024 });
-    const plain = openSqliteStorage({ dataDir: path.join(dataDir, 'plain') });
+    const mapped = openSqliteStorage({ dataDir: path.join(fx.dataDir, 'mapped'), mmapBytes: 8 * 1024 * 1024 });
+    const plain = openSqliteStorage({ dataDir: path.join(fx.dataDir, 'plain') });
     const memory = openSqliteStorage({ dataDir: ':memory:', mmapBytes: 8 * 1024 * 1024 });
     try {
       expect(mapped.mmapBytes).to.equal(8 * 1024 * 1024);
@@ -43,7 +28,7 @@ describe('sqlite store: adapter specifics', () => {
   });
 
   it(`keeps its data in ${SQLITE_FILE} inside the data directory, creating the directory`, async () => {
-    const nested = path.join(dataDir, 'nested', 'deeper');
+    const nested = path.join(fx.dataDir, 'nested', 'deeper');
     const other = openSqliteStore({ dataDir: nested, synchronous: 'normal' });
     await other.spaces.createSpace(makeSpace({ id: SPACE_A }));
     await other.close();
@@ -55,14 +40,14 @@ describe('sqlite store: adapter specifics', () => {
     const profiles = Array.from({ length: 300 }, (_, i) => makeProfile({ userIds: [`user-${i}`], anonymousIds: [`anon-${i}`] }));
     const spaces = Array.from({ length: 50 }, () => makeSpace());
     const results = await Promise.all([
-      ...events.map((e) => store.events.append([e], { dedupeWindowMs: 60_000, now: T0 })),
-      ...profiles.map((p) => store.profiles.insert(p)),
-      ...spaces.map((sp) => store.spaces.createSpace(sp)),
+      ...events.map((e) => fx.store.events.append([e], { dedupeWindowMs: 60_000, now: T0 })),
+      ...profiles.map((p) => fx.store.profiles.insert(p)),
+      ...spaces.map((sp) => fx.store.spaces.createSpace(sp)),
     ]);
     expect(results.slice(0, 1500).every((r) => Array.isArray(r) && r[0] === 'stored')).to.equal(true);
     expect(results.slice(1500).every((r) => r === 'ok')).to.equal(true);
 
-    const reopened = await reopen();
+    const reopened = await fx.reopen();
     expect(idsOf(await reopened.events.pending(5000)), 'commit order is call order').to.deep.equal(idsOf(events));
     expect((await reopened.spaces.listSpaces()).length).to.equal(50);
     expect((await reopened.profiles.list(SPACE_A, { after: null, limit: 1000 })).length).to.equal(300);
@@ -77,25 +62,25 @@ describe('sqlite store: adapter specifics', () => {
     const space = makeSpace({ id: SPACE_A });
     // All issued in one turn of the event loop: one transaction, one savepoint each.
     const results = await Promise.all([
-      store.profiles.insert(first), store.profiles.insert(owner), store.profiles.insert(clash),
-      store.profiles.insert(after), store.spaces.createSpace(space), store.spaces.createSpace(space),
+      fx.store.profiles.insert(first), fx.store.profiles.insert(owner), fx.store.profiles.insert(clash),
+      fx.store.profiles.insert(after), fx.store.spaces.createSpace(space), fx.store.spaces.createSpace(space),
     ]);
     expect(results).to.deep.equal(['ok', 'ok', 'identity_conflict', 'ok', 'ok', 'conflict']);
-    const reopened = await reopen();
+    const reopened = await fx.reopen();
     expect(await reopened.profiles.get(SPACE_A, clash.id)).to.equal(null);
     expect(await reopened.profiles.findOwner(SPACE_A, 'userId', 'u2'), 'the claim made before the clash is rolled back').to.equal(null);
     for (const p of [first, owner, after]) expect(await reopened.profiles.get(SPACE_A, p.id)).to.deep.equal(p);
   });
 
   it('close() commits writes still queued', async () => {
-    const pending = store.spaces.createSpace(makeSpace({ id: SPACE_A }));
-    const appended = store.events.append([makeEvent()], { dedupeWindowMs: 60_000, now: T0 });
-    await store.close();
+    const pending = fx.store.spaces.createSpace(makeSpace({ id: SPACE_A }));
+    const appended = fx.store.events.append([makeEvent()], { dedupeWindowMs: 60_000, now: T0 });
+    await fx.store.close();
     expect(await pending).to.equal('ok');
     expect(await appended).to.deep.equal(['stored']);
-    store = openSqliteStore({ dataDir });
-    expect(await store.spaces.getSpace(SPACE_A)).to.not.equal(null);
-    expect(await store.events.pending(10)).to.have.length(1);
+    await fx.reopen();
+    expect(await fx.store.spaces.getSpace(SPACE_A)).to.not.equal(null);
+    expect(await fx.store.events.pending(10)).to.have.length(1);
   });
 });
 

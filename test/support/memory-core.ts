@@ -40,6 +40,34 @@ export async function memoryCore(options: { clock: Clock; journey?: JourneyDefin
   return { store, core };
 }
 
+/** The current test's core and its store (see useMemoryCore). */
+export interface MemoryCoreFixture {
+  readonly store: Store;
+  readonly core: ProcessingCore;
+}
+
+/**
+ * Registers mocha hooks: a fresh memoryCore before each test (its processor started when `start`),
+ * stopped and its store closed after.
+ */
+export function useMemoryCore(options: Parameters<typeof memoryCore>[0] & { start?: boolean }): MemoryCoreFixture {
+  let current: { store: Store; core: ProcessingCore } | null = null;
+  beforeEach(async () => {
+    current = await memoryCore(options);
+    if (options.start) current.core.processor.start();
+  });
+  afterEach(async () => {
+    await current?.core.stop();
+    await current?.store.close();
+    current = null;
+  });
+  const now = () => {
+    if (!current) throw new Error('the core is built in beforeEach');
+    return current;
+  };
+  return { get store() { return now().store; }, get core() { return now().core; } };
+}
+
 /** A track event of user `u1` in space `s1`, received now on `clock`. */
 export function trackNow(clock: Clock, name: string): EventRecord {
   const id = newEventId();

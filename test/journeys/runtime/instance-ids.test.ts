@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { encodeTime } from 'ulid';
 import { ManualClock } from '../../../engine/clock.ts';
-import type { ProcessingCore } from '../../../engine/processing/processing-core.ts';
-import { memoryCore, trackNow } from '../../support/memory-core.ts';
+import { trackNow, useMemoryCore } from '../../support/memory-core.ts';
 import type { JourneyDefinition } from '../../../engine/journeys/definition/journey-definition.ts';
-import type { Store } from '../../../engine/store/store.ts';
 import { legacyTriggerInstanceId, triggerInstanceId } from '../../../engine/journeys/runtime/profile-entry-checks.ts';
 
 const HOUR = 3_600_000;
@@ -37,41 +35,32 @@ describe('journey instance ids', () => {
   });
 
   describe('after an upgrade', () => {
-    let store: Store;
-    let core: ProcessingCore;
     const clock = new ManualClock();
-
-    beforeEach(async () => {
-      ({ store, core } = await memoryCore({ clock, journey: trial }));
-    });
-    afterEach(async () => {
-      await core.stop();
-      await store.close();
-    });
+    const mc = useMemoryCore({ clock, journey: trial });
 
     it('a trigger an older engine already entered under the hash-only id is found, and nothing is entered twice', async () => {
       const first = trackNow(clock, 'trial_started');
-      await store.events.append([first], { dedupeWindowMs: HOUR, now: clock.now() });
-      core.processor.start();
-      await core.processor.idle();
-      const [entered] = await store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
+      await mc.store.events.append([first], { dedupeWindowMs: HOUR, now: clock.now() });
+      mc.core.processor.start();
+      await mc.core.processor.idle();
+      const [entered] = await mc.store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
       expect(entered!.id).to.equal(triggerInstanceId('j1', entered!.profileId, first.id));
       clock.advance(2 * HOUR);
-      expect(await core.runtime.fireDue(10)).to.equal(1);
+      expect(await mc.core.runtime.fireDue(10)).to.equal(1);
 
       // A second trigger whose instance an engine before time-ordered ids stored (then crashed
       // before marking the event processed): the same instance under its hash-only id.
       clock.advance(1000);
       const second = trackNow(clock, 'trial_started');
       const legacyId = legacyTriggerInstanceId('j1', entered!.profileId, second.id);
-      expect(await store.instances.insert({ ...entered!, id: legacyId, triggerEventId: second.id, lastEventId: second.id, outbox: [] })).to.equal('ok');
-      await store.events.append([second], { dedupeWindowMs: HOUR, now: clock.now() });
-      await core.processor.idle();
+      expect(await mc.store.instances.insert({ ...entered!, id: legacyId, triggerEventId: second.id, lastEventId: second.id, outbox: [] })).to.equal('ok');
+      await mc.store.events.append([second], { dedupeWindowMs: HOUR, now: clock.now() });
+      await mc.core.processor.idle();
 
       // Without the lookup the re-entry rule (one active instance) would refuse it and record it as ignored.
-      const all = await store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
+      const all = await mc.store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
       expect(all.map((i) => i.id).sort()).to.deep.equal([entered!.id, legacyId].sort());
-      expect(await store.activities.list('s1', 'j1', { type: 'trigger_ignored', limit: 10 })).to.deep.equal([]);
+      expect(await mc.store.activities.list('s1', 'j1', { type: 'trigger_ignored', limit: 10 })).to.deep.equal([]);
     });
   });
 });

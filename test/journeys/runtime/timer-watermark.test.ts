@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../../engine/clock.ts';
-import type { ProcessingCore } from '../../../engine/processing/processing-core.ts';
-import { memoryCore, trackNow } from '../../support/memory-core.ts';
+import { trackNow, useMemoryCore } from '../../support/memory-core.ts';
 import type { JourneyDefinition } from '../../../engine/journeys/definition/journey-definition.ts';
-import type { Store } from '../../../engine/store/store.ts';
 
 const HOUR = 3_600_000;
 const cart: JourneyDefinition = {
@@ -17,50 +15,41 @@ const cart: JourneyDefinition = {
 
 
 describe('journey timers wait for the backlog of events that arrived before their deadline', () => {
-  let store: Store;
-  let core: ProcessingCore;
   const clock = new ManualClock();
-
-  beforeEach(async () => {
-    ({ store, core } = await memoryCore({ clock, journey: cart }));
-  });
-  afterEach(async () => {
-    await core.stop();
-    await store.close();
-  });
+  const mc = useMemoryCore({ clock, journey: cart });
 
   it('does not time out a hold while a matching event that arrived in time is still unprocessed', async () => {
-    await store.events.append([trackNow(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
-    core.processor.start();
-    await core.processor.idle();
-    const [waiting] = await store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
+    await mc.store.events.append([trackNow(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
+    mc.core.processor.start();
+    await mc.core.processor.idle();
+    const [waiting] = await mc.store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
     expect(waiting!.stepId).to.equal('wait');
 
-    await core.processor.stop();
+    await mc.core.processor.stop();
     clock.advance(30 * 60_000);
-    await store.events.append([trackNow(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
+    await mc.store.events.append([trackNow(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
     clock.advance(2 * HOUR);
-    expect(await core.runtime.fireDue(100), 'the hold must not time out before the purchase is processed').to.equal(0);
+    expect(await mc.core.runtime.fireDue(100), 'the hold must not time out before the purchase is processed').to.equal(0);
 
-    core.processor.start();
-    await core.processor.idle();
-    const [ended] = await store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
+    mc.core.processor.start();
+    await mc.core.processor.idle();
+    const [ended] = await mc.store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
     expect(ended!.status).to.equal('completed');
     expect(ended!.context).to.have.property('purchase_completed - bought');
-    expect(await store.deliveries.listByJourney('s1', 'j1', { limit: 10 })).to.deep.equal([]);
+    expect(await mc.store.deliveries.listByJourney('s1', 'j1', { limit: 10 })).to.deep.equal([]);
   });
 
   it('times the hold out when the only backlog event arrived after the deadline', async () => {
-    await store.events.append([trackNow(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
-    core.processor.start();
-    await core.processor.idle();
-    await core.processor.stop();
+    await mc.store.events.append([trackNow(clock, 'checkout_started')], { dedupeWindowMs: HOUR, now: clock.now() });
+    mc.core.processor.start();
+    await mc.core.processor.idle();
+    await mc.core.processor.stop();
     clock.advance(2 * HOUR);
-    await store.events.append([trackNow(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
-    expect(await core.runtime.fireDue(100)).to.equal(1);
-    core.processor.start();
-    await core.processor.idle();
-    const deliveries = await store.deliveries.listByJourney('s1', 'j1', { limit: 10 });
+    await mc.store.events.append([trackNow(clock, 'purchase_completed')], { dedupeWindowMs: HOUR, now: clock.now() });
+    expect(await mc.core.runtime.fireDue(100)).to.equal(1);
+    mc.core.processor.start();
+    await mc.core.processor.idle();
+    const deliveries = await mc.store.deliveries.listByJourney('s1', 'j1', { limit: 10 });
     expect(deliveries.map((d) => d.eventName)).to.deep.equal(['Nudge']);
   });
 });
