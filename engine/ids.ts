@@ -1,6 +1,24 @@
-import { encodeTime, monotonicFactory } from 'ulid';
+import { randomFillSync } from 'node:crypto';
+import { encodeTime, monotonicFactory, type PRNG } from 'ulid';
 
-const next = monotonicFactory();
+/**
+ * Cryptographic random bytes drawn from a pool refilled 4 KB at a time. Why: ulid's own Node
+ * source asks the crypto module for one byte per character (16 calls per id); on the ingest
+ * thread that was 2.4% of its time (CPU profile of the single-call benchmark), the pool ~0.05 µs.
+ */
+const pool = new Uint8Array(4096);
+let used = pool.length;
+
+/** A uniform value in [0, 1) from one pooled random byte (a multiple of 32 apart, so each ULID character is uniform). */
+export const pooledRandom: PRNG = () => {
+  if (used === pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  return pool[used++]! / 256;
+};
+
+const next = monotonicFactory(pooledRandom);
 
 /** A new time-ordered unique id (ULID): keeps inserts sequential and sorts by creation. */
 export function newId(): string {

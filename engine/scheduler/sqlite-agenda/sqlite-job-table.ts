@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { monotonicFactory } from 'ulid';
+import { pooledRandom } from '../../ids.ts';
 import { toJobId, type JobParameters } from 'agenda';
 
 /** A value better-sqlite3 binds or returns for the jobs table. */
@@ -103,7 +104,7 @@ export class SqliteJobTable {
   readonly #name: string;
   readonly #statements = new Map<string, Statement>();
   // Time-ordered ids keep inserts at the end of the primary-key b-tree and make `id` a creation order.
-  readonly #newId = monotonicFactory();
+  readonly #newId = monotonicFactory(pooledRandom);
 
   constructor(db: Database, tableName: string) {
     if (!TABLE_NAME.test(tableName)) throw new Error(`invalid Agenda table name "${tableName}": use letters, digits and _`);
