@@ -20,7 +20,8 @@ const MB = 1024 * 1024;
  */
 export function processingHeapLimits(config: Pick<EngineConfig, 'processorBatchSize' | 'maxMessageBytes'>): ResourceLimits {
   return {
-    // Why 12 MB (4 MB semi-spaces, what `--max-semi-space-size=4` of `npm start` gives every thread): no measured cost in the ingest and journeys benchmarks.
+    // Why 12 MB (4 MB semi-spaces): no measured cost in the ingest and journeys benchmarks. `npm start`'s process-wide
+    // `--max-semi-space-size=4` caps every thread at this anyway; set here for engines started without it (tests, embedding).
     maxYoungGenerationSizeMb: 12,
     // Why: 1 GB is ~10× the most the thread used, plus 8 full batches of the largest messages allowed, so that a
     // legitimate burst never runs it out of memory; below 2 GB, V8 grows the heap to ~1.6× its live size, not 4×.
