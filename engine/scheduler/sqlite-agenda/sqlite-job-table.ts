@@ -1,6 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { monotonicFactory } from 'ulid';
-import { pooledRandom } from '../../ids.ts';
+import { newId } from '../../ids.ts';
 import { toJobId, type JobParameters } from 'agenda';
 
 /** A value better-sqlite3 binds or returns for the jobs table. */
@@ -103,8 +102,6 @@ export class SqliteJobTable {
   readonly #db: Database;
   readonly #name: string;
   readonly #statements = new Map<string, Statement>();
-  // Time-ordered ids keep inserts at the end of the primary-key b-tree and make `id` a creation order.
-  readonly #newId = monotonicFactory(pooledRandom);
 
   constructor(db: Database, tableName: string) {
     if (!TABLE_NAME.test(tableName)) throw new Error(`invalid Agenda table name "${tableName}": use letters, digits and _`);
@@ -206,9 +203,9 @@ export class SqliteJobTable {
     return this.prepare(`UPDATE ${this.sqlName} SET ${set.join(', ')} WHERE id = ?${nameClause} RETURNING *`).get(...params) as JobRow | undefined;
   }
 
-  /** A new id for a row about to be inserted. */
+  /** A new id for a row about to be inserted: time-ordered, so inserts stay at the end of the primary-key b-tree and `id` is a creation order. */
   newId(): string {
-    return this.#newId();
+    return newId();
   }
 
   /** The values of every stored column for a new row, in `columnNames()` order (defaults applied). */
