@@ -23,6 +23,9 @@ import type { TimerSource } from '../scheduler/timer-loop.ts';
 import { EngineMetrics } from '../metrics/engine-metrics.ts';
 import type { ProcessingStatus } from './processing-handle.ts';
 
+/** How far another engine process's clock may run behind this one's (MongoDB: several processes share a store). */
+const INGEST_CLOCK_SKEW_MS = 60_000;
+
 /**
  * Everything that turns stored events and due timers into state: the event processor (profiles,
  * audiences, catalog, journeys), the journey runtime, the timer loop and the delivery dispatcher.
@@ -45,6 +48,7 @@ export class ProcessingCore {
   readonly #background: BackgroundTasks;
   readonly #agendaBackend: AgendaBackend;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   readonly #dedupeWindowMs: number;
   readonly #retention: EngineConfig['retention'];
   readonly #exiting = new Set<string>();
@@ -69,6 +73,7 @@ export class ProcessingCore {
     this.#store = store;
     this.#agendaBackend = options.agendaBackend;
     this.#logger = logger;
+    this.#clock = clock;
     this.#dedupeWindowMs = config.dedupeWindowMs;
     this.#retention = config.retention;
     const profiles = new ProfileService(store.profiles);
@@ -166,6 +171,8 @@ export class ProcessingCore {
    */
   #becameProcessor(): void {
     this.#takenOver = false;
+    // Another process's ingest stamps arrivals on its own clock: allow for skew between hosts.
+    this.runtime.processingSince(this.#clock.now() + (this.#store.kind === 'sqlite' ? 0 : INGEST_CLOCK_SKEW_MS));
     this.#background.run('take over processing', async () => {
       try {
         await this.runtime.recoverOutboxes();
