@@ -78,12 +78,13 @@ describe('journey instance ids', () => {
     }
 
     it('a trigger stored before this process took over, which an older engine entered under the hash-only id, is not entered twice', async () => {
-      // The core published the journey 1 s before it took over processing, just before this test.
-      const tookOverBy = clock.now();
+      // The core published the journey, then took over processing (memoryCore): a trigger received
+      // just after the publication was stored before the take-over.
+      const published = await mc.store.journeys.getVersion('s1', 'j1', 1);
       const entered = await enteredAndFinished();
       // An engine before time-ordered ids stored this trigger's instance under its hash-only id,
       // then stopped before marking the event processed.
-      const second = triggerReceivedAt(tookOverBy - 200);
+      const second = triggerReceivedAt(Date.parse(published!.publishedAt) + 1);
       const legacyId = legacyTriggerInstanceId('j1', entered.profileId, second.id);
       expect(await mc.store.instances.insert({ ...entered, id: legacyId, triggerEventId: second.id, lastEventId: second.id, outbox: [] })).to.equal('ok');
       await mc.store.events.append([second], { dedupeWindowMs: HOUR, now: clock.now() });
