@@ -150,6 +150,20 @@ export function redactSecretValues(text: string, secrets: readonly string[]): st
 }
 
 /**
+ * `value` (any JSON-like value) with every secret value masked in its strings and object keys, at
+ * any depth: for what customer code returns, which may carry a secret it was given.
+ */
+export function redactSecretValuesDeep(value: unknown, secrets: readonly string[]): unknown {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') return redactSecretValues(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => redactSecretValuesDeep(v, secrets));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactSecretValues(k, secrets), redactSecretValuesDeep(v, secrets)]));
+  }
+  return value;
+}
+
+/**
  * The settings to store after an update: `incoming` wins, except that a secret absent from it or
  * equal to SECRET_MARKER keeps its stored value. Sending `null` for a secret clears it. Non-secret
  * settings absent from `incoming` are removed (an update is a replacement, as PUT is).

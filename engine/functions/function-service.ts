@@ -6,6 +6,7 @@ import { journeysSendingTo } from '../journeys/journeys-sending-to.ts';
 import type { FunctionInput } from './function-input.ts';
 import { handlerFor, type FunctionRunner, type InvocationOutcome } from './function-runner.ts';
 import { mergeFunctionSettings, redactFunctionSettings, validateFunctionSettings } from './function-settings.ts';
+import { redactSecretValues, redactSecretValuesDeep, secretValues } from '../../destinations/settings.ts';
 
 /** A function as the API shows it: secret settings replaced by a marker; `code` is the newest version's. */
 export type FunctionView = Omit<FunctionRecord, 'spaceId' | 'rev'> & { code?: string };
@@ -109,7 +110,9 @@ export class FunctionService {
     const settings = input.settings ? mergeFunctionSettings(fn.settingsSchema, fn.settings, input.settings) : fn.settings;
     const handler = input.events ? 'onBatch' : handlerFor(input.event!['type'] ?? 'track');
     const outcome = await this.#runner.invoke({ key: `${id}@${version}`, code: stored.code, handler, payload: input.events ?? input.event, settings });
-    return outcome.ok ? { ...outcome, value: outcome.value ?? null, handler, version } : { ...outcome, handler, version };
+    // The code sees its secret settings and may return, log or send them: the answer must not show them.
+    const redacted = redactOutcome(outcome, secretValues(fn.settingsSchema.filter((spec) => spec.secret).map((spec) => spec.name), settings));
+    return redacted.ok ? { ...redacted, value: redacted.value ?? null, handler, version } : { ...redacted, handler, version };
   }
 
   /** The stored record, secrets included (for the engine's own use only). */
@@ -151,4 +154,18 @@ export class FunctionService {
 
 function nameTaken(name: string): EngineError {
   return new EngineError('conflict', `a function named '${name}' already exists in this space`, { path: '/name' });
+}
+
+/** A test run's outcome with every secret value masked in its value, error, logs and requests. */
+function redactOutcome(outcome: InvocationOutcome, secrets: readonly string[]): InvocationOutcome {
+  if (secrets.length === 0) return outcome;
+  const text = (t: string) => redactSecretValues(t, secrets);
+  const common = {
+    logs: outcome.logs.map((log) => ({ ...log, message: text(log.message) })),
+    requests: outcome.requests.map((r) => ({ ...r, url: text(r.url), ...(r.error !== undefined ? { error: text(r.error) } : {}) })),
+    timing: outcome.timing,
+  };
+  return outcome.ok
+    ? { ...common, ok: true, value: redactSecretValuesDeep(outcome.value, secrets) }
+    : { ...common, ok: false, error: { name: outcome.error.name, message: text(outcome.error.message) } };
 }

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import type { TestEngine } from '../support/test-engine.ts';
-import { createFunction, expectError, ok, startFunctionsEngine, startSink, testRun, trackEvent, type Sink } from './helpers.ts';
+import { SECRET, createFunction, expectError, ok, startFunctionsEngine, startSink, testRun, trackEvent, type Sink } from './helpers.ts';
 
 const HANDLERS = `
 async function onTrack(event, settings) {
@@ -48,6 +48,15 @@ async function onTrack(event, settings) {
   });
   const body = await res.json();
   return { status: res.status, body };
+}
+`;
+
+const LEAKS = `
+async function onTrack(event, settings) {
+  if (event.event === 'Fail') throw new ValidationError('key ' + settings.apiKey + ' refused');
+  console.log('using ' + settings.apiKey);
+  await fetch(settings.url + '/collect?key=' + settings.apiKey, { headers: { 'x-api-key': settings.apiKey } });
+  return { key: settings.apiKey, nested: ['Bearer ' + settings.apiKey], [settings.apiKey]: true, length: settings.apiKey.length };
 }
 `;
 
@@ -149,6 +158,29 @@ describe('destination functions: POST /api/v1/functions/{id}/test', function () 
     expect(overridden.requests[0].url).to.match(/\/elsewhere\/collect\?u=u-1$/);
     expect(sink.requests.at(-1)!.path).to.equal('/elsewhere/collect');
     expect((await ok(t.api('GET', `/api/v1/functions/${fn.id}`))).function.settings).to.deep.equal({ url: sink.url });
+  });
+
+  it('never shows a secret setting the code returns, logs, sends in a URL or throws; the code itself gets the real value', async () => {
+    const apiKey = 'sk_live_test_run_0123456789';
+    const fn = await createFunction(t, {
+      name: 'Leaky', code: LEAKS,
+      settingsSchema: [{ name: 'url', type: 'string', required: true }, { name: 'apiKey', type: 'string', required: true, secret: true }],
+      settings: { url: sink.url, apiKey },
+    });
+    const before = sink.requests.length;
+    const result = await testRun(t, fn.id, { event: trackEvent() });
+    expect(result.ok, JSON.stringify(result)).to.equal(true);
+    expect(JSON.stringify(result)).to.not.include(apiKey);
+    expect(result.value).to.deep.equal({ key: SECRET, nested: [`Bearer ${SECRET}`], [SECRET]: true, length: apiKey.length });
+    expect(result.logs[0].message).to.equal(`using ${SECRET}`);
+    expect(result.requests[0].url).to.equal(`${sink.url}/collect?key=${SECRET}`);
+    // The sandbox got the real secret: the request reached the sink with it.
+    expect(sink.requests.length - before).to.equal(1);
+    expect(sink.requests.at(-1)!.headers['x-api-key']).to.equal(apiKey);
+
+    const failed = await testRun(t, fn.id, { event: trackEvent('Fail') });
+    expect(failed.ok).to.equal(false);
+    expect(failed.error).to.deep.equal({ name: 'ValidationError', message: `key ${SECRET} refused` });
   });
 
   it('refuses test bodies without an event, with both, with an unknown version, or with unknown properties', async () => {
