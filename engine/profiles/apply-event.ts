@@ -1,8 +1,26 @@
 import type { EventRecord } from '../store/event-store.ts';
-import type { ProfileRecord } from '../store/profile-store.ts';
+import type { ProfileRecord, RecentEvent } from '../store/profile-store.ts';
 
 /** How many recent track events a profile remembers for hold-until look-back. */
 export const MAX_RECENT_EVENTS = 50;
+/**
+ * How many of them may share a name. Why: a burst of one event (page views, scrolls) must not
+ * push out the one event a hold step looks back for (the purchase just before it).
+ */
+export const MAX_RECENT_PER_NAME = 10;
+
+/** The last events of `events` (oldest first) within both bounds, in the order given. */
+export function keepRecent(events: readonly RecentEvent[]): RecentEvent[] {
+  const perName = new Map<string, number>();
+  const kept: RecentEvent[] = [];
+  for (let i = events.length - 1; i >= 0 && kept.length < MAX_RECENT_EVENTS; i--) {
+    const e = events[i]!;
+    const n = (perName.get(e.name) ?? 0) + 1;
+    perName.set(e.name, n);
+    if (n <= MAX_RECENT_PER_NAME) kept.push(e);
+  }
+  return kept.reverse();
+}
 
 /** Lower-cased email trait, the form profiles are looked up by. */
 export function emailOf(traits: Record<string, unknown>): string | null {
@@ -46,8 +64,7 @@ export function absorb(target: ProfileRecord, sources: readonly ProfileRecord[])
       lastSeenAt: s.lastSeenAt > out.lastSeenAt ? s.lastSeenAt : out.lastSeenAt,
       // A joined profile brings the profiles joined into it before.
       mergedFrom: [...new Set([...out.mergedFrom, s.id, ...s.mergedFrom])].filter((id) => id !== out.id),
-      recentEvents: [...out.recentEvents, ...s.recentEvents]
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(-MAX_RECENT_EVENTS),
+      recentEvents: keepRecent([...out.recentEvents, ...s.recentEvents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))),
     };
   }
   return out;
@@ -65,7 +82,7 @@ export function applyEvent(profile: ProfileRecord, event: EventRecord, claim: { 
   }
   const userId = claim.userId ?? profile.userId;
   const recentEvents = event.type === 'track' && event.name !== null
-    ? [...profile.recentEvents.slice(-(MAX_RECENT_EVENTS - 1)), { id: event.id, name: event.name, receivedAt: event.receivedAt }]
+    ? keepRecent([...profile.recentEvents, { id: event.id, name: event.name, receivedAt: event.receivedAt }])
     : profile.recentEvents;
   return {
     ...profile,

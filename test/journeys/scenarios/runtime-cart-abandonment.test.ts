@@ -126,6 +126,24 @@ for (const store of STORE_MODES) {
       });
     });
 
+    describe('look-back: an event that arrived before the checkout', () => {
+      it('does not count, even of the same session: it may have ended an earlier session with that id (see entry-reentry)', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M' }));
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await advance(t, MINUTE);
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        const waiting = await onlyInstance(t, journey.id, user);
+        expect(waiting.status).to.equal('active');
+        expect(waiting.currentStep).to.equal('wait-for-purchase');
+        await advance(t, HOUR + 1);
+        expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(1);
+      });
+    });
+
     describe('two carts (two session ids) of one user', () => {
       it('the purchase of session A ends only A; B is still nudged after the hour', async () => {
         const t = engine();
@@ -182,6 +200,23 @@ for (const store of STORE_MODES) {
 
         await advance(t, 2 * HOUR);
         expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(0);
+      });
+
+      it('a burst of other events between the purchase and the step does not push the purchase out of the look-back', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment({ delayFirst: 'PT30M', lookback: 'PT10M' }));
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await advance(t, 25 * MINUTE);
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
+        for (let i = 0; i < 60; i++) await track(t, { userId: user, event: 'page_scrolled', properties: { depth: i } });
+        await t.settle();
+
+        await advance(t, 5 * MINUTE + 1);
+        const instance = await onlyInstance(t, journey.id, user);
+        expect(instance.status).to.equal('completed');
+        expect(instance.endReason).to.equal("reached exit step 'converted'");
       });
 
       it('a purchase_completed older than the look-back (25 minutes before) does not count: the nudge is sent', async () => {
