@@ -87,9 +87,11 @@ export function createApp(deps: AppDeps): AppListener {
   app.use((req, res, next) => {
     const requestId = assignRequestId(req, res);
     const started = performance.now();
+    // Read now: by the time the response finishes, a router has cut its mount path from req.path.
+    const path = req.path;
     res.on('finish', () => {
       deps.logger.info('request', {
-        requestId, method: req.method, path: req.path, status: res.statusCode,
+        requestId, method: req.method, path, status: res.statusCode,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
       });
     });
