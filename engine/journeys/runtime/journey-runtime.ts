@@ -12,6 +12,7 @@ import type { ArrivalFence } from '../../ingest/arrival-fence.ts';
 import { readPath } from '../../conditions/read-path.ts';
 import { identifierOf } from './run.ts';
 import { runInstance, type RunInput } from './run-instance.ts';
+import type { RunEnv } from './run.ts';
 import { checkAcceptingEntries, checkLive, checkTrigger, entryTargets, isTrackEvent, type EntryRefusal } from './entry-decision.ts';
 import { activeConflict, checkAudience, checkReentry, storedReentryFacts, triggerInstanceId, legacyTriggerInstanceId } from './profile-entry-checks.ts';
 import { InstanceWriter } from './instance-writer.ts';
@@ -36,6 +37,9 @@ export interface JourneyRuntimeDeps {
 }
 
 const MAX_WRITE_ATTEMPTS = 5;
+/** Earlier instances of a profile read to date the end of its last one with an identifier value. */
+const EARLIER_INSTANCES_READ = 500;
+const EPOCH = new Date(0).toISOString();
 const NO_AUDIENCES: ReadonlySet<string> = new Set();
 
 /**
@@ -171,7 +175,7 @@ export class JourneyRuntime {
         ? { kind: 'exit', reason: `version ${instance.version} was archived` } : input;
       const profile = knownProfile ?? await this.#deps.store.profiles.get(instance.spaceId, instance.profileId);
       if (!profile) return;
-      const env = await this.#env(version, profile, instance.spaceId);
+      const env = await this.#env(version, profile, instance.spaceId, instance);
       const result = runInstance(instance, effective, env);
       if (!result.changed) return;
       if (await this.#writer.update(result.instance, instance.rev)) {
@@ -182,17 +186,41 @@ export class JourneyRuntime {
     }
   }
 
-  async #env(version: LiveVersion, profile: ProfileRecord, spaceId: string) {
+  async #env(version: LiveVersion, profile: ProfileRecord, spaceId: string, instance: Pick<InstanceRecord, 'identifier' | 'triggerEventId'>): Promise<RunEnv> {
     const d = version.definition;
+    const recentEvents = await this.#recentEvents(version, profile);
     return {
       spaceId, journeyId: version.record.journeyId, journeyName: d.name, version: version.record.version, definition: d,
       now: this.#deps.clock.now(), profile,
       // Read only when a data split of this version can test membership: runs are the timer hot path.
       audienceIds: version.usesAudiences ? await this.#deps.audiences.memberAudienceIds(spaceId, profile.id) : NO_AUDIENCES,
-      recentEvents: await this.#recentEvents(version, profile),
+      recentEvents,
       identifierPath: version.identifierPath,
+      earlierEventsAfter: await this.#earlierEventsAfter(version, profile, spaceId, instance, recentEvents),
       random: this.#deps.random ?? Math.random, newId,
     };
+  }
+
+  /**
+   * See RunEnv.earlierEventsAfter. The store is read only when a look-back candidate from before
+   * the trigger carries the instance's identifier value: rare, so runs stay free of the read.
+   */
+  async #earlierEventsAfter(
+    version: LiveVersion, profile: ProfileRecord, spaceId: string, instance: Pick<InstanceRecord, 'identifier' | 'triggerEventId'>,
+    recentEvents: readonly EventRecord[],
+  ): Promise<string | null> {
+    const path = version.identifierPath;
+    const value = instance.identifier;
+    if (path === null || value === null) return null;
+    if (!recentEvents.some((e) => e.id < instance.triggerEventId && identifierOf(e, path, readPath) === value)) return null;
+    const earlier = await this.#deps.store.instances.listByJourney(spaceId, version.record.journeyId, {
+      profileIds: [profile.id, ...profile.mergedFrom], limit: EARLIER_INSTANCES_READ,
+    });
+    // Too many to be sure which ended last: such events do not count.
+    if (earlier.length >= EARLIER_INSTANCES_READ) return null;
+    let after = EPOCH;
+    for (const i of earlier) if (i.identifier === value && i.endedAt !== null && i.endedAt > after) after = i.endedAt;
+    return after;
   }
 
   /** The profile's recent events a hold-until step of this version could look back on. */
@@ -245,7 +273,7 @@ export class JourneyRuntime {
     if (!reentry.ok) return this.#ignore(event, profile.id, version, reentry);
 
     // One clock reading for the entry time and the first run, so timers measure from entry exactly.
-    const env = await this.#env(version, profile, event.spaceId);
+    const env = await this.#env(version, profile, event.spaceId, { identifier, triggerEventId: event.id });
     const at = new Date(env.now).toISOString();
     const fresh: InstanceRecord = {
       id: instanceId,

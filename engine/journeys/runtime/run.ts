@@ -21,6 +21,12 @@ export interface RunEnv {
   recentEvents: readonly EventRecord[];
   /** Identifier property path of multiple-active-sessions journeys, else null. */
   identifierPath: string | null;
+  /**
+   * Events received before the instance's trigger that carry its identifier value count in a
+   * hold's look-back when received after this instant: the end of the profile's last instance
+   * with that value (the epoch when there was none). Null: no such event counts.
+   */
+  earlierEventsAfter: string | null;
   /** Uniform in [0, 1) for non-sticky random splits. */
   random: () => number;
   /** New time-ordered ids for activities and deliveries. */

@@ -4,12 +4,12 @@
  * `purchase_completed` for one hour, or else sends a nudge.
  */
 import { expect } from 'chai';
-import { advance, createAndPublish, deliveriesOf, track, uniqueId } from './scenario-helpers.ts';
+import { advance, createAndPublish, deliveriesOf, instancesOf, track, uniqueId } from './scenario-helpers.ts';
 import { DAY, HOUR, MINUTE, SECOND, engineNow, onlyInstance, reasonsOf, sessionOf, timelineOf, useClockEngine } from './runtime-helpers.ts';
 import { STORE_MODES } from '../../support/test-engine.ts';
 
-/** The campaign; `lookback` and `delayFirst` shape the look-back scenarios. */
-function cartAbandonment(options: { delayFirst?: string; lookback?: string } = {}) {
+/** The campaign; `lookback`, `delayFirst` and `oneActive` (no session identifier) shape the look-back scenarios. */
+function cartAbandonment(options: { delayFirst?: string; lookback?: string; oneActive?: boolean } = {}) {
   const hold = {
     id: 'wait-for-purchase',
     name: 'Wait up to 1 hour for the purchase',
@@ -26,7 +26,7 @@ function cartAbandonment(options: { delayFirst?: string; lookback?: string } = {
     entry: {
       event: 'checkout_started',
       conditions: [{ path: 'properties.session_id', operator: 'exists' }],
-      reentry: { mode: 'multiple_active', identifier: 'properties.session_id' },
+      reentry: options.oneActive ? { mode: 'one_active' } : { mode: 'multiple_active', identifier: 'properties.session_id' },
     },
     start: options.delayFirst ? 'let-them-browse' : 'wait-for-purchase',
     steps: [
@@ -126,8 +126,8 @@ for (const store of STORE_MODES) {
       });
     });
 
-    describe('look-back: an event that arrived before the checkout', () => {
-      it('does not count, even of the same session: it may have ended an earlier session with that id (see entry-reentry)', async () => {
+    describe('look-back: events that arrived before the checkout (clients sending out of order)', () => {
+      it('a purchase of the same session that arrived a minute before its checkout_started counts: no nudge', async () => {
         const t = engine();
         const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M' }));
         const user = uniqueId('shopper');
@@ -136,11 +136,75 @@ for (const store of STORE_MODES) {
         await advance(t, MINUTE);
         await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
         await t.settle();
+
+        const instance = await onlyInstance(t, journey.id, user);
+        expect(instance.status).to.equal('completed');
+        expect(instance.endReason).to.equal("reached exit step 'converted'");
+        const { activity } = await timelineOf(t, journey.id, instance.id);
+        expect(reasonsOf(activity, 'event_matched')).to.deep.equal(["an event from the look-back window matched branch 'purchased'"]);
+        await advance(t, 2 * HOUR);
+        expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(0);
+      });
+
+      it('a purchase of another session before the checkout does not count: the nudge is sent', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M' }));
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-0' } });
+        await t.settle();
+        await advance(t, MINUTE);
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        expect((await onlyInstance(t, journey.id, user)).status).to.equal('active');
+        await advance(t, HOUR + 1);
+        expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(1);
+      });
+
+      it('a purchase that ended an earlier instance of the same session does not count for the next one', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M' }));
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await advance(t, MINUTE);
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        const instances = await instancesOf(t, journey.id, user);
+        expect(instances.map((i) => i.status).sort()).to.deep.equal(['active', 'completed']);
+      });
+
+      it('a purchase that arrived after the earlier instance of the session had ended counts for the next one', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M' }));
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await advance(t, HOUR + 1);
+        // The first instance timed out (nudge sent); the purchase and a new checkout of that cart follow, out of order.
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await advance(t, MINUTE);
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        const instances = await instancesOf(t, journey.id, user);
+        expect(instances.map((i) => i.endReason).sort()).to.deep.equal(["reached exit step 'abandoned'", "reached exit step 'converted'"]);
+        expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(1);
+      });
+
+      it('without a session identifier, a purchase before the checkout may have ended the last session: it does not count', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M', oneActive: true }));
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await advance(t, MINUTE);
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-2' } });
+        await t.settle();
         const waiting = await onlyInstance(t, journey.id, user);
         expect(waiting.status).to.equal('active');
         expect(waiting.currentStep).to.equal('wait-for-purchase');
-        await advance(t, HOUR + 1);
-        expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(1);
       });
     });
 

@@ -21,6 +21,18 @@ export function matchBranch(run: Run, step: HoldUntilStep, event: EventRecord): 
   return { ignored: `conditions of branch ${candidates.map((b) => `'${b.id}'`).join(', ')} not met` };
 }
 
+/**
+ * Whether an event received before this instance's trigger is this instance's to take: it carries
+ * the instance's identifier value and arrived after the profile's last instance with that value
+ * ended (a purchase of order 1001 sent just before that order's checkout, by a client that sends
+ * out of order). Without an identifier, or before that end, it may have ended an earlier instance.
+ */
+function ownsEarlierEvent(run: Run, event: EventRecord): boolean {
+  const after = run.env.earlierEventsAfter;
+  if (after === null || run.instance.identifier === null || event.receivedAt <= after) return false;
+  return identifierOf(event, run.env.identifierPath, readPath) === run.instance.identifier;
+}
+
 /** Adds a matched event to the context, truncated to its identity if the context would exceed its limit. */
 export function addToContext(run: Run, key: string, event: EventRecord): void {
   const limit = run.env.definition.settings?.maxContextBytes ?? 262_144;
@@ -51,16 +63,17 @@ export function takeBranch(run: Run, step: HoldUntilStep, branch: HoldBranch, ev
 }
 
 /**
- * Enters a hold-until step: an event the profile performed within the look-back (and after the
- * instance entered) that matches a branch is taken at once; otherwise the instance waits until
- * the timeout.
+ * Enters a hold-until step: an event the profile performed within the look-back that matches a
+ * branch is taken at once; otherwise the instance waits until the timeout. An event from before
+ * the trigger counts only when it is this instance's (see ownsEarlierEvent).
  */
 export function enterHoldUntil(run: Run, step: HoldUntilStep): string | null {
   const { env, instance } = run;
   const lookback = durationMs(step.lookback ?? env.definition.settings?.lookback ?? 'PT5M');
   const since = new Date(env.now - lookback).toISOString();
   for (const event of env.recentEvents) {
-    if (event.id <= instance.triggerEventId || event.receivedAt < since || event.id <= (instance.consumedEventId ?? '')) continue;
+    if (event.id === instance.triggerEventId || event.receivedAt < since || event.id <= (instance.consumedEventId ?? '')) continue;
+    if (event.id < instance.triggerEventId && !ownsEarlierEvent(run, event)) continue;
     const match = matchBranch(run, step, event);
     if (match && 'branch' in match) return takeBranch(run, step, match.branch, event, 'an event from the look-back window');
   }
