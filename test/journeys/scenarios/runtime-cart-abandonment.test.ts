@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { advance, createAndPublish, deliveriesOf, instancesOf, track, uniqueId } from './scenario-helpers.ts';
 import { DAY, HOUR, MINUTE, SECOND, engineNow, onlyInstance, reasonsOf, sessionOf, timelineOf, useClockEngine } from './runtime-helpers.ts';
-import { STORE_MODES } from '../../support/test-engine.ts';
+import { STORE_MODES, type TestEngine } from '../../support/test-engine.ts';
 
 /** The campaign; `lookback`, `delayFirst` and `oneActive` (no session identifier) shape the look-back scenarios. */
 function cartAbandonment(options: { delayFirst?: string; lookback?: string; oneActive?: boolean } = {}) {
@@ -127,15 +127,20 @@ for (const store of STORE_MODES) {
     });
 
     describe('look-back: events that arrived before the checkout (clients sending out of order)', () => {
+      /** A purchase of `purchased`, then a minute later a checkout of `checkedOut`, each processed. */
+      async function purchaseThenCheckout(t: TestEngine, user: string, purchased: string, checkedOut: string): Promise<void> {
+        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: purchased } });
+        await t.settle();
+        await advance(t, MINUTE);
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: checkedOut } });
+        await t.settle();
+      }
+
       it('a purchase of the same session that arrived a minute before its checkout_started counts: no nudge', async () => {
         const t = engine();
         const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M' }));
         const user = uniqueId('shopper');
-        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
-        await t.settle();
-        await advance(t, MINUTE);
-        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
-        await t.settle();
+        await purchaseThenCheckout(t, user, 'cart-1', 'cart-1');
 
         const instance = await onlyInstance(t, journey.id, user);
         expect(instance.status).to.equal('completed');
@@ -150,11 +155,7 @@ for (const store of STORE_MODES) {
         const t = engine();
         const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M' }));
         const user = uniqueId('shopper');
-        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-0' } });
-        await t.settle();
-        await advance(t, MINUTE);
-        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
-        await t.settle();
+        await purchaseThenCheckout(t, user, 'cart-0', 'cart-1');
         expect((await onlyInstance(t, journey.id, user)).status).to.equal('active');
         await advance(t, HOUR + 1);
         expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(1);
@@ -166,11 +167,7 @@ for (const store of STORE_MODES) {
         const user = uniqueId('shopper');
         await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
         await t.settle();
-        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
-        await t.settle();
-        await advance(t, MINUTE);
-        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
-        await t.settle();
+        await purchaseThenCheckout(t, user, 'cart-1', 'cart-1');
         const instances = await instancesOf(t, journey.id, user);
         expect(instances.map((i) => i.status).sort()).to.deep.equal(['active', 'completed']);
       });
@@ -183,11 +180,7 @@ for (const store of STORE_MODES) {
         await t.settle();
         await advance(t, HOUR + 1);
         // The first instance timed out (nudge sent); the purchase and a new checkout of that cart follow, out of order.
-        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
-        await t.settle();
-        await advance(t, MINUTE);
-        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
-        await t.settle();
+        await purchaseThenCheckout(t, user, 'cart-1', 'cart-1');
         const instances = await instancesOf(t, journey.id, user);
         expect(instances.map((i) => i.endReason).sort()).to.deep.equal(["reached exit step 'abandoned'", "reached exit step 'converted'"]);
         expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(1);
@@ -197,11 +190,7 @@ for (const store of STORE_MODES) {
         const t = engine();
         const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M', oneActive: true }));
         const user = uniqueId('shopper');
-        await track(t, { userId: user, event: 'purchase_completed', properties: { session_id: 'cart-1' } });
-        await t.settle();
-        await advance(t, MINUTE);
-        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-2' } });
-        await t.settle();
+        await purchaseThenCheckout(t, user, 'cart-1', 'cart-2');
         const waiting = await onlyInstance(t, journey.id, user);
         expect(waiting.status).to.equal('active');
         expect(waiting.currentStep).to.equal('wait-for-purchase');
