@@ -74,6 +74,15 @@ export class DestinationService {
   async update(spaceId: string, id: string, input: DestinationInput): Promise<DestinationView> {
     const current = await this.record(spaceId, id);
     const plugin = await this.#plugin(input.plugin);
+    if (plugin.slug !== current.plugin) {
+      // Send steps name an action of the plugin and carry its field defaults: another plugin would break them.
+      const users = await journeysSendingTo(this.#store, spaceId, (t) => t.type === 'destination' && t.destinationId === id);
+      if (users.length > 0) {
+        throw new EngineError('destination_in_use',
+          `destination '${id}' is the target of send steps in ${users.length} journey(s); its plugin cannot change from '${current.plugin}' to '${plugin.slug}' until they stop using it`,
+          { journeys: users, path: '/plugin' });
+      }
+    }
     const settings = mergeSettings(plugin, plugin.slug === current.plugin ? current.settings : {}, input.settings);
     this.#checkSettings(plugin, settings);
     const next: DestinationRecord = {

@@ -100,14 +100,16 @@ export class JourneyService {
     if (!journey.draft || journey.draftVersion === null) {
       throw new EngineError('invalid_transition', `journey '${id}' has no draft to publish; edit it first`);
     }
-    const problems = await this.#problems(spaceId, journey.draft);
+    // Defaults again at publish: an action may have gained a field with a default since the draft was saved (a plugin upgrade).
+    const draft = await withSendDefaults(journey.draft, this.#d.destinationActions(spaceId));
+    const problems = await this.#problems(spaceId, draft);
     if (problems.length > 0) {
       throw new EngineError('invalid_journey', `the journey has ${problems.length} problem(s); first: ${problems[0]!.message}`,
         { path: problems[0]!.path, problems });
     }
     const version = journey.draftVersion;
     await this.#d.store.journeys.putVersion({
-      spaceId, journeyId: id, version, definition: withDefaults(journey.draft), state: 'live', publishedAt: new Date().toISOString(),
+      spaceId, journeyId: id, version, definition: withDefaults(draft), state: 'live', publishedAt: new Date().toISOString(),
     });
     const previous = journey.liveVersion;
     // A paused journey stays paused: publishing a new version is not a resume.

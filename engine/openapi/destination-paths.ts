@@ -137,6 +137,7 @@ export const destinationArea: ApiArea = {
       }),
       put: op(TAG, {
         id: 'updateDestination', summary: 'Replace a destination', auth: 'admin', params: [destinationId],
+        description: 'A change of `plugin` is refused (409 destination_in_use, listing the journeys) while send steps target it.',
         body: jsonBody(schemaRef('DestinationInput')),
         responses: destinationResponse('200'),
         errors: [404, 409],

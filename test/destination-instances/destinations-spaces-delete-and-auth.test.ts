@@ -55,6 +55,33 @@ describe('destinations API: spaces, delete while in use and the credentials chec
     });
   });
 
+  describe('changing the plugin while in use', () => {
+    it('PUT with another plugin answers 409 destination_in_use while a journey sends to it (nothing changes); other edits and, once unused, the plugin change pass', async () => {
+      const dst = await createDestination(t, { plugin: 'webhook', name: uniqueName('Plugin fixed') });
+      const journeyName = uniqueName('Sends to the hook');
+      const created = await t.api('POST', '/api/v1/journeys', journeyDoc(journeyName, { type: 'destination', destinationId: dst.id, action: 'send' }));
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      const journeyId = created.body.journey.id;
+      const formApi = { plugin: 'form-api', name: dst.name, settings: { baseUrl: 'https://forms.example.com/v1', apiToken: 'tok' } };
+
+      const refused = await t.api('PUT', `/api/v1/destinations/${dst.id}`, formApi);
+      expectError(refused, 409, 'destination_in_use');
+      expect(refused.body.error.journeys).to.deep.equal([{ id: journeyId, name: journeyName }]);
+      expect(refused.body.error.path).to.equal('/plugin');
+      expect(refused.body.error.message).to.include("from 'webhook' to 'form-api'");
+      expect((await t.api('GET', `/api/v1/destinations/${dst.id}`)).body.destination.plugin).to.equal('webhook');
+
+      const renamed = await t.api('PUT', `/api/v1/destinations/${dst.id}`, { plugin: 'webhook', name: `${dst.name} (renamed)`, settings: {} });
+      expect(renamed.status, JSON.stringify(renamed.body)).to.equal(200);
+
+      const changed = await t.api('PUT', `/api/v1/journeys/${journeyId}`, journeyDoc(journeyName, null));
+      expect(changed.status, JSON.stringify(changed.body)).to.equal(200);
+      const moved = await t.api('PUT', `/api/v1/destinations/${dst.id}`, formApi);
+      expect(moved.status, JSON.stringify(moved.body)).to.equal(200);
+      expect(moved.body.destination.plugin).to.equal('form-api');
+    });
+  });
+
   describe('delete while a published version sends to it', () => {
     it('a draft that no longer sends to it is not enough: the live version still does (409)', async () => {
       const dst = await createDestination(t, { plugin: 'webhook', name: uniqueName('Live use') });
