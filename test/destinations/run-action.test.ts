@@ -57,6 +57,13 @@ describe('runAction / runBatch / testAuthentication', () => {
     expect(idleDestinationCount(webhook)).to.be.greaterThan(0);
   });
 
+  it('clears them after a failed call too: the next call on the reused Destination counts only its own response', async () => {
+    nock('https://sink.example.com').post('/in').reply(500, 'boom').post('/in').reply(200);
+    await failure(runAction({ plugin: webhook, settings: {}, action: 'send', event, mapping }));
+    const result = await runAction({ plugin: webhook, settings: {}, action: 'send', event, mapping });
+    expect(result).to.deep.include({ status: 200, responseCount: 1 });
+  });
+
   it('throws an HTTPError carrying the status for a 500', async () => {
     nock('https://sink.example.com').post('/in').reply(500, 'boom');
     const error = await failure(runAction({ plugin: webhook, settings: {}, action: 'send', event, mapping }));
