@@ -37,6 +37,8 @@ export interface JourneyRuntimeDeps {
 }
 
 const MAX_WRITE_ATTEMPTS = 5;
+/** How long a timer whose instance cannot even exit is put off. */
+const FAILED_TIMER_RETRY_MS = 60_000;
 /** Earlier instances of a profile read to date the end of its last one with an identifier value. */
 const EARLIER_INSTANCES_READ = 500;
 const EPOCH = new Date(0).toISOString();
@@ -90,7 +92,13 @@ export class JourneyRuntime {
     if (!isTrackEvent(event)) return;
     await this.#locks.run(profile.id, () => this.#followUps(event, profile, options.late ?? false));
     for (const { state, version } of await this.#deps.live.entriesFor(event.spaceId, event.name)) {
-      await this.#entries(event, profile, state, version);
+      try {
+        await this.#entries(event, profile, state, version);
+      } catch (error) {
+        // One journey failing for a reason of its own must not keep the event from the others.
+        if (this.#deps.store.isTransientError(error)) throw error;
+        this.#deps.logger.error('entry failed', { eventId: event.id, journeyId: version.record.journeyId, version: version.record.version, error });
+      }
     }
   }
 
@@ -103,9 +111,35 @@ export class JourneyRuntime {
     const byProfile = new Map<string, InstanceRecord[]>();
     for (const i of due) byProfile.set(i.profileId, [...(byProfile.get(i.profileId) ?? []), i]);
     await Promise.all([...byProfile].map(([profileId, instances]) => this.#locks.run(profileId, async () => {
-      for (const instance of instances) await this.#advance(instance, { kind: 'timer' }, null);
+      for (const instance of instances) {
+        try {
+          await this.#advance(instance, { kind: 'timer' }, null);
+        } catch (error) {
+          if (this.#deps.store.isTransientError(error)) throw error;
+          await this.#timerFailed(instance, error);
+        }
+      }
     }).catch((error: unknown) => this.#deps.logger.error('timer failed', { profileId, error }))));
     return due.length;
+  }
+
+  /**
+   * A timer whose run failed for a reason of its own (not the store's): the instance exits, with
+   * the reason recorded. Why: left as it was, it stays due and the timer loop runs it again at
+   * once, for ever, holding up its profile.
+   */
+  async #timerFailed(instance: InstanceRecord, error: unknown): Promise<void> {
+    this.#deps.logger.error('timer failed; the instance exits', { instanceId: instance.id, journeyId: instance.journeyId, error });
+    const reason = `the engine could not run its timer: ${error instanceof Error ? error.message : String(error)}`;
+    try {
+      await this.#advance(instance, { kind: 'exit', reason, cause: 'engine_error' }, null);
+    } catch (exitError) {
+      if (this.#deps.store.isTransientError(exitError)) throw exitError;
+      // Not even the exit runs: look at it again later rather than at once.
+      const later = this.#deps.clock.now() + FAILED_TIMER_RETRY_MS;
+      this.#deps.logger.error('exiting the instance failed too; its timer is put off', { instanceId: instance.id, until: new Date(later).toISOString(), error: exitError });
+      await this.#deps.store.instances.update({ ...instance, wakeAt: later, rev: instance.rev + 1, outbox: [] }, instance.rev);
+    }
   }
 
   /**

@@ -16,7 +16,7 @@ export type RunInput =
   /** `late`: the event became visible after a newer one of the profile was applied (see EventProcessor). */
   | { kind: 'event'; event: EventRecord; late?: boolean }
   /** The journey or its version was archived: the instance exits wherever it is. */
-  | { kind: 'exit'; reason: string };
+  | { kind: 'exit'; reason: string; /** What the exit counts under in the journey's figures (default `archived`). */ cause?: string };
 
 /** The instance after a run and the effects to materialize (activities, deliveries). */
 export interface RunResult {
@@ -65,7 +65,7 @@ export function runInstance(instance: InstanceRecord, input: RunInput, env: RunE
       break;
     }
     case 'exit':
-      endInstance(run, 'exited', input.reason, 'archived');
+      endInstance(run, 'exited', input.reason, input.cause ?? 'archived');
       break;
     default: {
       const never: never = input;

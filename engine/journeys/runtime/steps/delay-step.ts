@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { DelayStep, DelayWait, Weekday } from '../../definition/journey-definition.ts';
+import { JOURNEY_LIMITS, type DelayStep, type DelayWait, type Weekday } from '../../definition/journey-definition.ts';
 import { addDuration } from '../../definition/duration.ts';
 import { readPath } from '../../../conditions/read-path.ts';
 import { record, type Run } from '../run.ts';
@@ -32,8 +32,13 @@ export function delayUntil(wait: DelayWait, run: Run): { until: number } | { ski
       const raw = readPath(wait.path, { context: run.instance.context, traits: run.env.profile.traits });
       const at = typeof raw === 'number' ? raw : typeof raw === 'string' ? DateTime.fromISO(raw, { zone: 'utc' }).toMillis() : Number.NaN;
       if (!Number.isFinite(at)) return { skip: `no date at '${wait.path}'` };
+      // Checked before any date arithmetic (an offset is at most 2 years): 1e300 is finite but no date.
+      if (at - now > 2 * JOURNEY_LIMITS.maxWaitMs) return { skip: `the date at '${wait.path}' is more than 2 years ahead` };
+      if (now - at > 2 * JOURNEY_LIMITS.maxWaitMs) return { skip: `the date at '${wait.path}' is already past` };
       const until = wait.offset ? addDuration(at, wait.offset) : at;
       if (until <= now) return { skip: `the date at '${wait.path}' is already past` };
+      // The same bound as every other wait of a journey.
+      if (until - now > JOURNEY_LIMITS.maxWaitMs) return { skip: `the date at '${wait.path}' is more than 2 years ahead` };
       return { until };
     }
     default: {
