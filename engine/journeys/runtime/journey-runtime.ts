@@ -237,7 +237,8 @@ export class JourneyRuntime {
 
   /**
    * See RunEnv.earlierEventsAfter. The store is read only when a look-back candidate from before
-   * the trigger carries the instance's identifier value: rare, so runs stay free of the read.
+   * the trigger could be the instance's (it carries its identifier value, when the journey has
+   * one): rare, so runs stay free of the read.
    */
   async #earlierEventsAfter(
     version: LiveVersion, profile: ProfileRecord, spaceId: string, instance: Pick<InstanceRecord, 'identifier' | 'triggerEventId'>,
@@ -245,15 +246,17 @@ export class JourneyRuntime {
   ): Promise<string | null> {
     const path = version.identifierPath;
     const value = instance.identifier;
-    if (path === null || value === null) return null;
-    if (!recentEvents.some((e) => e.id < instance.triggerEventId && identifierOf(e, path, readPath) === value)) return null;
+    if (path !== null && value === null) return null;
+    const mine = (e: EventRecord) => path === null || identifierOf(e, path, readPath) === value;
+    if (!recentEvents.some((e) => e.id < instance.triggerEventId && mine(e))) return null;
     const earlier = await this.#deps.store.instances.listByJourney(spaceId, version.record.journeyId, {
       profileIds: [profile.id, ...profile.mergedFrom], limit: EARLIER_INSTANCES_READ,
     });
     // Too many to be sure which ended last: such events do not count.
     if (earlier.length >= EARLIER_INSTANCES_READ) return null;
     let after = EPOCH;
-    for (const i of earlier) if (i.identifier === value && i.endedAt !== null && i.endedAt > after) after = i.endedAt;
+    // Without an identifier the profile has one instance at a time: the last to end is what matters.
+    for (const i of earlier) if ((path === null || i.identifier === value) && i.endedAt !== null && i.endedAt > after) after = i.endedAt;
     return after;
   }
 

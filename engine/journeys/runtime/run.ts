@@ -22,9 +22,9 @@ export interface RunEnv {
   /** Identifier property path of multiple-active-sessions journeys, else null. */
   identifierPath: string | null;
   /**
-   * Events received before the instance's trigger that carry its identifier value count in a
-   * hold's look-back when received after this instant: the end of the profile's last instance
-   * with that value (the epoch when there was none). Null: no such event counts.
+   * Events received before the instance's trigger count in a hold's look-back when received after
+   * this instant: the end of the profile's last instance of the journey (with the same identifier
+   * value, when the journey has one; the epoch when there was none). Null: none counts.
    */
   earlierEventsAfter: string | null;
   /** Uniform in [0, 1) for non-sticky random splits. */

@@ -186,14 +186,25 @@ for (const store of STORE_MODES) {
         expect(await deliveriesOf(t, journey.id)).to.have.lengthOf(1);
       });
 
-      it('without a session identifier, a purchase before the checkout may have ended the last session: it does not count', async () => {
+      it('without a session identifier, a purchase just before the first checkout counts', async () => {
         const t = engine();
         const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M', oneActive: true }));
         const user = uniqueId('shopper');
         await purchaseThenCheckout(t, user, 'cart-1', 'cart-2');
-        const waiting = await onlyInstance(t, journey.id, user);
-        expect(waiting.status).to.equal('active');
-        expect(waiting.currentStep).to.equal('wait-for-purchase');
+        const instance = await onlyInstance(t, journey.id, user);
+        expect(instance.status).to.equal('completed');
+        expect(instance.endReason).to.equal("reached exit step 'converted'");
+      });
+
+      it('without a session identifier, a purchase that ended the earlier instance does not count for the next one', async () => {
+        const t = engine();
+        const journey = await createAndPublish(t, cartAbandonment({ lookback: 'PT10M', oneActive: true }));
+        const user = uniqueId('shopper');
+        await track(t, { userId: user, event: 'checkout_started', properties: { session_id: 'cart-1' } });
+        await t.settle();
+        await purchaseThenCheckout(t, user, 'cart-1', 'cart-2');
+        const instances = await instancesOf(t, journey.id, user);
+        expect(instances.map((i) => i.status).sort()).to.deep.equal(['active', 'completed']);
       });
     });
 

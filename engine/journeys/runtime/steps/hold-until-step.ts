@@ -22,15 +22,15 @@ export function matchBranch(run: Run, step: HoldUntilStep, event: EventRecord): 
 }
 
 /**
- * Whether an event received before this instance's trigger is this instance's to take: it carries
- * the instance's identifier value and arrived after the profile's last instance with that value
- * ended (a purchase of order 1001 sent just before that order's checkout, by a client that sends
- * out of order). Without an identifier, or before that end, it may have ended an earlier instance.
+ * Whether an event received before this instance's trigger is this instance's to take: it arrived
+ * after the profile's last instance of the journey ended, and carries this instance's identifier
+ * value when the journey has one (a purchase sent just before its checkout by a client that sends
+ * out of order). Before that end it belonged to the earlier instance, which may have ended on it.
  */
 function ownsEarlierEvent(run: Run, event: EventRecord): boolean {
   const after = run.env.earlierEventsAfter;
-  if (after === null || run.instance.identifier === null || event.receivedAt <= after) return false;
-  return identifierOf(event, run.env.identifierPath, readPath) === run.instance.identifier;
+  if (after === null || event.receivedAt <= after) return false;
+  return run.env.identifierPath === null || identifierOf(event, run.env.identifierPath, readPath) === run.instance.identifier;
 }
 
 /** Adds a matched event to the context, truncated to its identity if the context would exceed its limit. */
