@@ -118,6 +118,7 @@ export class SendPreview {
   async #event(spaceId: string, journeyId: string, doc: JourneyDefinition, version: number, stepId: string, spec: SendSpec, input: PreviewInput): Promise<SendEvent> {
     let instance: Pick<InstanceRecord, 'id' | 'context' | 'identifier'>;
     let profile: ProfileRecord | null;
+    let sampleUserId: string | null = null;
     if (input.instanceId !== undefined) {
       const found = await this.#o.store.instances.get(spaceId, input.instanceId);
       if (!found || found.journeyId !== journeyId) throw notFound('instance of this journey', input.instanceId);
@@ -131,10 +132,15 @@ export class SendPreview {
         throw invalidRequest('this version has no entry event yet: a sample event stands for it (give `instanceId` or set entry.event)', '/entry/event');
       }
       instance = { id: 'preview', context: { [entryEvent]: { type: 'track', event: entryEvent, ...sample } }, identifier: null };
-      profile = input.userId !== undefined ? await this.#o.profiles.byRef(spaceId, { userId: input.userId }) : null;
+      // The person is `userId`, else the sample's own user, as a real send of that event would be.
+      const userId = input.userId ?? nonEmpty(sample['userId']);
+      const anonymousId = nonEmpty(sample['anonymousId']);
+      profile = userId !== undefined ? await this.#o.profiles.byRef(spaceId, { userId })
+        : anonymousId !== undefined ? await this.#o.profiles.byRef(spaceId, { anonymousId }) : null;
+      sampleUserId = userId ?? null;
     }
     const now = this.#o.clock.now();
-    const person = profile ?? { ...blankProfile('preview', spaceId, new Date(now).toISOString(), new Date(now).toISOString()), userId: input.userId ?? null };
+    const person = profile ?? { ...blankProfile('preview', spaceId, new Date(now).toISOString(), new Date(now).toISOString()), userId: sampleUserId };
     // buildPayload reads only the instance's id, context and identifier and the env's profile, time and journey.
     const run = {
       instance, env: { now, profile: person, journeyId, journeyName: doc.name, version },
@@ -180,4 +186,9 @@ export function parsePreviewInput(body: unknown): PreviewInput {
     input.userId = b['userId'];
   }
   return input;
+}
+
+/** A string id given in a sample event, or undefined. */
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -81,6 +81,22 @@ describe('send steps: preview and test-send', () => {
     expect(sink.received).to.have.length(0);
   });
 
+  it("without userId, the sample event's own user (or anonymous id) is the person whose traits are previewed", async () => {
+    await t.ingest('/v1/identify', { anonymousId: 'anon-7', traits: { email: 'anon7@example.com' } });
+    await t.settle();
+    const byUser = await t.api('POST', `/api/v1/journeys/${journeyId}/steps/nudge/preview`, { event: { userId: 'u1', properties: { cart_id: 'c-1' } } });
+    expect(byUser.status, JSON.stringify(byUser.body)).to.equal(200);
+    expect(byUser.body.payload.data.email).to.equal('u1@example.com');
+    expect(byUser.body.event.userId).to.equal('u1');
+    const byAnonymous = await t.api('POST', `/api/v1/journeys/${journeyId}/steps/nudge/preview`, { event: { anonymousId: 'anon-7', properties: { cart_id: 'c-2' } } });
+    expect(byAnonymous.status, JSON.stringify(byAnonymous.body)).to.equal(200);
+    expect(byAnonymous.body.payload.data.email).to.equal('anon7@example.com');
+    // A user nobody has seen yet previews with no traits, not an error.
+    const unknown = await t.api('POST', `/api/v1/journeys/${journeyId}/steps/nudge/preview`, { event: { userId: 'nobody', properties: { cart_id: 'c-3' } } });
+    expect(unknown.status, JSON.stringify(unknown.body)).to.equal(200);
+    expect(unknown.body.event.context.traits).to.deep.equal({});
+  });
+
   it('reports what a sample event leaves unmapped, with the field path', async () => {
     const other = await t.api('PUT', `/api/v1/journeys/${journeyId}`, {
       ...(await t.api('GET', `/api/v1/journeys/${journeyId}`)).body.journey.definition,
