@@ -92,6 +92,11 @@ const schemas: Record<string, Schema> = {
 
 const journeyId = pathParam('id', 'A journey id.');
 const journeyResponse = (description: string) => json(description, object({ journey: schemaRef('Journey') }));
+/** A saved draft, with every problem publishing it would report (a draft may have problems). */
+const savedJourneyResponse = (description: string) => json(description, object({
+  journey: schemaRef('Journey'),
+  problems: { ...arrayOf(schemaRef('JourneyProblem')), description: 'What publishing this draft would refuse, as validate lists it; empty when it can be published.' },
+}));
 
 const lifecycle: Paths = {};
 for (const [operation, summary] of [
@@ -123,7 +128,7 @@ export const journeyArea: ApiArea = {
       post: op(TAG, {
         id: 'createJourney', summary: 'Create a journey (as a draft)', auth: 'admin',
         body: jsonBody(schemaRef('JourneyDraft')),
-        responses: { 201: journeyResponse('The journey.') },
+        responses: { 201: savedJourneyResponse('The journey, and the problems of its draft.') },
         errors: [409],
       }),
       get: op(TAG, {
@@ -142,7 +147,7 @@ export const journeyArea: ApiArea = {
         id: 'updateJourney', summary: 'Replace the draft of a journey', auth: 'admin', params: [journeyId],
         description: 'The live version keeps running until the draft is published. Archived journeys cannot be edited (409).',
         body: jsonBody(schemaRef('JourneyDraft')),
-        responses: { 200: journeyResponse('The journey.') },
+        responses: { 200: savedJourneyResponse('The journey, and the problems of its draft.') },
         errors: [404, 409],
       }),
       delete: op(TAG, {

@@ -74,6 +74,29 @@ describe('journey lifecycle: create, read, list, update, delete', () => {
     expect(validated.body.problems).to.not.be.empty;
   });
 
+  it('answers a saved draft with the problems publishing would report (the same as validate), each with its path', async () => {
+    await t.ingest('/v1/track', { userId: 'catalog-seed', event: 'Signed Up' });
+    await t.settle();
+    const name = uniqueId('Sends nowhere');
+    const doc = welcomeJourney(name, {
+      steps: [
+        { id: 'welcome', type: 'send', eventName: 'Welcome', next: 'done', target: { type: 'destination', destinationId: 'dst_missing', action: 'send' } },
+        { id: 'done', type: 'exit' },
+      ],
+    });
+    const created = await t.api('POST', '/api/v1/journeys', doc);
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    expect(created.body.problems.map((p: { code: string; path: string }) => `${p.code} ${p.path}`))
+      .to.deep.equal(['journey_unknown_destination /steps/0/target/destinationId']);
+    const validated = await t.api('POST', `/api/v1/journeys/${created.body.journey.id}/validate`);
+    expect(validated.body.problems).to.deep.equal(created.body.problems);
+
+    // Fixed by an update: the answer says there is nothing left.
+    const fixed = await t.api('PUT', `/api/v1/journeys/${created.body.journey.id}`, welcomeJourney(name));
+    expect(fixed.status, JSON.stringify(fixed.body)).to.equal(200);
+    expect(fixed.body.problems).to.deep.equal([]);
+  });
+
   it('refuses a second journey with the same name in the space (409 at /name) and stores nothing', async () => {
     const name = uniqueId('Taken');
     await create(welcomeJourney(name));
