@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { principalOf } from '../http/admin-auth.ts';
-import { limitParam, stringParam } from '../http/query-params.ts';
+import { limitParam, onlyParams, stringParam } from '../http/query-params.ts';
 import { pageOf } from '../http/page-of.ts';
 import { invalidRequest } from '../errors.ts';
 import type { DeliveryStatus } from '../store/delivery-store.ts';
@@ -13,6 +13,7 @@ const STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered',
 export function createDeliveryRoutes(deliveries: DeliveryService): Router {
   const router = Router();
   router.get('/deliveries', async (req, res) => {
+    onlyParams(req, ['status', 'journeyId', 'cursor', 'limit']);
     const status = stringParam(req, 'status');
     if (status !== undefined && !STATUSES.includes(status as DeliveryStatus)) {
       throw invalidRequest(`status must be one of ${STATUSES.join(', ')}`, '?status');

@@ -12,6 +12,19 @@ export function limitParam(req: Request, fallback = 100, max = 1000): number {
   return n;
 }
 
+/**
+ * Refuses any query parameter the endpoint does not take (400 at `?<name>`). Why: a misspelt
+ * filter (`?userid=`, `?form=`) would otherwise be ignored, and the answer would silently cover
+ * everything instead of what was asked for.
+ */
+export function onlyParams(req: Request, names: readonly string[]): void {
+  for (const name of Object.keys(req.query)) {
+    if (!names.includes(name)) {
+      throw invalidRequest(`unknown query parameter '${name}': this endpoint takes ${names.map((n) => `?${n}=`).join(', ') || 'none'}`, `?${name}`);
+    }
+  }
+}
+
 /** An optional single string query parameter. */
 export function stringParam(req: Request, name: string): string | undefined {
   const raw = req.query[name];

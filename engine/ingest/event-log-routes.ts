@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { invalidRequest } from '../errors.ts';
 import { principalOf } from '../http/admin-auth.ts';
-import { limitParam, stringParam } from '../http/query-params.ts';
+import { limitParam, onlyParams, stringParam } from '../http/query-params.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { isMessageType, MESSAGE_TYPES } from './validate-message.ts';
 
@@ -9,6 +9,7 @@ import { isMessageType, MESSAGE_TYPES } from './validate-message.ts';
 export function createEventLogRoutes(events: EventStore): Router {
   const router = Router();
   router.get('/', async (req, res) => {
+    onlyParams(req, ['type', 'cursor', 'limit', 'userId', 'anonymousId', 'event']);
     const type = stringParam(req, 'type');
     if (type !== undefined && !isMessageType(type)) throw invalidRequest(`type must be one of ${MESSAGE_TYPES.join(', ')}`, '?type');
     const cursor = stringParam(req, 'cursor');

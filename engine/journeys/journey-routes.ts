@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { invalidRequest, notFound } from '../errors.ts';
 import { principalOf } from '../http/admin-auth.ts';
-import { limitParam, stringParam } from '../http/query-params.ts';
+import { limitParam, onlyParams, stringParam } from '../http/query-params.ts';
 import { pageOf } from '../http/page-of.ts';
 import type { Store } from '../store/store.ts';
 import type { JourneyRecord, JourneyStatus } from '../store/journey-store.ts';
@@ -32,6 +32,7 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
     res.status(201).json(await saved(space(res), await journeys.create(space(res), parseJourneyDocument(req.body))));
   });
   router.get('/journeys', async (req, res) => {
+    onlyParams(req, ['status']);
     const status = stringParam(req, 'status');
     if (status !== undefined && !(STATUSES as string[]).includes(status)) throw invalidRequest(`status must be one of ${STATUSES.join(', ')}`, '?status');
     const list = await journeys.list(space(res), status as JourneyStatus | undefined);
@@ -69,6 +70,7 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
 
   router.get('/journeys/:id/instances', async (req, res) => {
     const spaceId = space(res);
+    onlyParams(req, ['status', 'userId', 'anonymousId', 'email', 'profileId', 'cursor', 'limit']);
     const journey = await journeys.get(spaceId, req.params['id']!);
     const status = stringParam(req, 'status');
     if (status !== undefined && !(INSTANCE_STATUSES as string[]).includes(status)) {
@@ -102,6 +104,7 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
   });
   router.get('/journeys/:id/deliveries', async (req, res) => {
     const spaceId = space(res);
+    onlyParams(req, ['cursor', 'limit']);
     const journey = await journeys.get(spaceId, req.params['id']!);
     const limit = limitParam(req);
     const fetched = await store.deliveries.listByJourney(spaceId, journey.id, { after: stringParam(req, 'cursor') ?? null, limit: limit + 1 });

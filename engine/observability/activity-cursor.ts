@@ -1,4 +1,5 @@
 import { invalidRequest } from '../errors.ts';
+import { parseIsoInstant } from '../conditions/iso-instant.ts';
 import type { ActivityPosition, ActivityRecord } from '../store/activity-store.ts';
 
 /**
@@ -18,7 +19,9 @@ export function decodeActivityCursor(cursor: string): ActivityPosition {
   } catch {
     parsed = null;
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') {
+  // Both parts as this API writes them: a made-up time would sort past every record and restart the paging.
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string'
+    || parseIsoInstant(parsed[0]) === undefined || parsed[1] === '') {
     throw invalidRequest('cursor is not a cursor this API returned (use nextCursor from the previous page)', '?cursor');
   }
   return { at: parsed[0], id: parsed[1] };

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { EngineError, invalidRequest } from '../errors.ts';
-import { limitParam, stringParam } from '../http/query-params.ts';
+import { limitParam, onlyParams, stringParam } from '../http/query-params.ts';
 import type { ProfileFinder } from '../profiles/profile-finder.ts';
 import type { ProfileRef } from '../profiles/profile-ref.ts';
 import type { ActivityQuery, ActivityRecord, ActivityStore, ActivityType } from '../store/activity-store.ts';
@@ -29,6 +29,7 @@ export interface ActivityPage {
 export async function readActivityLog(
   req: Request, spaceId: string, journeyId: string, deps: { activities: ActivityStore; finder: ProfileFinder },
 ): Promise<ActivityPage> {
+  onlyParams(req, ['from', 'to', ...PROFILE_KEYS, 'instanceId', 'type', 'step', 'cursor', 'limit']);
   const { from, to } = timeRangeParams(req);
   const type = stringParam(req, 'type');
   if (type !== undefined && !(ACTIVITY_TYPES as readonly string[]).includes(type)) {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { invalidRequest } from '../errors.ts';
 import { principalOf } from '../http/admin-auth.ts';
-import { stringParam } from '../http/query-params.ts';
+import { onlyParams, stringParam } from '../http/query-params.ts';
 import { EntryExplainer, type EntryExplainerDeps, type ExplainRequest } from './explain-entry.ts';
 
 /** "Why didn't this user enter?": `GET /journeys/{id}/explain?userId|anonymousId=…&messageId=…[&version=N]`. */
@@ -9,6 +9,7 @@ export function createExplainRoutes(deps: EntryExplainerDeps): Router {
   const router = Router();
   const explainer = new EntryExplainer(deps);
   router.get('/journeys/:id/explain', async (req, res) => {
+    onlyParams(req, ['messageId', 'userId', 'anonymousId', 'version']);
     const messageId = stringParam(req, 'messageId');
     if (messageId === undefined) throw invalidRequest('messageId is required: the Segment messageId of the recorded event to evaluate', '?messageId');
     const userId = stringParam(req, 'userId');

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import { readActivityLog } from './activity-log.ts';
 import { hourRangeOf, journeyStats } from './journey-stats.ts';
 import { timeRangeParams } from './time-range.ts';
+import { onlyParams } from '../http/query-params.ts';
 import { instanceTimeline } from './instance-timeline.ts';
 import { profileJourneys } from './profile-journeys.ts';
 
@@ -33,6 +34,7 @@ export function createObservabilityRoutes(deps: ObservabilityDeps): Router {
   });
   router.get('/journeys/:id/stats', async (req, res) => {
     const spaceId = space(res);
+    onlyParams(req, ['from', 'to']);
     const journey = await deps.journeys.get(spaceId, req.params['id']!);
     const range = hourRangeOf(timeRangeParams(req), deps.clock.now());
     const [counts, live] = await Promise.all([

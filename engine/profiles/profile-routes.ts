@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { EngineError, notFound } from '../errors.ts';
 import { principalOf } from '../http/admin-auth.ts';
-import { stringParam } from '../http/query-params.ts';
+import { onlyParams, stringParam } from '../http/query-params.ts';
 import type { AudienceService } from '../audiences/audience-service.ts';
 import type { ProfileFinder } from './profile-finder.ts';
 import type { ProfileRef } from './profile-ref.ts';
@@ -16,6 +16,7 @@ export function createProfileRoutes(finder: ProfileFinder, audiences: AudienceSe
     return { profile: { ...viewProfile(profile), audiences: await audiences.audiencesOf(spaceId, profile.id) } };
   };
   router.get('/lookup', async (req, res) => {
+    onlyParams(req, ['userId', 'anonymousId', 'email']);
     const given = (['userId', 'anonymousId', 'email'] as const)
       .map((key) => [key, stringParam(req, key)] as const)
       .filter((entry): entry is readonly ['userId' | 'anonymousId' | 'email', string] => entry[1] !== undefined);

@@ -98,6 +98,27 @@ for (const store of STORE_MODES) {
       await bad('limit=0', '?limit');
       await bad('limit=1001', '?limit');
       await bad('step=', '?step');
+      // A cursor this API did not write: a made-up time would sort past every record and restart the paging.
+      await bad(`cursor=${Buffer.from('["x","y"]').toString('base64url')}`, '?cursor');
+      await bad(`cursor=${Buffer.from('["2025-01-01T00:00:00.000Z",""]').toString('base64url')}`, '?cursor');
+      // A misspelt or unknown filter is refused, not ignored (which would answer every record).
+      await bad('typ=entered', '?typ');
+      await bad('userid=nobody', '?userid');
+      await bad('type[a]=entered', '?type[a]');
+    });
+
+    it('refuses unknown parameters of the figures, explain, profile lookup, instances, deliveries and event log too', async () => {
+      const bad = async (path: string, param: string) => expectError(await t.api('GET', path), 400, 'invalid_request', param);
+      await bad(`/api/v1/journeys/${scenario.journeyId}/stats?form=2001-01-01&to=2001-01-02`, '?form');
+      await bad(`/api/v1/journeys/${scenario.journeyId}/explain?messageId=m&userId=u&versoin=1`, '?versoin');
+      await bad('/api/v1/profiles/lookup?userId=u1&bogus=1', '?bogus');
+      await bad(`/api/v1/journeys/${scenario.journeyId}/instances?user=u1`, '?user');
+      await bad(`/api/v1/journeys/${scenario.journeyId}/deliveries?state=failed`, '?state');
+      await bad('/api/v1/deliveries?stauts=failed', '?stauts');
+      await bad('/api/v1/events?eventName=Order', '?eventName');
+      await bad('/api/v1/journeys?state=draft', '?state');
+      // The parameters they do take still work.
+      expect((await t.api('GET', `/api/v1/journeys/${scenario.journeyId}/stats?from=2001-01-01&to=2001-01-02`)).status).to.equal(200);
     });
 
     it('answers 404 for an unknown journey and for another space\'s', async () => {
