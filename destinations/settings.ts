@@ -123,10 +123,22 @@ export function redactSecrets(secretKeys: readonly string[], settings: Destinati
 /** Secrets shorter than this are not searched for in text (they would mask ordinary words). */
 const MIN_REDACTED_LENGTH = 4;
 
-/** The values of the secret settings that are set, as text: what redactSecretValues looks for. */
+/**
+ * The values of the secret settings that are set, as text: what redactSecretValues looks for.
+ * A list or map secret counts item by item, and each value also in the forms a URL carries it
+ * (percent-encoded, and with `+` for spaces), since code puts keys in query strings.
+ */
 export function secretValues(secretKeys: readonly string[], settings: DestinationSettings): string[] {
-  const values = secretKeys.map((key) => settings[key]).filter((v) => v !== undefined && v !== null && v !== '').map(String);
-  return [...new Set(values)].filter((v) => v.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.length - a.length);
+  const texts: string[] = [];
+  const add = (value: unknown): void => {
+    if (value === undefined || value === null || value === '') return;
+    if (Array.isArray(value)) return value.forEach(add);
+    if (typeof value === 'object') return Object.values(value).forEach(add);
+    const text = String(value);
+    texts.push(text, encodeURIComponent(text), encodeURIComponent(text).replace(/%20/g, '+'));
+  };
+  for (const key of secretKeys) add(settings[key]);
+  return [...new Set(texts)].filter((v) => v.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.length - a.length);
 }
 
 /**

@@ -183,7 +183,8 @@ function parseUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new TypeError(`invalid URL: ${JSON.stringify(text)}`);
+    // Quoted at most in part: the text is the function's, of any length.
+    throw new TypeError(`invalid URL: ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new FetchRefusedError(`refused to fetch ${url.href}: only http: and https: URLs are allowed, not ${url.protocol}`);

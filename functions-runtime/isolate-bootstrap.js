@@ -36,6 +36,13 @@
   let logsTruncated = false;
   let nextId = 0;
   let requestsLeft = 0;
+  // What one call's requests may carry to the host, checked here before anything is copied out:
+  // without it a function could make the host hold gigabytes (100 requests of huge URLs).
+  const MAX_URL_CHARS = 16384;
+  const MAX_HEADER_CHARS = 65536;
+  const MAX_BODY_CHARS = 1048576;
+  const MAX_CALL_REQUEST_CHARS = 8388608;
+  let requestCharsLeft = 0;
   const timers = new Map();
   // A hostile loop could start millions of fetches or timers in one CPU slice; past these caps they
   // fail here, without a round trip to the host for each.
@@ -115,7 +122,20 @@
         body = web.bodyToText(options.body);
       }
       const plainHeaders = {};
-      headers.forEach((value, name) => { plainHeaders[name] = value; });
+      let headerChars = 0;
+      headers.forEach((value, name) => { plainHeaders[name] = value; headerChars += name.length + value.length; });
+      const bodyChars = body === null ? 0 : body.length;
+      const tooLarge = url.length > MAX_URL_CHARS ? `its URL is longer than ${MAX_URL_CHARS} characters`
+        : headerChars > MAX_HEADER_CHARS ? `its headers are longer than ${MAX_HEADER_CHARS} characters`
+        : bodyChars > MAX_BODY_CHARS ? `its body is longer than ${MAX_BODY_CHARS} characters`
+        : url.length + headerChars + bodyChars > requestCharsLeft ? `the call's requests carry more than ${MAX_CALL_REQUEST_CHARS} characters in all`
+        : null;
+      if (tooLarge !== null) {
+        const error = new ErrorCtor(`the request was refused: ${tooLarge}`);
+        error.name = 'RequestLimitError';
+        return PromiseCtor.reject(error);
+      }
+      requestCharsLeft -= url.length + headerChars + bodyChars;
       const id = ++nextId;
       return new PromiseCtor((resolve, reject) => {
         fetches.set(id, { resolve, reject });
@@ -199,6 +219,7 @@
   function dispatch(id, handlerName, payload, settings, maxLogBytes, maxRequests) {
     callId = id;
     requestsLeft = maxRequests;
+    requestCharsLeft = MAX_CALL_REQUEST_CHARS;
     logs = [];
     logBytesLeft = maxLogBytes;
     logsTruncated = false;

@@ -159,7 +159,9 @@ export class SandboxCall {
   startFetch(entryId: number, request: HostFetchRequest): void {
     if (this.settled) return;
     const method = String(request.method);
-    const url = String(request.url);
+    // Recorded in part only: the isolate caps a URL at 16,384 characters, which is long for a list.
+    const full = String(request.url);
+    const url = full.length > 2048 ? full.slice(0, 2048) : full;
     if (this.requests.length >= this.limits.maxRequestsPerCall) {
       const error = { name: 'RequestLimitError', message: `the function made more than ${this.limits.maxRequestsPerCall} requests in one call` };
       if (this.requestLimitError === undefined) {
@@ -175,7 +177,7 @@ export class SandboxCall {
     const started = performance.now();
     let answer: Promise<HostFetchResponse>;
     try {
-      answer = this.limits.fetch({ url, method, headers: request.headers, body: request.body }, { signal: this.abort.signal });
+      answer = this.limits.fetch({ url: full, method, headers: request.headers, body: request.body }, { signal: this.abort.signal });
     } catch (error) {
       answer = Promise.reject(error);
     }

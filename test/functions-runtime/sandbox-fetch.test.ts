@@ -44,6 +44,41 @@ describe('FunctionSandbox: fetch through the host', () => {
     }
   });
 
+  it('refuses, before anything reaches the host, a URL, headers or body too large, and requests past 8 M characters in one call', async () => {
+    const fetch = recordingFetch();
+    const sandbox = new FunctionSandbox({ fetch });
+    try {
+      const code = `async function onTrack() {
+        const outcome = (p) => p.then(() => 'sent', (e) => e.name + ': ' + e.message);
+        const big = 'a'.repeat(20000000);
+        const results = {
+          url: await outcome(fetch('https://api.example.com/' + big)),
+          headers: await outcome(fetch('https://api.example.com/h', { headers: { 'x-big': big.slice(0, 70000) } })),
+          body: await outcome(fetch('https://api.example.com/b', { method: 'POST', body: big.slice(0, 1100000) })),
+          small: await outcome(fetch('https://api.example.com/ok')),
+        };
+        // Nine bodies of 1,000,000 characters: the ninth passes the call's 8,388,608 in all.
+        const many = [];
+        for (let i = 0; i < 9; i++) many.push(await outcome(fetch('https://api.example.com/m' + i, { method: 'POST', body: big.slice(0, 1000000) })));
+        results.many = many;
+        return results;
+      }`;
+      const result = await sandbox.invoke({ key: 'fn_big@1', code, handler: 'onTrack', payload: {}, settings: {} });
+      expect(result.ok, JSON.stringify(result).slice(0, 500)).to.equal(true);
+      if (!result.ok) return;
+      const value = result.value as Record<string, unknown>;
+      expect(value['url']).to.equal('RequestLimitError: the request was refused: its URL is longer than 16384 characters');
+      expect(value['headers']).to.equal('RequestLimitError: the request was refused: its headers are longer than 65536 characters');
+      expect(value['body']).to.equal('RequestLimitError: the request was refused: its body is longer than 1048576 characters');
+      expect(value['small']).to.equal('sent');
+      expect(value['many']).to.deep.equal([...Array<string>(8).fill('sent'), "RequestLimitError: the request was refused: the call's requests carry more than 8388608 characters in all"]);
+      // Only what was allowed reached the host.
+      expect(fetch.requests.map((r) => r.url)).to.deep.equal(['https://api.example.com/ok', ...Array.from({ length: 8 }, (_, i) => `https://api.example.com/m${i}`)]);
+    } finally {
+      sandbox.dispose();
+    }
+  });
+
   it('fails the call with RequestLimitError past maxRequestsPerCall, even if the function catches it', async () => {
     const fetch = recordingFetch();
     const sandbox = new FunctionSandbox({ fetch, maxRequestsPerCall: 3 });

@@ -183,6 +183,31 @@ describe('destination functions: POST /api/v1/functions/{id}/test', function () 
     expect(failed.error).to.deep.equal({ name: 'ValidationError', message: `key ${SECRET} refused` });
   });
 
+  it('masks secrets that are lists or maps item by item, and a secret the code put in a URL percent-encoded', async () => {
+    const apiKey = 'k3y/with+slash=';
+    const fn = await createFunction(t, {
+      name: 'Leaky shapes',
+      code: `async function onTrack(event, s) {
+        console.log('tokens ' + s.tokens[0] + ' ' + s.hdrs.auth);
+        await fetch(s.url + '/collect?' + new URLSearchParams({ key: s.apiKey }));
+        throw new ValidationError('bad token ' + s.tokens[1]);
+      }`,
+      settingsSchema: [
+        { name: 'url', type: 'string', required: true },
+        { name: 'apiKey', type: 'string', secret: true },
+        { name: 'tokens', type: 'array', secret: true },
+        { name: 'hdrs', type: 'map', secret: true },
+      ],
+      settings: { url: sink.url, apiKey, tokens: ['tokAAAA1111', 'tokBBBB2222'], hdrs: { auth: 'Bearer hdrCCCC3333' } },
+    });
+    const result = await testRun(t, fn.id, { event: trackEvent() });
+    const text = JSON.stringify(result);
+    for (const secret of ['tokAAAA1111', 'tokBBBB2222', 'hdrCCCC3333', apiKey, encodeURIComponent(apiKey)]) expect(text).to.not.include(secret);
+    expect(result.logs[0].message).to.equal(`tokens ${SECRET} ${SECRET}`);
+    expect(result.requests[0].url).to.equal(`${sink.url}/collect?key=${SECRET}`);
+    expect(result.error).to.deep.equal({ name: 'ValidationError', message: `bad token ${SECRET}` });
+  });
+
   it('refuses test bodies without an event, with both, with an unknown version, or with unknown properties', async () => {
     const fn = await createFunction(t, { name: 'Bodies', code: HANDLERS });
     expect((await expectError(t.api('POST', `/api/v1/functions/${fn.id}/test`, {}), 400, 'invalid_request')).path).to.equal('/event');
