@@ -44,15 +44,18 @@ export function hourRangeOf(range: TimeRange, now: number): HourRange | null {
 }
 
 /**
- * A step counter key read from its end: `step:<step>:<what>` or `step:<step>:branch:<branch>`.
- * Read backwards because an exit rule's send counts under the step `exit:<rule>`, which holds a colon.
+ * A step counter key: `step:<step>:<what>` or `step:<step>:branch:<branch>`, the step written by
+ * stepSegment (an exit rule's `exit:<rule>` as `exit/<rule>`). Keys written before that held the
+ * colon (`step:exit:<rule>:sends`) are still read.
  */
 function stepKey(key: string): { stepId: string; what: string; branch?: string } | null {
-  const rest = key.slice('step:'.length);
-  const branchAt = rest.lastIndexOf(':branch:');
-  if (branchAt > 0) return { stepId: rest.slice(0, branchAt), what: 'branch', branch: rest.slice(branchAt + ':branch:'.length) };
-  const whatAt = rest.lastIndexOf(':');
-  return whatAt > 0 ? { stepId: rest.slice(0, whatAt), what: rest.slice(whatAt + 1) } : null;
+  const parts = key.slice('step:'.length).split(':');
+  const stepId = (parts[0] ?? '').replaceAll('/', ':');
+  if (stepId === '') return null;
+  if (parts.length === 2) return { stepId, what: parts[1]! };
+  if (parts.length === 3 && parts[1] === 'branch') return { stepId, what: 'branch', branch: parts[2]! };
+  if (parts.length === 3 && parts[0] === 'exit') return { stepId: `exit:${parts[1]!}`, what: parts[2]! };
+  return null;
 }
 
 /** Shapes a journey's counters into its figures; steps and goals of `definition` are listed even at zero. */

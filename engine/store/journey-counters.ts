@@ -30,6 +30,15 @@ export const HOURS_PER_DAY = 24;
  * Counter keys; step, branch, goal and rule ids are `[A-Za-z0-9_-]`, except an exit rule's send,
  * counted under the step `exit:<rule>`: step keys are read from their end (journey-stats.ts).
  */
+/**
+ * A step id as one segment of a counter key. Step ids have no colon or slash, but an exit rule's
+ * send counts under the step `exit:<rule>`: its colon is written as a slash, so that a rule named
+ * `branch` cannot read as a branch of a step named `exit`.
+ */
+export function stepSegment(stepId: string): string {
+  return stepId.replaceAll(':', '/');
+}
+
 export const counterKeys = {
   entered: 'entered',
   completed: 'completed',
@@ -40,17 +49,17 @@ export const counterKeys = {
   triggersIgnored: 'triggers_ignored',
   triggersIgnoredBy: (check: string) => `triggers_ignored:${check}`,
   eventsIgnored: 'events_ignored',
-  stepReached: (step: string) => `step:${step}:reached`,
-  stepBranch: (step: string, branch: string) => `step:${step}:branch:${branch}`,
-  stepSends: (step: string) => `step:${step}:sends`,
-  stepSendsSkipped: (step: string) => `step:${step}:sends_skipped`,
+  stepReached: (step: string) => `step:${stepSegment(step)}:reached`,
+  stepBranch: (step: string, branch: string) => `step:${stepSegment(step)}:branch:${branch}`,
+  stepSends: (step: string) => `step:${stepSegment(step)}:sends`,
+  stepSendsSkipped: (step: string) => `step:${stepSegment(step)}:sends_skipped`,
   deliveriesSent: 'deliveries:sent',
   deliveriesFailed: 'deliveries:failed',
   // Gauges:
   active: 'active',
   totalCompleted: 'instances:completed',
   totalExited: 'instances:exited',
-  stepWaiting: (step: string) => `step:${step}:waiting`,
+  stepWaiting: (step: string) => `step:${stepSegment(step)}:waiting`,
   deliveriesRetrying: 'deliveries:retrying',
 } as const;
 
