@@ -9,11 +9,13 @@ const KEPT_TERMS = 5;
 
 /**
  * MongoDB adapter of LeaseStore. A lease is a series of terms, one document each
- * (`<name>#<term>`): taking a free or expired lease inserts the next term, so the unique `_id`
- * decides between processes racing for it: an insert is atomic even where a conditional update
- * is not (FerretDB applies those as a read then a write). Only the owner of the current term
- * writes to it (renewals, release), and only before it expires: a renewal that comes too late
- * competes for the next term like everyone else.
+ * (`<name>#<term>`). Taking a free or expired lease and renewing one's own both insert the next
+ * term, so the unique `_id` decides between processes racing for it: an insert is atomic even
+ * where a conditional update is not (FerretDB applies those as a read then a write).
+ *
+ * Why a renewal inserts too: a renewal that updated its own term could be asked just before the
+ * term expired and land just after another process, having read it as expired, inserted the next
+ * one; both would then answer true and two processes would process at once.
  */
 export class MongoLeaseStore implements LeaseStore {
   readonly #terms: Collection<LeaseTermDoc>;
@@ -32,13 +34,7 @@ export class MongoLeaseStore implements LeaseStore {
   acquire(name: string, owner: string, now: number, until: number): Promise<boolean> {
     return this.#claims.run(name, async () => {
       const current = await this.#current(name);
-      if (current && current.until > now) {
-        if (current.owner !== owner) return false;
-        const renewed = await this.#terms.updateOne({ _id: current._id, owner }, { $set: { until } });
-        if (renewed.matchedCount === 0) return false;
-        // A renewal slower than the time left may land after another process saw the term expire.
-        return (await this.#terms.countDocuments({ name, term: { $gt: current.term } }, { limit: 1 })) === 0;
-      }
+      if (current && current.until > now && current.owner !== owner) return false;
       const term = (current?.term ?? 0) + 1;
       try {
         await this.#terms.insertOne({ _id: `${name}#${term}`, name, term, owner, until });
