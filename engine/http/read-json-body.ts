@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { EngineError } from '../errors.ts';
 import { jsonDepthExceeds } from './json-depth.ts';
+import { checkCharset, checkFiniteNumbers, utf8Text } from './json-text.ts';
 
 const JSON_TYPES = new Set(['', 'application/json', 'text/plain']);
 
@@ -21,8 +22,9 @@ export interface JsonBodyLimits {
 
 /**
  * Reads and parses a JSON request body, refusing more than `limitBytes` (after gzip decoding)
- * without buffering the excess, and JSON nested deeper than `maxDepth` without parsing it.
- * `text/plain` is accepted because browsers' sendBeacon uses it.
+ * without buffering the excess, and JSON nested deeper than `maxDepth` without parsing it. The
+ * body must be UTF-8 (a declared charset too) and its numbers finite: bytes that are not UTF-8 and
+ * numbers like `1e400` are refused, never stored as U+FFFD or null. `text/plain` is accepted because browsers' sendBeacon uses it.
  *
  * Slow clients are the HTTP server's business: its request timeout (engine.ts) covers the whole
  * body, with no timer per request here; when it closes the connection, the read fails with
@@ -30,10 +32,12 @@ export interface JsonBodyLimits {
  */
 export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits): Promise<unknown> {
   const { limitBytes, maxDepth } = limits;
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentTypeHeader = req.headers['content-type'] ?? '';
+  const contentType = contentTypeHeader.split(';')[0]!.trim().toLowerCase();
   if (!JSON_TYPES.has(contentType)) {
     throw new EngineError('unsupported_media_type', `content-type '${contentType}' is not supported; send application/json`);
   }
+  checkCharset(contentTypeHeader);
   const declared = Number(req.headers['content-length'] ?? 0);
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip') {
@@ -57,18 +61,21 @@ export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits)
     req.resume();
     throw tooLarge();
   }
-  const text = body.toString('utf8');
+  const text = utf8Text(body);
   if (text.length === 0) throw new EngineError('invalid_json', 'the body is empty; send a JSON object');
   if (jsonDepthExceeds(text, maxDepth)) {
     throw new EngineError('payload_too_deep', `the body nests arrays and objects more than ${maxDepth} levels deep`, { limit: maxDepth });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     // Only where it broke, never V8's message: it quotes the body (a write key sent by mistake, say).
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
     throw new EngineError('invalid_json', `the body is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`, {}, { cause: error });
   }
+  checkFiniteNumbers(text, value);
+  return value;
 }
 
 /** The whole of `source`, or null as soon as it passes `limitBytes` (the rest is left unread). */

@@ -35,7 +35,7 @@ export const spaceArea: ApiArea = {
     '/api/v1/spaces': {
       post: op(TAG, {
         id: 'createSpace', summary: 'Create a space with a write key and an admin token', auth: 'operator',
-        body: jsonBody(object({ name: name200 })),
+        body: jsonBody({ ...object({ name: name200 }), additionalProperties: false }),
         responses: {
           201: json('The space and its first credentials (their secrets are shown this once).', object({
             space: schemaRef('Space'), writeKey: schemaRef('IssuedCredential'), adminToken: schemaRef('IssuedCredential'),

@@ -3,13 +3,13 @@ import { EngineError, invalidRequest, notFound } from '../errors.ts';
 import type { SpaceStore } from '../store/space-store.ts';
 import type { CredentialService } from './credential-service.ts';
 import { DEFAULT_SPACE_ID } from './bootstrap.ts';
+import { objectWithKeys } from '../http/object-body.ts';
 
 /** Operator routes: create, list and delete spaces (`/api/v1/spaces`). */
 export function createSpaceRoutes(spaces: SpaceStore, credentials: CredentialService): Router {
   const router = Router();
   router.post('/', async (req, res) => {
-    const body = req.body as Record<string, unknown>;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('the body must be a JSON object', '');
+    const body = objectWithKeys(req.body, ['name']);
     const name = body['name'];
     if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) {
       throw invalidRequest('name must be a non-empty string of at most 200 characters', '/name');

@@ -98,13 +98,18 @@ describe('api: spaces and credentials', () => {
       expect(await ingestStatus(t, t.writeKey)).to.equal(200);
     });
 
-    it('rejects bad bodies: bad JSON, missing name, non-object', async () => {
+    it('rejects bad bodies: bad JSON, missing name, unknown property, non-object', async () => {
       const bad = await t.api('POST', '/api/v1/spaces', undefined, { token: t.operatorToken, raw: '{"name": ' });
       expect(bad.status).to.equal(400);
       expect(bad.body.error.code).to.equal('invalid_json');
-      const missing = await t.api('POST', '/api/v1/spaces', { label: 'x' }, { token: t.operatorToken });
+      const missing = await t.api('POST', '/api/v1/spaces', {}, { token: t.operatorToken });
       expect(missing.status).to.equal(400);
       expect(missing.body.error).to.include({ code: 'invalid_request', path: '/name' });
+      // A misspelt or unsupported property is refused rather than ignored (and no space is made).
+      const unknown = await t.api('POST', '/api/v1/spaces', { name: 'x', label: 'y' }, { token: t.operatorToken });
+      expect(unknown.status).to.equal(400);
+      expect(unknown.body.error).to.include({ code: 'invalid_request', path: '/label' });
+      expect(unknown.body.error.message).to.contain("unknown property 'label'");
       const blank = await t.api('POST', '/api/v1/spaces', { name: '   ' }, { token: t.operatorToken });
       expect(blank.body.error).to.include({ code: 'invalid_request', path: '/name' });
       const array = await t.api('POST', '/api/v1/spaces', [{ name: 'x' }], { token: t.operatorToken });
