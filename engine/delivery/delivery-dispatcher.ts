@@ -6,6 +6,7 @@ import type { TimerSource } from '../scheduler/timer-loop.ts';
 import { DestinationLane } from './destination-lane.ts';
 import { DELIVERY_HANDOFF_LEASE_MS } from './delivery-lease.ts';
 import { recordAttempt, type AttemptResult } from './record-attempt.ts';
+import { reasonNotToSend } from './instance-check.ts';
 import type { DeliveryTarget, DeliveryTargets } from './delivery-targets.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics.ts';
@@ -175,6 +176,11 @@ export class DeliveryDispatcher implements TimerSource {
   }
 
   async #route(d: DeliveryRecord): Promise<void> {
+    const stop = await reasonNotToSend(this.#o.store.instances, d);
+    if (stop !== null) {
+      await this.#skip(d, stop);
+      return;
+    }
     const resolution = await this.#o.targets.resolve(d);
     if ('failed' in resolution) {
       await this.#finish(d, { verdict: { kind: 'failed', reason: resolution.failed }, status: null, response: null }, this.#o.clock.now(), null);
@@ -223,6 +229,21 @@ export class DeliveryDispatcher implements TimerSource {
       }
     } catch (error) {
       this.#o.logger.error('recording a delivery outcome failed', { deliveryId: d.id, error });
+    } finally {
+      this.#release(d.id);
+    }
+  }
+
+  /** Closes a delivery unsent (its instance exited meanwhile): no attempt is recorded. */
+  async #skip(d: DeliveryRecord, reason: string): Promise<void> {
+    try {
+      const now = this.#o.clock.now();
+      const next: DeliveryRecord = { ...d, status: 'skipped', nextAttemptAt: null, reason, updatedAt: new Date(now).toISOString(), rev: d.rev + 1 };
+      if (await this.#record(next, d.rev) === 'version_conflict') {
+        this.#o.logger.warn('delivery changed while being skipped; left as it is', { deliveryId: d.id });
+      }
+    } catch (error) {
+      this.#o.logger.error('recording a skipped delivery failed', { deliveryId: d.id, error });
     } finally {
       this.#release(d.id);
     }

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import type { TestEngine } from '../support/test-engine.ts';
-import { Sink, withEngineAndSink, createWebhook, deliveriesOfJourney, delivery, enter, expectError, publishSendJourney, unique } from './delivery-api-helpers.ts';
+import { Sink, advanceClock, withEngineAndSink, createWebhook, deliveriesOfJourney, delivery, enter, expectError, publishSendJourney, unique } from './delivery-api-helpers.ts';
 
 describe('deliveries API: a failed delivery and its re-drive', function () {
   this.timeout(30_000);
@@ -169,12 +169,7 @@ describe('deliveries API: re-driving deliveries whose retries gave up', function
 
   withEngineAndSink(sink, (engine) => { t = engine; }, { deliveryRetry: { baseDelayMs: 1_000, maxDelayMs: 60_000, maxTotalMs: 3_600_000, maxAttempts: 4 } });
 
-  /** Advances engine time by `ms` and waits for the retries that became due. */
-  async function advance(ms: number): Promise<void> {
-    const res = await t.api('POST', '/api/v1/test-clock/advance', { ms });
-    expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    await t.settle();
-  }
+  const advance = (ms: number) => advanceClock(t, ms);
 
   async function failingDelivery(path: string, event: string): Promise<any> {
     sink.answer(path, 503);

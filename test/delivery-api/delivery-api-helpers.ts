@@ -123,6 +123,13 @@ export async function enter(t: TestEngine, event: string, userIds: string[]): Pr
   await t.settle();
 }
 
+/** Advances engine time by `ms` (test clock) and waits for what became due, retries included. */
+export async function advanceClock(t: TestEngine, ms: number): Promise<void> {
+  const res = await t.api('POST', '/api/v1/test-clock/advance', { ms });
+  expect(res.status, JSON.stringify(res.body)).to.equal(200);
+  await t.settle();
+}
+
 export async function deliveriesOfJourney(t: TestEngine, journeyId: string): Promise<any[]> {
   const res = await t.api('GET', `/api/v1/deliveries?journeyId=${journeyId}&limit=1000`);
   expect(res.status, JSON.stringify(res.body)).to.equal(200);
