@@ -19,7 +19,7 @@ export const ERROR_CODES = {
   invalid_credentials: { status: 401, meaning: 'The write key or token is unknown or has been revoked.' },
   forbidden: { status: 403, meaning: 'The credential is valid but may not do this (e.g. a space token on operator routes).' },
   unknown_plugin: { status: 400, meaning: 'No destination plugin has this slug (see `GET /api/v1/destination-plugins`); `path` says where it was named.' },
-  invalid_settings: { status: 400, meaning: 'A destination\'s settings break its plugin\'s settings schema; `problems` lists every problem with its path and code.' },
+  invalid_settings: { status: 400, meaning: 'A destination\'s settings break its plugin\'s settings schema (or a function\'s settings its declared settings); `path` names the first problem, `problems` lists every problem with its path and code.' },
   destination_in_use: { status: 409, meaning: 'The destination is the target of send steps; `journeys` lists the journeys that use it. Change them first.' },
   invalid_function_code: { status: 400, meaning: 'The function source does not compile; `line` and `column` say where.' },
   function_in_use: { status: 409, meaning: 'The function is the target of send steps; `journeys` lists the journeys that use it. Change them first.' },
@@ -69,7 +69,7 @@ export class EngineError extends Error {
 
 /** Shorthand for a 404 on a resource of this space. */
 export function notFound(what: string, id: string): EngineError {
-  return new EngineError('not_found', `${what} '${id}' was not found in this space`);
+  return new EngineError('not_found', `${what} '${id}' was not found${what === 'space' ? '' : ' in this space'}`);
 }
 
 /** Shorthand for a 400 on a management API body, at a JSON pointer path. */

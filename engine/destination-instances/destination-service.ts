@@ -140,8 +140,10 @@ export class DestinationService {
   #checkSettings(plugin: Plugin, settings: Record<string, unknown>): void {
     const problems = validateSettings(plugin, settings);
     if (problems.length > 0) {
+      const located = problems.map((p) => ({ ...p, path: `/${p.path.replace(/\./g, '/')}` }));
+      // `path` names the first problem, as every other 400 names where it is; `problems` lists them all.
       throw new EngineError('invalid_settings', `the settings break the ${plugin.name} plugin's schema: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
-        problems: problems.map((p) => ({ ...p, path: `/${p.path.replace(/\./g, '/')}` })),
+        path: located[0]!.path, problems: located,
       });
     }
   }

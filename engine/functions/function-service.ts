@@ -134,7 +134,7 @@ export class FunctionService {
   #checkSettings(input: FunctionInput, settings: Record<string, unknown>): void {
     const problems = validateFunctionSettings(input.settingsSchema, settings);
     if (problems.length > 0) {
-      throw new EngineError('invalid_settings', `the settings break the function's settings schema: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });
+      throw new EngineError('invalid_settings', `the settings break the function's settings schema: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { path: problems[0]!.path, problems });
     }
   }
 

@@ -44,6 +44,8 @@ describe('destinations API: validation and secret settings', () => {
         '/settings/region unknown_setting',
       ]);
       for (const p of res.body.error.problems) expect(p.message).to.be.a('string').and.not.empty;
+      // Like every other 400, the error names where: the first problem's path.
+      expect(res.body.error.path).to.equal(res.body.error.problems[0].path);
 
       const missing = await t.api('POST', '/api/v1/destinations', { plugin: 'form-api', name: uniqueName('Empty form') });
       expectError(missing, 400, 'invalid_settings');

@@ -187,6 +187,7 @@ describe('destination functions: management API', function () {
         settings: { retries: 'three', tags: ['a', 1], headers: { a: 'b' }, colour: 'red' },
       }), 400, 'invalid_settings');
       const problems = error.problems.map((p: any) => [p.path, p.code]);
+      expect(error.path).to.equal(error.problems[0].path);
       expect(problems).to.have.deep.members([
         ['/settings/apiKey', 'required'],
         ['/settings/retries', 'invalid_type'],
