@@ -6,7 +6,7 @@
 
 /** Every machine-readable error code the API can answer, with its HTTP status and meaning. */
 export const ERROR_CODES = {
-  invalid_json: { status: 400, meaning: 'The request body is not valid JSON.' },
+  invalid_json: { status: 400, meaning: 'The request body is not valid JSON, is not UTF-8 (`offset` names the first bad byte), or holds a number too large to represent (`path` says where, and `index` in a batch).' },
   payload_too_deep: { status: 400, meaning: 'The JSON body nests arrays and objects deeper than the limit (MAX_JSON_DEPTH, 64 levels by default); `limit` says how deep it may go.' },
   invalid_message: { status: 400, meaning: 'A Segment message breaks the spec: missing ids, missing event name, bad timestamp, wrong type. `path` (and `index` in a batch) say where.' },
   invalid_request: { status: 400, meaning: 'A management API body or query breaks its schema; `path` says where.' },
@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   invalid_journey: { status: 400, meaning: 'The journey cannot be published as it is; `problems` lists every problem with its JSON path and code.' },
   message_too_large: { status: 400, meaning: 'One message is larger than 32 KB; `index` says which one in a batch.' },
   payload_too_large: { status: 413, meaning: 'The request body (after gzip decoding) is larger than its limit: 500 KB for batches, 32 KB for single calls, 1 MB for the management API by default; `limit` says how many bytes.' },
-  unsupported_media_type: { status: 415, meaning: 'The body is not JSON.' },
+  unsupported_media_type: { status: 415, meaning: 'The body is not JSON, uses an encoding other than gzip, or declares a charset other than UTF-8.' },
   missing_credentials: { status: 401, meaning: 'No write key (HTTP Basic username) or Bearer token was sent.' },
   invalid_credentials: { status: 401, meaning: 'The write key or token is unknown or has been revoked.' },
   forbidden: { status: 403, meaning: 'The credential is valid but may not do this (e.g. a space token on operator routes).' },

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { principalOf } from '../http/admin-auth.ts';
-import { limitParam, stringParam } from '../http/query-params.ts';
+import { limitParam, onlyParams } from '../http/query-params.ts';
+import { cursorParam, encodeNextCursor } from '../http/page-cursor.ts';
 import type { AudienceService } from './audience-service.ts';
 import { parseAudienceInput, parseMembershipChange } from './audience-input.ts';
 
@@ -24,8 +25,9 @@ export function createAudienceRoutes(audiences: AudienceService): Router {
     res.status(204).end();
   });
   router.get('/:id/members', async (req, res) => {
-    const page = await audiences.members(principalOf(res).spaceId, req.params['id']!, stringParam(req, 'cursor') ?? null, limitParam(req));
-    res.json(page);
+    onlyParams(req, ['cursor', 'limit']);
+    const page = await audiences.members(principalOf(res).spaceId, req.params['id']!, cursorParam(req, 'members') ?? null, limitParam(req));
+    res.json({ ...page, nextCursor: encodeNextCursor('members', page.nextCursor) });
   });
   router.post('/:id/members', async (req, res) => {
     res.json(await audiences.changeMembers(principalOf(res).spaceId, req.params['id']!, parseMembershipChange(req.body)));

@@ -167,11 +167,11 @@ export class AudienceService {
 
   /** The audiences a profile is a member of. */
   async audiencesOf(spaceId: string, profileId: string): Promise<Array<{ id: string; name: string; via: 'rule' | 'manual' }>> {
-    const memberships = (await this.#store.membershipsOfProfile(spaceId, profileId)).filter(isMember);
-    const audiences = new Map((await this.#store.list(spaceId)).map((a) => [a.id, a]));
-    return memberships.flatMap((m) => {
-      const audience = audiences.get(m.audienceId);
-      return audience ? [{ id: audience.id, name: audience.name, via: m.manual === 'added' ? 'manual' as const : 'rule' as const }] : [];
+    const memberships = new Map((await this.#store.membershipsOfProfile(spaceId, profileId)).filter(isMember).map((m) => [m.audienceId, m]));
+    // In the audience listing's order (by name): the stores keep memberships in no order of their own.
+    return (await this.#store.list(spaceId)).flatMap((audience) => {
+      const m = memberships.get(audience.id);
+      return m ? [{ id: audience.id, name: audience.name, via: m.manual === 'added' ? 'manual' as const : 'rule' as const }] : [];
     });
   }
 

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { principalOf } from '../http/admin-auth.ts';
 import { limitParam, onlyParams, stringParam } from '../http/query-params.ts';
 import { pageOf } from '../http/page-of.ts';
+import { cursorParam, encodeNextCursor } from '../http/page-cursor.ts';
 import { invalidRequest } from '../errors.ts';
 import type { DeliveryStatus } from '../store/delivery-store.ts';
 import { parseRedriveFilter, viewDelivery, type DeliveryService } from './delivery-service.ts';
@@ -22,10 +23,10 @@ export function createDeliveryRoutes(deliveries: DeliveryService): Router {
     const limit = limitParam(req);
     const fetched = await deliveries.list(principalOf(res).spaceId, {
       ...(status ? { status: status as DeliveryStatus } : {}), ...(journeyId ? { journeyId } : {}),
-      after: stringParam(req, 'cursor') ?? null, limit: limit + 1,
+      after: cursorParam(req, 'deliveries') ?? null, limit: limit + 1,
     });
     const { items, nextCursor } = pageOf(fetched, limit, (d) => d.id);
-    res.json({ deliveries: items.map(viewDelivery), nextCursor });
+    res.json({ deliveries: items.map(viewDelivery), nextCursor: encodeNextCursor('deliveries', nextCursor) });
   });
   router.post('/deliveries/redrive', async (req, res) => {
     res.json(await deliveries.redriveMany(principalOf(res).spaceId, parseRedriveFilter(req.body)));

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { invalidRequest } from '../errors.ts';
 import { principalOf } from '../http/admin-auth.ts';
 import { limitParam, onlyParams, stringParam } from '../http/query-params.ts';
+import { cursorParam, encodeNextCursor } from '../http/page-cursor.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { isMessageType, MESSAGE_TYPES } from './validate-message.ts';
 
@@ -12,8 +13,7 @@ export function createEventLogRoutes(events: EventStore): Router {
     onlyParams(req, ['type', 'cursor', 'limit', 'userId', 'anonymousId', 'event']);
     const type = stringParam(req, 'type');
     if (type !== undefined && !isMessageType(type)) throw invalidRequest(`type must be one of ${MESSAGE_TYPES.join(', ')}`, '?type');
-    const cursor = stringParam(req, 'cursor');
-    if (cursor !== undefined && !/^[\w-]{1,64}$/.test(cursor)) throw invalidRequest('cursor must be a value returned as nextCursor', '?cursor');
+    const cursor = cursorParam(req, 'events');
     const userId = stringParam(req, 'userId');
     const anonymousId = stringParam(req, 'anonymousId');
     const name = stringParam(req, 'event');
@@ -25,7 +25,7 @@ export function createEventLogRoutes(events: EventStore): Router {
       ...(anonymousId !== undefined ? { anonymousId } : {}),
       ...(name !== undefined ? { name } : {}),
     });
-    res.json({ events: page.items.map((e) => e.message), nextCursor: page.nextCursor });
+    res.json({ events: page.items.map((e) => e.message), nextCursor: encodeNextCursor('events', page.nextCursor) });
   });
   return router;
 }

@@ -119,7 +119,7 @@ async function admitted(deps: IngestHandlerDeps, limits: JsonBodyLimits, type: M
     req.resume();
     throw new EngineError('invalid_credentials', 'the write key is unknown or revoked');
   }
-  const body = await readJsonBody(req, limits);
+  const body = await readJsonBody(req, limits).catch((error: unknown) => { throw inBatchMessage(error); });
   // Segment also accepts the write key inside the body (batch requests from some clients).
   const bodyKey = body !== null && typeof body === 'object' && typeof (body as { writeKey?: unknown }).writeKey === 'string'
     ? (body as { writeKey: string }).writeKey : null;
@@ -134,4 +134,12 @@ async function admitted(deps: IngestHandlerDeps, limits: JsonBodyLimits, type: M
     ? await deps.ingest.batch(principal.spaceId, body)
     : await deps.ingest.single(principal.spaceId, type, body);
   sendJson(res, 200, { success: true, ...result });
+}
+
+/** A body error at `/batch/<i>/…` (a number too large) names its batch message, as validation errors do. */
+function inBatchMessage(error: unknown): unknown {
+  if (!(error instanceof EngineError) || typeof error.details.path !== 'string') return error;
+  const index = /^\/batch\/(\d+)(?:\/|$)/.exec(error.details.path)?.[1];
+  if (index === undefined) return error;
+  return new EngineError(error.code, `${error.message} (batch message ${index})`, { ...error.details, index: Number(index) }, { cause: error.cause });
 }

@@ -3,6 +3,7 @@ import { invalidRequest, notFound } from '../errors.ts';
 import { principalOf } from '../http/admin-auth.ts';
 import { limitParam, onlyParams, stringParam } from '../http/query-params.ts';
 import { pageOf } from '../http/page-of.ts';
+import { cursorParam, encodeNextCursor } from '../http/page-cursor.ts';
 import type { Store } from '../store/store.ts';
 import type { JourneyRecord, JourneyStatus } from '../store/journey-store.ts';
 import type { InstanceStatus } from '../store/instance-store.ts';
@@ -87,10 +88,10 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
     const limit = limitParam(req);
     const page = await store.instances.listByJourney(spaceId, journey.id, {
       ...(profileIds ? { profileIds } : {}), ...(status ? { status: status as InstanceStatus } : {}),
-      after: stringParam(req, 'cursor') ?? null, limit: limit + 1,
+      after: cursorParam(req, 'instances') ?? null, limit: limit + 1,
     });
     const { items, nextCursor } = pageOf(page, limit, (i) => i.id);
-    res.json({ instances: items.map(viewInstance), nextCursor });
+    res.json({ instances: items.map(viewInstance), nextCursor: encodeNextCursor('instances', nextCursor) });
   });
   router.get('/journeys/:id/instances/:instanceId', async (req, res) => {
     const spaceId = space(res);
@@ -107,9 +108,9 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
     onlyParams(req, ['cursor', 'limit']);
     const journey = await journeys.get(spaceId, req.params['id']!);
     const limit = limitParam(req);
-    const fetched = await store.deliveries.listByJourney(spaceId, journey.id, { after: stringParam(req, 'cursor') ?? null, limit: limit + 1 });
+    const fetched = await store.deliveries.listByJourney(spaceId, journey.id, { after: cursorParam(req, 'journey-deliveries') ?? null, limit: limit + 1 });
     const { items, nextCursor } = pageOf(fetched, limit, (d) => d.id);
-    res.json({ deliveries: items, nextCursor });
+    res.json({ deliveries: items, nextCursor: encodeNextCursor('journey-deliveries', nextCursor) });
   });
   return router;
 }

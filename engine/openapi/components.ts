@@ -30,7 +30,8 @@ export const parameters: Record<string, Parameter> = {
     schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   },
   cursor: {
-    name: 'cursor', in: 'query', required: false, description: 'Where the page starts: the `nextCursor` of the previous page.',
+    name: 'cursor', in: 'query', required: false,
+    description: 'Where the page starts: the `nextCursor` of the previous page of the same listing (opaque; any other value is refused with 400).',
     schema: { type: 'string', minLength: 1 },
   },
 };

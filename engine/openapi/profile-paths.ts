@@ -186,7 +186,7 @@ export const profileArea: ApiArea = {
           queryParam('anonymousId', 'Only messages with this anonymousId.'),
           queryParam('event', 'Only track events of this name (or pages and screens of this name).'),
           { $ref: '#/components/parameters/limit' },
-          queryParam('cursor', 'Where the page starts: the `nextCursor` of the previous page.', { type: 'string', pattern: '^[\\w-]{1,64}$' }),
+          { $ref: '#/components/parameters/cursor' },
         ],
         responses: { 200: json('A page of messages.', object({ events: arrayOf(schemaRef('StoredEvent')), nextCursor })) },
       }),

@@ -264,8 +264,8 @@ describe('audiences', () => {
       const before = await audienceNames();
       const res = await t.api('POST', '/api/v1/audiences', undefined, { raw: '{"name":"Overflow","rule":[{"path":"plan","operator":"not_equals","value":1e400}]}' });
       expect(res.status, JSON.stringify(res.body)).to.equal(400);
-      expect(res.body.error.code).to.equal('invalid_conditions');
-      expect(res.body.error.problems.map((p: { path: string; code: string }) => `${p.code} ${p.path}`)).to.deep.equal(['condition_invalid_value /rule/0/value']);
+      // Refused when the body is read, before the rule is looked at (the condition validator refuses it too, for other callers).
+      expect(res.body.error).to.include({ code: 'invalid_json', path: '/rule/0/value' });
       expect(await audienceNames()).to.deep.equal(before);
       // Profiles are still processed: a trait change reaches the lookup.
       await identify('overflow-user', { plan: 'pro' });

@@ -58,7 +58,8 @@ describe('ingest and API bodies: UTF-8 text and finite numbers', () => {
 
     const batch = await t.ingest('/v1/batch', '{"batch":[{"type":"track","userId":"u-1","event":"A"},{"type":"identify","userId":"u-2","traits":{"a/b":[1,-2E+999]}}]}');
     expect(batch.status).to.equal(400);
-    expect(batch.body.error).to.include({ code: 'invalid_json', path: '/batch/1/traits/a~1b/1' });
+    expect(batch.body.error).to.include({ code: 'invalid_json', path: '/batch/1/traits/a~1b/1', index: 1 });
+    expect(batch.body.error.message).to.match(/\(batch message 1\)$/);
     expect(await storedEvents(t)).to.have.lengthOf(before);
 
     const audience = await t.api('POST', '/api/v1/audiences', undefined, { raw: '{"name":"Big spenders","rule":{"all":[{"path":"traits.ltv","operator":"gt","value":1e999}]}}' });
