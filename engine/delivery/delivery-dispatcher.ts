@@ -87,8 +87,10 @@ export class DeliveryDispatcher implements TimerSource {
 
   /**
    * When this process becomes the processor (at start, or taking over from one that died): the
-   * deliveries still leased were held by the previous processor, since only the processor sends,
-   * so they are claimed now rather than when their lease ends. Retries scheduled later keep their time.
+   * hand-offs still leased were held by the previous processor, since only the processor sends,
+   * so they are claimed now rather than when their lease ends. Only `pending` ones: a `retrying`
+   * delivery's time is its backoff (or a Retry-After), which a restart must not cut short; one
+   * that was being retried when the previous processor died is claimed when its lease ends.
    */
   async recoverLeases(): Promise<number> {
     let recovered = 0;
@@ -96,7 +98,7 @@ export class DeliveryDispatcher implements TimerSource {
     // round would claim the rows it has just leased again, for ever, without yielding.
     const dueBy = this.#o.clock.now() + DELIVERY_HANDOFF_LEASE_MS - 1;
     for (;;) {
-      const n = await this.#claim(dueBy, 1000);
+      const n = await this.#claim(dueBy, 1000, { onlyPending: true });
       recovered += n;
       if (n === 0) return recovered;
     }
@@ -111,14 +113,14 @@ export class DeliveryDispatcher implements TimerSource {
     await this.idle();
   }
 
-  async #claim(dueBy: number, limit: number): Promise<number> {
+  async #claim(dueBy: number, limit: number, options: { onlyPending?: boolean } = {}): Promise<number> {
     const room = Math.min(limit, this.#maxInFlight - this.#held.size);
     if (room <= 0 || this.#stopped) return 0;
     const now = this.#o.clock.now();
     this.#claiming++;
     let claimed: DeliveryRecord[];
     try {
-      claimed = await this.#o.store.deliveries.claimDue(dueBy, now + DELIVERY_HANDOFF_LEASE_MS, room);
+      claimed = await this.#o.store.deliveries.claimDue(dueBy, now + DELIVERY_HANDOFF_LEASE_MS, room, options);
     } finally {
       this.#claiming--;
     }

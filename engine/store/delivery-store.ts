@@ -83,9 +83,10 @@ export interface DeliveryStore {
   update(delivery: DeliveryRecord, expectedRev: number): Promise<'ok' | 'version_conflict'>;
   /**
    * Claims up to `limit` open deliveries due at `now` (across spaces), earliest first, by moving
-   * their `nextAttemptAt` to `leaseUntil`: another claim skips them until then.
+   * their `nextAttemptAt` to `leaseUntil`: another claim skips them until then. `onlyPending`
+   * leaves `retrying` ones alone (their time is a backoff, not a lease).
    */
-  claimDue(now: number, leaseUntil: number, limit: number): Promise<DeliveryRecord[]>;
+  claimDue(now: number, leaseUntil: number, limit: number, options?: { onlyPending?: boolean }): Promise<DeliveryRecord[]>;
   /** The earliest `nextAttemptAt` of an open delivery. */
   nextDueAt(): Promise<number | null>;
   list(spaceId: string, query: DeliveryQuery): Promise<DeliveryRecord[]>;

@@ -74,6 +74,15 @@ export function deliveryStoreContract(makeStore: MakeStore): void {
         for (const d of closed) expect(await s.store.deliveries.get(SPACE_A, d.id), 'closed ones untouched').to.deep.equal(d);
       });
 
+      it('with onlyPending, claims hand-offs (pending) and leaves retries (retrying) at their backoff time', async () => {
+        const handOff = makeDelivery({ nextAttemptAt: T0 + 500 });
+        const backoff = makeDelivery({ status: 'retrying', nextAttemptAt: T0 + 100, attempts: 1 });
+        for (const d of [handOff, backoff]) await s.store.deliveries.insertIfAbsent(d);
+        expect(await s.store.deliveries.claimDue(T0 + 1000, T0 + LEASE, 10, { onlyPending: true })).to.deep.equal([leased(handOff, T0 + LEASE)]);
+        expect(await s.store.deliveries.get(SPACE_A, backoff.id), 'the retry keeps its time').to.deep.equal(backoff);
+        expect(await s.store.deliveries.claimDue(T0 + 1000, T0 + LEASE, 10), 'without the option, the retry is due').to.deep.equal([leased(backoff, T0 + LEASE)]);
+      });
+
       it('claims a leased delivery again once its lease has ended; the claim moves the revision on', async () => {
         const d = makeDelivery({ nextAttemptAt: T0 });
         await s.store.deliveries.insertIfAbsent(d);

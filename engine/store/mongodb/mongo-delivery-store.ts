@@ -119,13 +119,13 @@ export class MongoDeliveryStore implements DeliveryStore {
    * is, and the insert never finds a duplicate. Leasing before inserting the claim means a crash
    * in between leaves a lease that simply runs out: the next claim is for a newer revision.
    */
-  async claimDue(now: number, leaseUntil: number, limit: number): Promise<DeliveryRecord[]> {
+  async claimDue(now: number, leaseUntil: number, limit: number, options: { onlyPending?: boolean } = {}): Promise<DeliveryRecord[]> {
     if (limit <= 0) return [];
     await this.#sweepClaims(now);
     const claimed: DeliveryRecord[] = [];
     const seen: string[] = [];
     for (let round = 0; round < CLAIM_ROUNDS && claimed.length < limit; round += 1) {
-      const filter: Filter<DeliveryDoc> = { nextAttemptAt: { $lte: now }, status: { $in: OPEN } };
+      const filter: Filter<DeliveryDoc> = { nextAttemptAt: { $lte: now }, status: options.onlyPending ? 'pending' : { $in: OPEN } };
       if (seen.length > 0) filter._id = { $nin: seen };
       const candidates = await this.#deliveries.find(filter, { projection: { claim: 0 } })
         .sort({ nextAttemptAt: 1 }).limit(limit - claimed.length).toArray();
