@@ -27,7 +27,8 @@ export interface JourneyServiceDeps {
  * The journey lifecycle: draft → published → paused → archived, with frozen versions. Editing a
  * published journey makes a new draft version; publishing it lets the previous version's
  * instances drain or exits them. Each step is one record write, ordered so that retrying an
- * interrupted operation completes it.
+ * interrupted operation completes it, or, once the journey record is written, so that processing
+ * completes it (runtime/version-repair.ts).
  */
 export class JourneyService {
   readonly #d: JourneyServiceDeps;
@@ -114,10 +115,11 @@ export class JourneyService {
     const previous = journey.liveVersion;
     // A paused journey stays paused: publishing a new version is not a resume.
     const status = journey.status === 'paused' ? 'paused' : 'published';
-    const saved = await this.#save({ ...journey, status, liveVersion: version, draft: null, draftVersion: null }, journey.rev);
-    if (previous !== null && previous !== version) {
-      await this.#retire(spaceId, id, previous, options.previousVersion === 'archive' ? 'exiting' : 'draining');
-    }
+    const retiring = previous !== null && previous !== version
+      ? { version: previous, state: options.previousVersion === 'archive' ? 'exiting' as const : 'draining' as const } : null;
+    // The intent goes in the same write as the new liveVersion: a crash before #retire is finished from it.
+    const saved = await this.#save({ ...journey, status, liveVersion: version, draft: null, draftVersion: null, retiring }, journey.rev);
+    if (retiring) await this.#retire(spaceId, id, retiring.version, retiring.state);
     return saved;
   }
 

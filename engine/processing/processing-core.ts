@@ -19,6 +19,7 @@ import { DeliveryTargets } from '../delivery/delivery-targets.ts';
 import type { FunctionRunner } from '../functions/function-runner.ts';
 import type { ArrivalFence } from '../ingest/arrival-fence.ts';
 import { ProcessingLease } from './processing-lease.ts';
+import { repairVersionStates } from '../journeys/runtime/version-repair.ts';
 import type { TimerSource } from '../scheduler/timer-loop.ts';
 import { EngineMetrics } from '../metrics/engine-metrics.ts';
 import type { ProcessingStatus } from './processing-handle.ts';
@@ -199,9 +200,23 @@ export class ProcessingCore {
     this.#exitWatch.unref();
   }
 
+  /**
+   * Finishes what lifecycle changes left undone: versions whose state change was lost after their
+   * journey's write (a crash mid-publish or mid-archive) are put in the state the journey asks for,
+   * then every exiting version's instances are exited.
+   */
   async #resumeVersionExits(): Promise<void> {
-    for (const v of await this.#store.journeys.listActiveVersions()) {
-      if (v.state === 'exiting') this.exitVersion(v.spaceId, v.journeyId, v.version, `version ${v.version} was archived`);
+    const active = await this.#store.journeys.listActiveVersions();
+    const repaired = await repairVersionStates(this.#store.journeys, active);
+    if (repaired.length > 0) {
+      this.#live.invalidate();
+      this.#logger.warn('journey versions left in the wrong state by an interrupted publish or archive were repaired', {
+        versions: repaired.map((v) => ({ journeyId: v.journeyId, version: v.version, state: v.state })),
+      });
+    }
+    const states = new Map(repaired.map((v) => [`${v.journeyId}#${v.version}`, v.state]));
+    for (const v of active) {
+      if ((states.get(`${v.journeyId}#${v.version}`) ?? v.state) === 'exiting') this.exitVersion(v.spaceId, v.journeyId, v.version, `version ${v.version} was archived`);
     }
   }
 

@@ -16,6 +16,12 @@ export interface JourneyRecord {
   draftVersion: number | null;
   /** The published version new entries use (also while paused); null before the first publish. */
   liveVersion: number | null;
+  /**
+   * The version the last publish superseded and what it asked for it (drain or exit), written with
+   * the new liveVersion: if the version's own state change is lost (a crash between the two
+   * writes), processing finishes it from here (journeys/runtime/version-repair.ts).
+   */
+  retiring?: { version: number; state: 'draining' | 'exiting' } | null;
   createdAt: string;
   updatedAt: string;
   /** Compare-and-set counter. */
@@ -46,7 +52,11 @@ export interface JourneyStore {
   list(spaceId: string, options: { status?: JourneyStatus }): Promise<JourneyRecord[]>;
   /** Deletes a journey, its versions and its activation keys. */
   delete(spaceId: string, id: string): Promise<boolean>;
-  /** Stores a version if absent (publishing again after a crash is a no-op). */
+  /**
+   * Stores a version, replacing one of the same number: a publish interrupted before its journey
+   * write leaves a version the journey never made live (so no instance runs it), and publishing
+   * again must freeze the draft as it is now, not as it was then.
+   */
   putVersion(version: JourneyVersionRecord): Promise<void>;
   getVersion(spaceId: string, journeyId: string, version: number): Promise<JourneyVersionRecord | null>;
   listVersions(spaceId: string, journeyId: string): Promise<JourneyVersionRecord[]>;

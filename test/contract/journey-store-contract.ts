@@ -18,7 +18,7 @@ export function journeyStoreContract(makeStore: MakeStore): void {
         const j = makeJourney({ description: 'First steps' });
         expect(await s.store.journeys.insert(j)).to.equal('ok');
         expect(await s.store.journeys.get(SPACE_A, j.id)).to.deep.equal(j);
-        const published = makeJourney({ status: 'published', draft: null, draftVersion: null, liveVersion: 3, rev: 7 });
+        const published = makeJourney({ status: 'published', draft: null, draftVersion: null, liveVersion: 3, retiring: { version: 2, state: 'exiting' }, rev: 7 });
         expect(await s.store.journeys.insert(published)).to.equal('ok');
         expect(await s.store.journeys.get(SPACE_A, published.id)).to.deep.equal(published);
         expect(await s.store.journeys.get(SPACE_A, 'no-such-journey')).to.equal(null);
@@ -119,14 +119,17 @@ export function journeyStoreContract(makeStore: MakeStore): void {
     });
 
     describe('versions', () => {
-      it('stores a version once: putting it again keeps the first', async () => {
+      it('stores a version; putting it again replaces it (a publish after one interrupted freezes the current draft)', async () => {
         const j = makeJourney();
         const v1 = makeJourneyVersion(j, 1);
         await s.store.journeys.putVersion(v1);
         expect(await s.store.journeys.getVersion(SPACE_A, j.id, 1)).to.deep.equal(v1);
-        await s.store.journeys.putVersion({ ...v1, definition: makeDefinition('changed'), state: 'exiting', publishedAt: 'later' });
-        expect(await s.store.journeys.getVersion(SPACE_A, j.id, 1)).to.deep.equal(v1);
-        expect(await s.store.journeys.listVersions(SPACE_A, j.id)).to.deep.equal([v1]);
+        const again = { ...v1, definition: makeDefinition('changed'), publishedAt: 'later' };
+        await s.store.journeys.putVersion(again);
+        expect(await s.store.journeys.getVersion(SPACE_A, j.id, 1)).to.deep.equal(again);
+        expect(await s.store.journeys.listVersions(SPACE_A, j.id)).to.deep.equal([again]);
+        await s.store.journeys.putVersion({ ...v1, spaceId: SPACE_B, definition: makeDefinition('elsewhere') });
+        expect(await s.store.journeys.getVersion(SPACE_A, j.id, 1), 'never over another space').to.deep.equal(again);
         expect(await s.store.journeys.getVersion(SPACE_A, j.id, 2)).to.equal(null);
         expect(await s.store.journeys.getVersion(SPACE_B, j.id, 1), 'no reading across spaces').to.equal(null);
       });

@@ -13,6 +13,7 @@ interface JourneyDoc {
   draft: string | null;
   draftVersion: number | null;
   liveVersion: number | null;
+  retiring?: { version: number; state: 'draining' | 'exiting' } | null;
   createdAt: string;
   updatedAt: string;
   rev: number;
@@ -103,13 +104,13 @@ export class MongoJourneyStore implements JourneyStore {
   }
 
   async putVersion(version: JourneyVersionRecord): Promise<void> {
+    // The space in the filter: a version id taken in another space is never overwritten (the upsert's insert then fails instead).
     try {
-      await this.#versions.insertOne({
-        _id: versionId(version.journeyId, version.version), spaceId: version.spaceId, journeyId: version.journeyId,
+      await this.#versions.replaceOne({ _id: versionId(version.journeyId, version.version), spaceId: version.spaceId }, {
+        spaceId: version.spaceId, journeyId: version.journeyId,
         version: version.version, definition: toJson(version.definition), state: version.state, publishedAt: version.publishedAt,
-      });
+      }, { upsert: true });
     } catch (error) {
-      // Already stored (a publish repeated after a crash): the first one stands.
       if (!isDuplicateKey(error)) throw error;
     }
   }
@@ -203,6 +204,7 @@ function toDoc(j: JourneyRecord): JourneyDoc {
   return {
     _id: j.id, spaceId: j.spaceId, name: j.name, description: j.description, status: j.status,
     draft: j.draft === null ? null : toJson(j.draft), draftVersion: j.draftVersion, liveVersion: j.liveVersion,
+    ...(j.retiring !== undefined ? { retiring: j.retiring } : {}),
     createdAt: j.createdAt, updatedAt: j.updatedAt, rev: j.rev,
   };
 }
@@ -211,6 +213,7 @@ function fromDoc(d: JourneyDoc): JourneyRecord {
   return {
     id: d._id, spaceId: d.spaceId, name: d.name, description: d.description, status: d.status,
     draft: d.draft === null ? null : fromJson<JourneyDefinition>(d.draft), draftVersion: d.draftVersion, liveVersion: d.liveVersion,
+    ...(d.retiring !== undefined ? { retiring: d.retiring } : {}),
     createdAt: d.createdAt, updatedAt: d.updatedAt, rev: d.rev,
   };
 }

@@ -64,7 +64,8 @@ export class SqliteJourneyStore implements JourneyStore {
 
   putVersion(v: JourneyVersionRecord): Promise<void> {
     return this.#writes.run(() => {
-      this.#db.prepare('INSERT OR IGNORE INTO journey_versions (journey_id, version, space_id, state, doc) VALUES (?, ?, ?, ?, ?)')
+      this.#db.prepare(`INSERT INTO journey_versions (journey_id, version, space_id, state, doc) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (journey_id, version) DO UPDATE SET state = excluded.state, doc = excluded.doc WHERE space_id = excluded.space_id`)
         .run(v.journeyId, v.version, v.spaceId, v.state, JSON.stringify(v));
     });
   }
