@@ -28,9 +28,9 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
   router.get('/schemas/journey', (_req, res) => { res.json(journeySchema); });
 
   // A draft is saved even with problems (it is work in progress); the answer lists them, as validate would.
-  const saved = async (spaceId: string, j: JourneyRecord) => ({ ...(await show(j)), problems: (await journeys.validate(spaceId, j.id)).problems });
+  const saved = async (j: JourneyRecord) => ({ ...(await show(j)), problems: (await journeys.validateRecord(j)).problems });
   router.post('/journeys', async (req, res) => {
-    res.status(201).json(await saved(space(res), await journeys.create(space(res), parseJourneyDocument(req.body))));
+    res.status(201).json(await saved(await journeys.create(space(res), parseJourneyDocument(req.body))));
   });
   router.get('/journeys', async (req, res) => {
     onlyParams(req, ['status']);
@@ -43,7 +43,7 @@ export function createJourneyRoutes(journeys: JourneyService, store: Store, find
     res.json(await show(await journeys.get(space(res), req.params['id']!)));
   });
   router.put('/journeys/:id', async (req, res) => {
-    res.json(await saved(space(res), await journeys.update(space(res), req.params['id']!, parseJourneyDocument(req.body))));
+    res.json(await saved(await journeys.update(space(res), req.params['id']!, parseJourneyDocument(req.body))));
   });
   router.delete('/journeys/:id', async (req, res) => {
     await journeys.delete(space(res), req.params['id']!);

@@ -87,7 +87,12 @@ export class JourneyService {
 
   /** Every problem that would stop the draft (or the live version when there is no draft) from publishing. */
   async validate(spaceId: string, id: string): Promise<{ valid: boolean; version: number | null; problems: JourneyProblem[] }> {
-    const journey = await this.get(spaceId, id);
+    return this.validateRecord(await this.get(spaceId, id));
+  }
+
+  /** validate() of a journey record in hand (one just saved: no second read). */
+  async validateRecord(journey: JourneyRecord): Promise<{ valid: boolean; version: number | null; problems: JourneyProblem[] }> {
+    const spaceId = journey.spaceId;
     const doc = journey.draft ?? (journey.liveVersion !== null ? (await this.#version(journey, journey.liveVersion)).definition : null);
     if (!doc) return { valid: false, version: null, problems: [] };
     const problems = await this.#problems(spaceId, doc);
