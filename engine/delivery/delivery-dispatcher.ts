@@ -87,10 +87,9 @@ export class DeliveryDispatcher implements TimerSource {
 
   /**
    * When this process becomes the processor (at start, or taking over from one that died): the
-   * hand-offs still leased were held by the previous processor, since only the processor sends,
-   * so they are claimed now rather than when their lease ends. Only `pending` ones: a `retrying`
-   * delivery's time is its backoff (or a Retry-After), which a restart must not cut short; one
-   * that was being retried when the previous processor died is claimed when its lease ends.
+   * deliveries still leased (hand-offs, retries being sent) were held by the previous processor,
+   * since only the processor sends, so they are claimed now rather than when their lease ends. A
+   * retry waiting out its backoff (or a Retry-After) keeps its time: a restart must not cut it short.
    */
   async recoverLeases(): Promise<number> {
     let recovered = 0;
@@ -98,7 +97,7 @@ export class DeliveryDispatcher implements TimerSource {
     // round would claim the rows it has just leased again, for ever, without yielding.
     const dueBy = this.#o.clock.now() + DELIVERY_HANDOFF_LEASE_MS - 1;
     for (;;) {
-      const n = await this.#claim(dueBy, 1000, { onlyPending: true });
+      const n = await this.#claim(dueBy, 1000, { onlyLeased: true });
       recovered += n;
       if (n === 0) return recovered;
     }
@@ -113,7 +112,7 @@ export class DeliveryDispatcher implements TimerSource {
     await this.idle();
   }
 
-  async #claim(dueBy: number, limit: number, options: { onlyPending?: boolean } = {}): Promise<number> {
+  async #claim(dueBy: number, limit: number, options: { onlyLeased?: boolean } = {}): Promise<number> {
     const room = Math.min(limit, this.#maxInFlight - this.#held.size);
     if (room <= 0 || this.#stopped) return 0;
     const now = this.#o.clock.now();

@@ -83,10 +83,11 @@ export interface DeliveryStore {
   update(delivery: DeliveryRecord, expectedRev: number): Promise<'ok' | 'version_conflict'>;
   /**
    * Claims up to `limit` open deliveries due at `now` (across spaces), earliest first, by moving
-   * their `nextAttemptAt` to `leaseUntil`: another claim skips them until then. `onlyPending`
-   * leaves `retrying` ones alone (their time is a backoff, not a lease).
+   * their `nextAttemptAt` to `leaseUntil`: another claim skips them until then. `onlyLeased`
+   * takes only deliveries whose time is a lease (pending hand-offs, and retries a claim leased to
+   * be sent) and leaves a retry waiting out its backoff at its time.
    */
-  claimDue(now: number, leaseUntil: number, limit: number, options?: { onlyPending?: boolean }): Promise<DeliveryRecord[]>;
+  claimDue(now: number, leaseUntil: number, limit: number, options?: { onlyLeased?: boolean }): Promise<DeliveryRecord[]>;
   /** The earliest `nextAttemptAt` of an open delivery. */
   nextDueAt(): Promise<number | null>;
   list(spaceId: string, query: DeliveryQuery): Promise<DeliveryRecord[]>;

@@ -1,7 +1,7 @@
 /**
  * Invariant 4, deliveries, against what the sink saw per idempotency key:
  * - each recorded send has exactly one delivery, with its key, and every delivery has closed
- *   (delivered or failed; none pending, retrying or skipped);
+ *   (delivered, failed, or skipped because its instance exited before a retry; none pending or retrying);
  * - a delivered delivery succeeded at the sink (its first 2xx came no later than the engine
  *   recorded it), and the engine never sent it again after recording it delivered;
  * - a failed delivery never succeeded at the sink — unless its last attempt was in flight when
@@ -90,6 +90,11 @@ function checkOne(journey: string, d: DeliveryView, log: SinkKeyLog | undefined,
       if (firstSuccessAt !== null && !answerUnseen(d, firstSuccessAt)) v.add('deliveries.failed-but-succeeded', `${what}: the sink answered 2xx at ${iso(firstSuccessAt)}`);
       const last = d.attemptLog[d.attemptLog.length - 1];
       if (!(last?.status === 400 || d.attempts >= maxAttempts)) v.add('deliveries.failed-reason', `${what}: failed with neither a 400 nor all ${maxAttempts} attempts used`);
+      return;
+    }
+    case 'skipped': {
+      // Closed unsent because its instance exited after the send was recorded (an exit rule while it waited to be retried).
+      if (!(d.reason ?? '').startsWith('not sent: the instance exited')) v.add('deliveries.skipped', `${what}: skipped for another reason: ${d.reason}`);
       return;
     }
     default:

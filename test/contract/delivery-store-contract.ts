@@ -74,13 +74,22 @@ export function deliveryStoreContract(makeStore: MakeStore): void {
         for (const d of closed) expect(await s.store.deliveries.get(SPACE_A, d.id), 'closed ones untouched').to.deep.equal(d);
       });
 
-      it('with onlyPending, claims hand-offs (pending) and leaves retries (retrying) at their backoff time', async () => {
+      it('with onlyLeased, claims hand-offs and retries under a claim, and leaves retries waiting out their backoff', async () => {
         const handOff = makeDelivery({ nextAttemptAt: T0 + 500 });
         const backoff = makeDelivery({ status: 'retrying', nextAttemptAt: T0 + 100, attempts: 1 });
-        for (const d of [handOff, backoff]) await s.store.deliveries.insertIfAbsent(d);
-        expect(await s.store.deliveries.claimDue(T0 + 1000, T0 + LEASE, 10, { onlyPending: true })).to.deep.equal([leased(handOff, T0 + LEASE)]);
+        const inFlight = makeDelivery({ status: 'retrying', nextAttemptAt: T0 - 100, attempts: 1 });
+        for (const d of [handOff, backoff, inFlight]) await s.store.deliveries.insertIfAbsent(d);
+        // A claim leases the retry being sent (its process then dies, say).
+        const [claimed] = await s.store.deliveries.claimDue(T0, T0 + 200, 1);
+        expect(claimed).to.deep.equal(leased(inFlight, T0 + 200));
+        const recovered = await s.store.deliveries.claimDue(T0 + 1000, T0 + LEASE, 10, { onlyLeased: true });
+        expect(byId(recovered)).to.deep.equal(byId([leased(handOff, T0 + LEASE), leased(claimed!, T0 + LEASE)]));
         expect(await s.store.deliveries.get(SPACE_A, backoff.id), 'the retry keeps its time').to.deep.equal(backoff);
         expect(await s.store.deliveries.claimDue(T0 + 1000, T0 + LEASE, 10), 'without the option, the retry is due').to.deep.equal([leased(backoff, T0 + LEASE)]);
+        // Once an outcome is written, the delivery is no longer under a lease.
+        const reclaimed = recovered.find((d) => d.id === inFlight.id)!;
+        expect(await s.store.deliveries.update(nextRev(reclaimed, { nextAttemptAt: T0 + 500 }), reclaimed.rev)).to.equal('ok');
+        expect(await s.store.deliveries.claimDue(T0 + 1000, T0 + LEASE, 10, { onlyLeased: true })).to.deep.equal([]);
       });
 
       it('claims a leased delivery again once its lease has ended; the claim moves the revision on', async () => {

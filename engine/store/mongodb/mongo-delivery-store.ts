@@ -20,6 +20,8 @@ interface DeliveryDoc {
   rev: number;
   /** The token of the claim that last leased it: tells a claimer which of its conditional updates applied. */
   claim?: string;
+  /** Set by a claim, removed by the next update: its `nextAttemptAt` is a lease, not a retry's backoff. */
+  leased?: true;
   body: string;
 }
 
@@ -97,8 +99,8 @@ export class MongoDeliveryStore implements DeliveryStore {
 
   async update(d: DeliveryRecord, expectedRev: number): Promise<'ok' | 'version_conflict'> {
     const update: UpdateFilter<DeliveryDoc> = d.nextAttemptAt === null
-      ? { $set: { status: d.status, rev: d.rev, body: toJson(d) }, $unset: { nextAttemptAt: '' } }
-      : { $set: { status: d.status, rev: d.rev, body: toJson(d), nextAttemptAt: d.nextAttemptAt } };
+      ? { $set: { status: d.status, rev: d.rev, body: toJson(d) }, $unset: { nextAttemptAt: '', leased: '' } }
+      : { $set: { status: d.status, rev: d.rev, body: toJson(d), nextAttemptAt: d.nextAttemptAt }, $unset: { leased: '' } };
     // No projection: FerretDB v1 does not implement one on findAndModify.
     const before = await this.#deliveries.findOneAndUpdate({ _id: d.id, spaceId: d.spaceId, rev: expectedRev }, update, { returnDocument: 'before' });
     if (before === null) return 'version_conflict';
@@ -119,13 +121,15 @@ export class MongoDeliveryStore implements DeliveryStore {
    * is, and the insert never finds a duplicate. Leasing before inserting the claim means a crash
    * in between leaves a lease that simply runs out: the next claim is for a newer revision.
    */
-  async claimDue(now: number, leaseUntil: number, limit: number, options: { onlyPending?: boolean } = {}): Promise<DeliveryRecord[]> {
+  async claimDue(now: number, leaseUntil: number, limit: number, options: { onlyLeased?: boolean } = {}): Promise<DeliveryRecord[]> {
     if (limit <= 0) return [];
     await this.#sweepClaims(now);
     const claimed: DeliveryRecord[] = [];
     const seen: string[] = [];
     for (let round = 0; round < CLAIM_ROUNDS && claimed.length < limit; round += 1) {
-      const filter: Filter<DeliveryDoc> = { nextAttemptAt: { $lte: now }, status: options.onlyPending ? 'pending' : { $in: OPEN } };
+      const filter: Filter<DeliveryDoc> = options.onlyLeased
+        ? { nextAttemptAt: { $lte: now }, $or: [{ status: 'pending' }, { status: 'retrying', leased: true }] }
+        : { nextAttemptAt: { $lte: now }, status: { $in: OPEN } };
       if (seen.length > 0) filter._id = { $nin: seen };
       const candidates = await this.#deliveries.find(filter, { projection: { claim: 0 } })
         .sort({ nextAttemptAt: 1 }).limit(limit - claimed.length).toArray();
@@ -133,7 +137,7 @@ export class MongoDeliveryStore implements DeliveryStore {
       seen.push(...candidates.map((c) => c._id));
       const token = crypto.randomUUID();
       const ops: AnyBulkWriteOperation<DeliveryDoc>[] = candidates.map((c) => ({
-        updateOne: { filter: { _id: c._id, rev: c.rev }, update: { $set: { nextAttemptAt: leaseUntil, rev: c.rev + 1, claim: token } } },
+        updateOne: { filter: { _id: c._id, rev: c.rev }, update: { $set: { nextAttemptAt: leaseUntil, rev: c.rev + 1, claim: token, leased: true } } },
       }));
       const { landed } = await bulkWriteInChunks(this.#deliveries, ops);
       let leased = candidates;

@@ -23,7 +23,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   readonly #update: Statement;
   readonly #statusAt: Statement;
   readonly #due: Statement;
-  readonly #duePending: Statement;
+  readonly #dueLeased: Statement;
   readonly #lease: Statement;
   readonly #next: Statement;
 
@@ -36,8 +36,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.#update = db.prepare('UPDATE deliveries SET status = ?, next_attempt_at = ?, rev = ?, doc = ? WHERE id = ? AND space_id = ? AND rev = ?');
     this.#due = db.prepare(`SELECT id, space_id, ${COLUMNS} FROM deliveries WHERE status IN ('pending', 'retrying')
       AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`);
-    this.#duePending = db.prepare(`SELECT id, space_id, ${COLUMNS} FROM deliveries WHERE status = 'pending'
-      AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`);
+    // A claim moves the column and leaves the document's time (the backoff) as it was: they differ while leased.
+    this.#dueLeased = db.prepare(`SELECT id, space_id, ${COLUMNS} FROM deliveries WHERE status IN ('pending', 'retrying')
+      AND next_attempt_at <= ? AND (status = 'pending' OR next_attempt_at IS NOT json_extract(doc, '$.nextAttemptAt'))
+      ORDER BY next_attempt_at LIMIT ?`);
     this.#lease = db.prepare('UPDATE deliveries SET next_attempt_at = ?, rev = rev + 1 WHERE id = ? AND space_id = ? AND rev = ?');
     this.#next = db.prepare("SELECT min(next_attempt_at) AS at FROM deliveries WHERE status IN ('pending', 'retrying')");
   }
@@ -62,10 +64,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
     });
   }
 
-  claimDue(now: number, leaseUntil: number, limit: number, options: { onlyPending?: boolean } = {}): Promise<DeliveryRecord[]> {
+  claimDue(now: number, leaseUntil: number, limit: number, options: { onlyLeased?: boolean } = {}): Promise<DeliveryRecord[]> {
     // Read and lease in the same write job, so two claims in this process never take the same row.
     return this.#writes.run(() => {
-      const rows = (options.onlyPending ? this.#duePending : this.#due).all(now, limit) as Array<Parameters<typeof parse>[0] & { id: string; space_id: string }>;
+      const rows = (options.onlyLeased ? this.#dueLeased : this.#due).all(now, limit) as Array<Parameters<typeof parse>[0] & { id: string; space_id: string }>;
       const claimed: DeliveryRecord[] = [];
       for (const row of rows) {
         if (this.#lease.run(leaseUntil, row.id, row.space_id, row.rev).changes !== 1) continue;
