@@ -16,6 +16,7 @@ import { applyMapping, mapEvent } from '../../mappings/map-event.ts';
 import type { MappingProblem } from '../../mappings/mapping-problem.ts';
 import type { SendEvent } from '../../mappings/send-event.ts';
 import type { DeliveryTargets } from './delivery-targets.ts';
+import { followMerges } from '../profiles/resolve-profile.ts';
 
 /** What to preview a send with: a sample entry event (and optionally whose traits), or a recorded instance. */
 export interface PreviewInput {
@@ -123,7 +124,9 @@ export class SendPreview {
       const found = await this.#o.store.instances.get(spaceId, input.instanceId);
       if (!found || found.journeyId !== journeyId) throw notFound('instance of this journey', input.instanceId);
       instance = found;
-      profile = await this.#o.store.profiles.get(spaceId, found.profileId);
+      const own = await this.#o.store.profiles.get(spaceId, found.profileId);
+      // Merged since it entered: its traits are the live profile's now.
+      profile = own && own.mergedInto !== null ? (await followMerges(this.#o.store.profiles, own))?.profile ?? own : own;
     } else {
       const sample = input.event!;
       // A draft is saved as written: a sample event needs an entry event to stand for.

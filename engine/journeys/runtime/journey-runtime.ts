@@ -18,6 +18,7 @@ import { activeConflict, checkAudience, checkReentry, storedReentryFacts, trigge
 import { InstanceWriter } from './instance-writer.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { LiveJourneys, LiveVersion, JourneyEntryState } from './live-journeys.ts';
+import { followMerges } from '../../profiles/resolve-profile.ts';
 
 /** Dependencies of the journey runtime. */
 export interface JourneyRuntimeDeps {
@@ -207,7 +208,7 @@ export class JourneyRuntime {
       if (!version) return;
       const effective: RunInput = version.record.state === 'exiting' && input.kind !== 'exit'
         ? { kind: 'exit', reason: `version ${instance.version} was archived` } : input;
-      const profile = knownProfile ?? await this.#deps.store.profiles.get(instance.spaceId, instance.profileId);
+      const profile = knownProfile ?? await this.#liveProfile(instance.spaceId, instance.profileId);
       if (!profile) return;
       const env = await this.#env(version, profile, instance.spaceId, instance);
       const result = runInstance(instance, effective, env);
@@ -218,6 +219,16 @@ export class JourneyRuntime {
       }
       instance = await this.#deps.store.instances.get(start.spaceId, start.id);
     }
+  }
+
+  /**
+   * The profile an instance runs with when no event brought one (timers, exits): the live one its
+   * profile was merged into, if it was, so a run after a merge sees the joined traits, audiences and events.
+   */
+  async #liveProfile(spaceId: string, profileId: string): Promise<ProfileRecord | null> {
+    const profile = await this.#deps.store.profiles.get(spaceId, profileId);
+    if (!profile || profile.mergedInto === null) return profile;
+    return (await followMerges(this.#deps.store.profiles, profile))?.profile ?? null;
   }
 
   async #env(version: LiveVersion, profile: ProfileRecord, spaceId: string, instance: Pick<InstanceRecord, 'identifier' | 'triggerEventId'>): Promise<RunEnv> {

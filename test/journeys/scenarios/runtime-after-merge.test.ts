@@ -1,0 +1,80 @@
+/**
+ * An instance started by an anonymous visitor who then identifies: runs that no event brings
+ * (timers) use the profile it was merged into, so a data split sees the user's traits, a send
+ * carries them, and a hold-until's look-back finds the user's events. Before, a timer run read the
+ * merged-away anonymous profile: no traits, no userId, no events (an audit found it).
+ */
+import { expect } from 'chai';
+import { STORE_MODES } from '../../support/test-engine.ts';
+import { advance, createAndPublish, deliveriesOf, track, uniqueId } from './scenario-helpers.ts';
+import { MINUTE, HOUR, useClockEngine } from './runtime-helpers.ts';
+
+for (const store of STORE_MODES) {
+  describe(`A run after the instance's profile was merged (runtime scenario) [${store}]`, () => {
+    const engine = useClockEngine(store);
+
+    it('a timer run splits on the merged traits and the send carries them', async () => {
+      const t = engine();
+      const journey = await createAndPublish(t, {
+        name: uniqueId('Merged split'),
+        entry: { event: 'checkout_started', reentry: { mode: 'one_active' } },
+        start: 'wait',
+        steps: [
+          { id: 'wait', type: 'delay', wait: { type: 'duration', duration: 'PT1H' }, next: 'split' },
+          {
+            id: 'split', type: 'data_split',
+            branches: [{ id: 'pro', conditions: [{ path: 'traits.plan', operator: 'equals', value: 'pro' }], next: 'send-pro' }],
+            otherwise: { next: 'send-other' },
+          },
+          { id: 'send-pro', type: 'send', eventName: 'Pro Nudge', payload: { context: 'all', traits: ['email', 'plan'] }, next: 'done' },
+          { id: 'send-other', type: 'send', eventName: 'Other Nudge', payload: { context: 'all', traits: ['email', 'plan'] }, next: 'done' },
+          { id: 'done', type: 'exit' },
+        ],
+      });
+      const [user, anon] = [uniqueId('user'), uniqueId('anon')];
+      expect((await t.ingest('/v1/identify', { userId: user, traits: { email: `${user}@example.com`, plan: 'pro' } })).status).to.equal(200);
+      await track(t, { anonymousId: anon, event: 'checkout_started' });
+      await t.settle();
+      expect((await t.ingest('/v1/identify', { userId: user, anonymousId: anon })).status).to.equal(200);
+      await t.settle();
+
+      await advance(t, HOUR + 1);
+      const [sent, ...more] = await deliveriesOf(t, journey.id);
+      expect(more).to.deep.equal([]);
+      expect(sent!.stepId).to.equal('send-pro');
+      expect(sent!.payload['userId']).to.equal(user);
+      expect(sent!.payload['context']['traits']).to.deep.equal({ email: `${user}@example.com`, plan: 'pro' });
+      // A preview of the recorded instance uses the same, live profile.
+      const preview = await t.api('POST', `/api/v1/journeys/${journey.id}/steps/send-pro/preview`, { version: 'live', instanceId: sent!.instanceId });
+      expect(preview.status, JSON.stringify(preview.body)).to.equal(200);
+      expect(JSON.stringify(preview.body)).to.contain(`${user}@example.com`);
+    });
+
+    it("a hold-until reached by a timer finds, in its look-back, an event the user performed under the merged id", async () => {
+      const t = engine();
+      const journey = await createAndPublish(t, {
+        name: uniqueId('Merged look-back'),
+        entry: { event: 'cart_viewed', reentry: { mode: 'one_active' } },
+        start: 'wait',
+        steps: [
+          { id: 'wait', type: 'delay', wait: { type: 'duration', duration: 'PT10M' }, next: 'hold' },
+          { id: 'hold', type: 'hold_until', branches: [{ id: 'bought', event: 'cart_bought', next: 'done' }], timeout: { after: 'PT1H', next: 'done' }, lookback: 'PT15M' },
+          { id: 'done', type: 'exit' },
+        ],
+      });
+      const [user, anon] = [uniqueId('user'), uniqueId('anon')];
+      expect((await t.ingest('/v1/identify', { userId: user })).status).to.equal(200);
+      await track(t, { anonymousId: anon, event: 'cart_viewed' });
+      await t.settle();
+      expect((await t.ingest('/v1/identify', { userId: user, anonymousId: anon })).status).to.equal(200);
+      await advance(t, 5 * MINUTE);
+      await track(t, { userId: user, event: 'cart_bought' });
+      await t.settle();
+      await advance(t, 5 * MINUTE + 1);
+      const res = await t.api('GET', `/api/v1/journeys/${journey.id}/instances?userId=${user}`);
+      expect(res.body.instances.map((i: { status: string }) => i.status)).to.deep.equal(['completed']);
+      const timeline = await t.api('GET', `/api/v1/instances/${res.body.instances[0].id}/timeline`);
+      expect(JSON.stringify(timeline.body)).to.contain('cart_bought - bought');
+    });
+  });
+}
