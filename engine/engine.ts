@@ -92,7 +92,7 @@ export async function startEngine(config: EngineConfig, options: { logger?: Logg
     store, runner: functionRunner, onChange: () => { previewTargets.invalidate(); processing.invalidateDestinations(); },
   });
   const journeys = new JourneyService({
-    store, onChange: () => processing.invalidateJourneys(), destinationActions: (spaceId) => destinations.actionsOf(spaceId),
+    store, clock, onChange: () => processing.invalidateJourneys(), destinationActions: (spaceId) => destinations.actionsOf(spaceId),
     functionState: (spaceId) => async (functionId) => {
       const fn = await store.functions.get(spaceId, functionId);
       return fn === null ? null : fn.deployedVersion === null ? 'not_deployed' : 'deployed';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EngineError, notFound } from '../errors.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import type { Store } from '../store/store.ts';
 import type { JourneyRecord, JourneyStatus, JourneyVersionRecord } from '../store/journey-store.ts';
 import type { JourneyDefinition } from './definition/journey-definition.ts';
@@ -13,6 +14,11 @@ import { validateSendTargets, withSendDefaults, type DestinationActions, type Fu
 /** Dependencies of the journey lifecycle. */
 export interface JourneyServiceDeps {
   store: Store;
+  /**
+   * Engine time (default: the system clock). Why: a version's publishedAt is compared with events'
+   * receivedAt, stamped by the engine clock; under the test clock the wall clock would disagree.
+   */
+  clock?: Clock;
   /** Called after every lifecycle change so the runtime reloads what is live. */
   onChange: () => void;
   /** Exits every active instance of a version (durably scheduled by the engine). */
@@ -42,7 +48,7 @@ export class JourneyService {
     const draft = await withSendDefaults(withActivationKeys(doc), this.#d.destinationActions(spaceId));
     await this.#ensureNameFree(spaceId, draft.name, id);
     await this.#claimKeys(spaceId, id, draft);
-    const now = new Date().toISOString();
+    const now = this.#now();
     const journey: JourneyRecord = {
       id, spaceId, name: draft.name, description: draft.description ?? null, status: 'draft', draft, draftVersion: 1,
       liveVersion: null, createdAt: now, updatedAt: now, rev: 1,
@@ -115,7 +121,7 @@ export class JourneyService {
     }
     const version = journey.draftVersion;
     await this.#d.store.journeys.putVersion({
-      spaceId, journeyId: id, version, definition: withDefaults(draft), state: 'live', publishedAt: new Date().toISOString(),
+      spaceId, journeyId: id, version, definition: withDefaults(draft), state: 'live', publishedAt: this.#now(),
     });
     const previous = journey.liveVersion;
     // A paused journey stays paused: publishing a new version is not a resume.
@@ -215,12 +221,16 @@ export class JourneyService {
   }
 
   async #save(next: JourneyRecord, expectedRev: number): Promise<JourneyRecord> {
-    const saved = { ...next, rev: expectedRev + 1, updatedAt: new Date().toISOString() };
+    const saved = { ...next, rev: expectedRev + 1, updatedAt: this.#now() };
     const result = await this.#d.store.journeys.update(saved, expectedRev);
     if (result === 'conflict') throw new EngineError('conflict', `a journey named '${next.name}' already exists in this space`, { path: '/name' });
     if (result === 'version_conflict') throw new EngineError('version_conflict', `journey '${next.id}' changed while being updated; retry`);
     this.#d.onChange();
     return saved;
+  }
+
+  #now(): string {
+    return new Date((this.#d.clock ?? systemClock).now()).toISOString();
   }
 
   async #retire(spaceId: string, journeyId: string, version: number, state: 'draining' | 'exiting'): Promise<void> {
