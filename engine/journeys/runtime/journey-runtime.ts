@@ -210,7 +210,9 @@ export class JourneyRuntime {
         ? { kind: 'exit', reason: `version ${instance.version} was archived` } : input;
       const profile = knownProfile ?? await this.#liveProfile(instance.spaceId, instance.profileId);
       if (!profile) return;
-      const env = await this.#env(version, profile, instance.spaceId, instance);
+      const now = this.#deps.clock.now();
+      const at = effective.kind === 'timer' && instance.wakeAt !== null ? Math.min(instance.wakeAt, now) : now;
+      const env = { ...await this.#env(version, profile, instance.spaceId, instance, at), ...(effective.kind === 'timer' ? { firedAt: now } : {}) };
       const result = runInstance(instance, effective, env);
       if (!result.changed) return;
       if (await this.#writer.update(result.instance, instance.rev)) {
@@ -231,12 +233,13 @@ export class JourneyRuntime {
     return (await followMerges(this.#deps.store.profiles, profile))?.profile ?? null;
   }
 
-  async #env(version: LiveVersion, profile: ProfileRecord, spaceId: string, instance: Pick<InstanceRecord, 'identifier' | 'triggerEventId'>): Promise<RunEnv> {
+  /** The environment of a run at journey time `now` (the clock's, unless a timer runs at its due time). */
+  async #env(version: LiveVersion, profile: ProfileRecord, spaceId: string, instance: Pick<InstanceRecord, 'identifier' | 'triggerEventId'>, now = this.#deps.clock.now()): Promise<RunEnv> {
     const d = version.definition;
-    const recentEvents = await this.#recentEvents(version, profile);
+    const recentEvents = await this.#recentEvents(version, profile, now);
     return {
       spaceId, journeyId: version.record.journeyId, journeyName: d.name, version: version.record.version, definition: d,
-      now: this.#deps.clock.now(), profile,
+      now, profile,
       // Read only when a data split of this version can test membership: runs are the timer hot path.
       audienceIds: version.usesAudiences ? await this.#deps.audiences.memberAudienceIds(spaceId, profile.id) : NO_AUDIENCES,
       recentEvents,
@@ -272,10 +275,10 @@ export class JourneyRuntime {
   }
 
   /** The profile's recent events a hold-until step of this version could look back on. */
-  async #recentEvents(version: LiveVersion, profile: ProfileRecord): Promise<EventRecord[]> {
+  async #recentEvents(version: LiveVersion, profile: ProfileRecord, now: number): Promise<EventRecord[]> {
     if (!version.lookback) return [];
     const { events: names, longestMs } = version.lookback;
-    const since = new Date(this.#deps.clock.now() - longestMs).toISOString();
+    const since = new Date(now - longestMs).toISOString();
     const wanted = profile.recentEvents.filter((e) => names.has(e.name) && e.receivedAt >= since);
     const events = await Promise.all(wanted.map((e) => this.#deps.store.events.get(profile.spaceId, e.id)));
     return events.filter((e): e is EventRecord => e !== null);

@@ -12,8 +12,14 @@ export interface RunEnv {
   version: number;
   /** The version's definition, defaults filled in. */
   definition: JourneyDefinition;
-  /** Journey time, ms since epoch. */
+  /**
+   * Journey time, ms since epoch. For a timer, the time it was due (never later than the clock):
+   * what follows a late timer is timed from when it should have fired, so a timer late by an
+   * outage or a test-clock jump delays nothing after it and a look-back still finds its events.
+   */
   now: number;
+  /** When a timer actually fired (the clock), for the record; absent on runs no timer brought. */
+  firedAt?: number;
   profile: ProfileRecord;
   /** Audiences the profile is a member of. */
   audienceIds: ReadonlySet<string>;
