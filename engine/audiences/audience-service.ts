@@ -100,15 +100,16 @@ export class AudienceService {
   }
 
   /**
-   * When `from` was joined into `to`: its explicit additions carry over (unless `to` has its own
-   * explicit decision) and `from` stops being a member anywhere. Idempotent.
+   * When `from` was joined into `to`: its explicit decisions, additions and removals, carry over
+   * (unless `to` has its own explicit decision: a person removed by hand stays out once they
+   * identify) and `from` stops being a member anywhere. Idempotent.
    */
   async moveMemberships(from: ProfileRecord, to: ProfileRecord): Promise<void> {
     const own = new Map((await this.#store.membershipsOfProfile(to.spaceId, to.id)).map((m) => [m.audienceId, m]));
     const at = new Date().toISOString();
     for (const m of await this.#store.membershipsOfProfile(from.spaceId, from.id)) {
-      if (m.manual === 'added' && (own.get(m.audienceId)?.manual ?? null) === null) {
-        await this.#store.setManual(to.spaceId, m.audienceId, to.id, 'added', at);
+      if (m.manual !== null && (own.get(m.audienceId)?.manual ?? null) === null) {
+        await this.#store.setManual(to.spaceId, m.audienceId, to.id, m.manual, at);
       }
       await this.#store.setManual(from.spaceId, m.audienceId, from.id, null, at);
       await this.#store.setByRule(from.spaceId, m.audienceId, from.id, false, Number.MAX_SAFE_INTEGER, at);

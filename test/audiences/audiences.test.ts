@@ -342,6 +342,23 @@ describe('audiences', () => {
       const lookup = await t.api('GET', '/api/v1/profiles/lookup?anonymousId=join-anon');
       expect(lookup.body.profile.audiences.map((a: { name: string }) => a.name)).to.have.members(['Join pros', 'Join manual']);
     });
+
+    it('a person removed by hand stays out once they sign in, though the rule matches the joined traits (found by an audit)', async () => {
+      await identify('removed-user', { email: 'removed@example.com' });
+      await t.ingest('/v1/identify', { anonymousId: 'removed-anon', traits: { plan: 'removed-pro' } });
+      await t.settle();
+      const ruleAud = await createAudience({ name: 'Removed pros', rule: [{ path: 'plan', operator: 'equals', value: 'removed-pro' }] });
+      expect(await members(ruleAud)).to.have.length(1);
+      expect((await t.api('POST', `/api/v1/audiences/${ruleAud}/members`, { remove: [{ anonymousId: 'removed-anon' }] })).status).to.equal(200);
+      expect(await members(ruleAud)).to.deep.equal([]);
+
+      await t.ingest('/v1/identify', { userId: 'removed-user', anonymousId: 'removed-anon' });
+      await t.settle();
+      expect(await members(ruleAud)).to.deep.equal([]);
+      const lookup = await t.api('GET', '/api/v1/profiles/lookup?userId=removed-user');
+      expect(lookup.body.profile.traits).to.include({ plan: 'removed-pro' });
+      expect(lookup.body.profile.audiences).to.deep.equal([]);
+    });
   });
 
   describe('Deleting an audience', () => {
