@@ -156,18 +156,26 @@ export function activityCounters(a: ActivityRecord): CounterChange[] {
   return changes;
 }
 
-/** The counter changes of a delivery moving from `before` (its stored status) to its new state. */
-export function deliveryCounters(before: DeliveryStatus, after: DeliveryRecord): CounterChange[] {
+/**
+ * The counter changes of a delivery moving from `before` (its stored status, and when it got it)
+ * to its new state. `failed` counts deliveries that are failed, in the hour they failed: a re-drive
+ * takes the failure back out of that hour, so a delivery re-driven to success is counted once, as
+ * sent (and one that fails again, once, in the hour it failed again).
+ */
+export function deliveryCounters(was: { status: DeliveryStatus; updatedAt: string }, after: DeliveryRecord): CounterChange[] {
   const changes: CounterChange[] = [];
   const hour = hourOf(after.updatedAt);
   const push = (key: string, delta: number, flow: boolean) =>
     changes.push({ spaceId: after.spaceId, journeyId: after.journeyId, key, delta, hour: flow ? hour : null });
-  const wasRetrying = before === 'retrying';
+  const wasRetrying = was.status === 'retrying';
   const isRetrying = after.status === 'retrying';
   if (wasRetrying !== isRetrying) push(counterKeys.deliveriesRetrying, isRetrying ? 1 : -1, false);
-  if (before !== after.status) {
+  if (was.status !== after.status) {
     if (after.status === 'delivered') push(counterKeys.deliveriesSent, 1, true);
     if (after.status === 'failed') push(counterKeys.deliveriesFailed, 1, true);
+    if (was.status === 'failed') {
+      changes.push({ spaceId: after.spaceId, journeyId: after.journeyId, key: counterKeys.deliveriesFailed, delta: -1, hour: hourOf(was.updatedAt) });
+    }
   }
   return changes;
 }

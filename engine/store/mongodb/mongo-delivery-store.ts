@@ -106,7 +106,7 @@ export class MongoDeliveryStore implements DeliveryStore {
     if (before === null) return 'version_conflict';
     // Keyed by the new revision: a retried counter update for this change applies once. (A crash
     // between the two writes loses this change's counts; nothing replays a delivery update.)
-    await this.#figures.apply(`${d.id}@${d.rev}`, deliveryCounters(before.status, d));
+    await this.#figures.apply(`${d.id}@${d.rev}`, deliveryCounters({ status: before.status, updatedAt: fromJson<DeliveryRecord>(before.body).updatedAt }, d));
     return 'ok';
   }
 

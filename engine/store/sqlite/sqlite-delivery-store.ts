@@ -32,7 +32,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.#writes = writes;
     this.#rows = rows;
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ? AND space_id = ?`);
-    this.#statusAt = db.prepare('SELECT status FROM deliveries WHERE id = ? AND space_id = ? AND rev = ?');
+    this.#statusAt = db.prepare("SELECT status, json_extract(doc, '$.updatedAt') AS updatedAt FROM deliveries WHERE id = ? AND space_id = ? AND rev = ?");
     this.#update = db.prepare('UPDATE deliveries SET status = ?, next_attempt_at = ?, rev = ?, doc = ? WHERE id = ? AND space_id = ? AND rev = ?');
     this.#due = db.prepare(`SELECT id, space_id, ${COLUMNS} FROM deliveries WHERE status IN ('pending', 'retrying')
       AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`);
@@ -57,9 +57,9 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const doc = JSON.stringify(d);
     return this.#writes.run(() => {
       // Read in the same job as the write: the counters move by the status this write replaces.
-      const before = this.#statusAt.get(d.id, d.spaceId, expectedRev) as { status: DeliveryStatus } | undefined;
+      const before = this.#statusAt.get(d.id, d.spaceId, expectedRev) as { status: DeliveryStatus; updatedAt: string } | undefined;
       if (!before || this.#update.run(d.status, d.nextAttemptAt, d.rev, doc, d.id, d.spaceId, expectedRev).changes !== 1) return 'version_conflict' as const;
-      this.#rows.counters.apply(deliveryCounters(before.status, d));
+      this.#rows.counters.apply(deliveryCounters(before, d));
       return 'ok' as const;
     });
   }
