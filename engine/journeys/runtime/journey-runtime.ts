@@ -19,6 +19,7 @@ import { InstanceWriter } from './instance-writer.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { LiveJourneys, LiveVersion, JourneyEntryState } from './live-journeys.ts';
 import { followMerges } from '../../profiles/resolve-profile.ts';
+import { encodeTime } from 'ulid';
 
 /** Dependencies of the journey runtime. */
 export interface JourneyRuntimeDeps {
@@ -43,6 +44,10 @@ const FAILED_TIMER_RETRY_MS = 60_000;
 /** Earlier instances of a profile read to date the end of its last one with an identifier value. */
 const EARLIER_INSTANCES_READ = 500;
 const EPOCH = new Date(0).toISOString();
+/** How much longer than its nominal length a calendar goal window can be (P1M from Jan 31, DST days). */
+const LATE_GOAL_SLACK_MS = 4 * 24 * 3_600_000;
+/** Ended instances of one profile and journey offered a late goal event, per status (the earliest entered within the window first). */
+const LATE_GOAL_INSTANCES = 200;
 const NO_AUDIENCES: ReadonlySet<string> = new Set();
 
 /**
@@ -196,6 +201,30 @@ export class JourneyRuntime {
       if (!version || !version.followUpEvents.has(event.name!)) continue;
       const instance = await this.#deps.store.instances.get(event.spaceId, ref.id);
       if (instance && instance.status === 'active') await this.#advance(instance, { kind: 'event', event, late }, profile);
+    }
+    await this.#lateConversions(event, profile);
+  }
+
+  /**
+   * A goal event for the profile's instances that have ended (completed or exited) while the
+   * goal's window from their entry is still open: they convert all the same (product.md: an event
+   * within the window records a conversion for that instance). Read only for events some goal
+   * listens to, and only instances entered within the longest such window.
+   */
+  async #lateConversions(event: EventRecord, profile: ProfileRecord): Promise<void> {
+    const versions = await this.#deps.live.withGoalOn(event.spaceId, event.name ?? '');
+    if (versions.length === 0) return;
+    const windows = new Map<string, number>();
+    for (const v of versions) windows.set(v.record.journeyId, Math.max(windows.get(v.record.journeyId) ?? 0, v.goalWindows.get(event.name!)!));
+    const profileIds = [profile.id, ...profile.mergedFrom];
+    for (const [journeyId, windowMs] of windows) {
+      // Calendar units (P1M) make a window up to a few days longer than its nominal length: the cut-off
+      // only narrows the read, and each goal checks its own window exactly.
+      const after = `ins_${encodeTime(Math.max(0, Date.parse(event.receivedAt) - windowMs - LATE_GOAL_SLACK_MS), 10)}`;
+      for (const status of ['completed', 'exited'] as const) {
+        const ended = await this.#deps.store.instances.listByJourney(event.spaceId, journeyId, { profileIds, status, after, limit: LATE_GOAL_INSTANCES });
+        for (const instance of ended) await this.#advance(instance, { kind: 'goal', event }, profile);
+      }
     }
   }
 

@@ -14,6 +14,8 @@ export interface LiveVersion {
   usesAudiences: boolean;
   /** Events hold-until steps may look back on, and the longest look-back (null without holds). */
   lookback: { events: ReadonlySet<string>; longestMs: number } | null;
+  /** Goal event name → the longest window of its goals (ms): how far back an ended instance may still convert. */
+  goalWindows: ReadonlyMap<string, number>;
 }
 
 /** Lifecycle facts of a journey that decide whether it takes new entries. */
@@ -48,6 +50,12 @@ function lookbackOf(d: JourneyDefinition): LiveVersion['lookback'] {
   };
 }
 
+function goalWindowsOf(d: JourneyDefinition): Map<string, number> {
+  const windows = new Map<string, number>();
+  for (const goal of d.goals ?? []) windows.set(goal.event, Math.max(windows.get(goal.event) ?? 0, durationMs(goal.within)));
+  return windows;
+}
+
 /**
  * The runtime's cached view of every version that may still have instances, and of which
  * journeys take entries on which event. This process's lifecycle changes invalidate it at once;
@@ -57,6 +65,8 @@ export class LiveJourneys {
   readonly #store: JourneyStore;
   #versions = new Map<string, LiveVersion>();
   #entries = new Map<string, Array<{ state: JourneyEntryState; version: LiveVersion }>>();
+  /** `<space>\0<event name>` → versions with a goal on that event. */
+  #goals = new Map<string, LiveVersion[]>();
   #loadedAt = 0;
   #loading: Promise<void> | null = null;
 
@@ -67,6 +77,12 @@ export class LiveJourneys {
   /** Forgets everything; the next read reloads. */
   invalidate(): void {
     this.#loadedAt = 0;
+  }
+
+  /** Versions of a space with a goal on `eventName` (ended instances of them may still convert). */
+  async withGoalOn(spaceId: string, eventName: string): Promise<readonly LiveVersion[]> {
+    await this.#fresh();
+    return this.#goals.get(`${spaceId}\u0000${eventName}`) ?? [];
   }
 
   /** A version by journey id and number (retired versions are not kept). */
@@ -104,6 +120,7 @@ export class LiveJourneys {
         identifierPath: identifierPathOf(d),
         usesAudiences: d.steps.some((s) => s.type === 'data_split' && s.branches.some((b) => (b.audiences ?? []).length > 0)),
         lookback: lookbackOf(d),
+        goalWindows: goalWindowsOf(d),
       });
     }
     const entries = new Map<string, Array<{ state: JourneyEntryState; version: LiveVersion }>>();
@@ -120,8 +137,16 @@ export class LiveJourneys {
         entries.set(key, list);
       }
     }
+    const goals = new Map<string, LiveVersion[]>();
+    for (const v of versions.values()) {
+      for (const name of v.goalWindows.keys()) {
+        const key = `${v.record.spaceId}\u0000${name}`;
+        goals.set(key, [...(goals.get(key) ?? []), v]);
+      }
+    }
     this.#versions = versions;
     this.#entries = entries;
+    this.#goals = goals;
     this.#loadedAt = startedAt;
   }
 }

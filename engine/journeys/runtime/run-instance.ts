@@ -7,7 +7,7 @@ import { enterHoldUntil, matchBranch, takeBranch } from './steps/hold-until-step
 import { enterDataSplit } from './steps/data-split-step.ts';
 import { enterRandomSplit } from './steps/random-split-step.ts';
 import { recordSend } from './steps/send-step.ts';
-import { applyJourneyRules } from './journey-rules.ts';
+import { applyGoals, applyJourneyRules } from './journey-rules.ts';
 
 /** What moves an instance: its creation, its timer, an event routed to it, or an archive. */
 export type RunInput =
@@ -15,6 +15,8 @@ export type RunInput =
   | { kind: 'timer' }
   /** `late`: the event became visible after a newer one of the profile was applied (see EventProcessor). */
   | { kind: 'event'; event: EventRecord; late?: boolean }
+  /** A goal event for an instance that has ended: it may still convert within the goal's window. */
+  | { kind: 'goal'; event: EventRecord }
   /** The journey or its version was archived: the instance exits wherever it is. */
   | { kind: 'exit'; reason: string; /** What the exit counts under in the journey's figures (default `archived`). */ cause?: string };
 
@@ -33,6 +35,12 @@ export interface RunResult {
  */
 export function runInstance(instance: InstanceRecord, input: RunInput, env: RunEnv): RunResult {
   const run = beginRun(instance, env);
+  if (input.kind === 'goal') {
+    if (instance.status === 'active') return unchanged(instance);
+    applyGoals(run, input.event, true);
+    // Nothing reached (an earlier conversion, another identifier, the window closed): no write.
+    return run.effects.length === 0 ? unchanged(instance) : changedBy(run, instance);
+  }
   if (instance.status !== 'active') return unchanged(instance);
   switch (input.kind) {
     case 'start':
@@ -72,7 +80,11 @@ export function runInstance(instance: InstanceRecord, input: RunInput, env: RunE
       throw new Error(`unknown input ${JSON.stringify(never)}`);
     }
   }
-  run.instance.updatedAt = new Date(env.now).toISOString();
+  return changedBy(run, instance);
+}
+
+function changedBy(run: Run, instance: InstanceRecord): RunResult {
+  run.instance.updatedAt = new Date(run.env.now).toISOString();
   run.instance.rev = instance.rev + 1;
   run.instance.outbox = run.effects;
   return { instance: run.instance, effects: run.effects, changed: true };
