@@ -75,8 +75,13 @@ export class ProfileService {
     if (event.type === 'alias') {
       const previousId = String(event.message['previousId']);
       const target = event.userId ? await resolveIdentity(this.#store, spaceId, 'userId', event.userId) : null;
-      const source = await resolveIdentity(this.#store, spaceId, 'userId', previousId)
-        ?? await resolveIdentity(this.#store, spaceId, 'anonymousId', previousId);
+      const byUserId = await resolveIdentity(this.#store, spaceId, 'userId', previousId);
+      const source = byUserId ?? await resolveIdentity(this.#store, spaceId, 'anonymousId', previousId);
+      // An alias of a previous *user* id merges two users (Segment's alias). An anonymous id that
+      // already belongs to another user is never moved, by alias no more than by identify.
+      const othersAnonymousId = !byUserId && source && source.profile.userId !== null && source.profile.userId !== event.userId
+        && !(event.userId !== null && source.profile.userIds.includes(event.userId));
+      if (othersAnonymousId) return { target, join: [], claimUserId: event.userId, claimAnonymousIds: [] };
       if (target && source && source.profile.id !== target.profile.id) {
         return { target, join: [source.profile], claimUserId: event.userId, claimAnonymousIds: [] };
       }

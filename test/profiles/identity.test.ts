@@ -187,6 +187,27 @@ describe('profiles: identity resolution', () => {
       expect((await lookup('anonymousId=shared-laptop')).id).to.equal(d.id);
       expect(c.traits).to.deep.equal({ name: 'C' });
     });
+
+    it('is not moved by an alias either: no two users merged, no user renamed (found by an audit)', async () => {
+      await send('/v1/identify', { userId: 'alias-u3', anonymousId: 'alias-a3', traits: { name: 'three' } });
+      await send('/v1/identify', { userId: 'alias-u4', traits: { name: 'four' } });
+      await send('/v1/identify', { userId: 'alias-v1', anonymousId: 'alias-va' });
+      await t.settle();
+      await send('/v1/alias', { previousId: 'alias-a3', userId: 'alias-u4' });
+      await send('/v1/alias', { previousId: 'alias-va', userId: 'alias-v2' });
+      await t.settle();
+      const u3 = await lookup('userId=alias-u3');
+      const u4 = await lookup('userId=alias-u4');
+      expect(u3.id).not.to.equal(u4.id);
+      expect(u3).to.include({ userId: 'alias-u3' });
+      expect(u3.anonymousIds).to.deep.equal(['alias-a3']);
+      expect(u4.traits).to.deep.equal({ name: 'four' });
+      const v1 = await lookup('userId=alias-v1');
+      expect(v1.userIds).to.deep.equal(['alias-v1']);
+      const v2 = await lookup('userId=alias-v2');
+      expect(v2.id).not.to.equal(v1.id);
+      expect((await lookup('anonymousId=alias-va')).id).to.equal(v1.id);
+    });
   });
 
   describe('Many users in one batch', () => {
