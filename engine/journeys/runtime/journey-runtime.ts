@@ -19,6 +19,7 @@ import { InstanceWriter } from './instance-writer.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { LiveJourneys, LiveVersion, JourneyEntryState } from './live-journeys.ts';
 import { followMerges } from '../../profiles/resolve-profile.ts';
+import { stickyKey } from './sticky-key.ts';
 import { encodeTime } from 'ulid';
 
 /** Dependencies of the journey runtime. */
@@ -271,6 +272,7 @@ export class JourneyRuntime {
       now, profile,
       // Read only when a data split of this version can test membership: runs are the timer hot path.
       audienceIds: version.usesAudiences ? await this.#deps.audiences.memberAudienceIds(spaceId, profile.id) : NO_AUDIENCES,
+      ...(version.stickySplit ? { stickyKey: await stickyKey(this.#deps.store.instances, spaceId, version.record.journeyId, profile) } : {}),
       recentEvents,
       identifierPath: version.identifierPath,
       earlierEventsAfter: await this.#earlierEventsAfter(version, profile, spaceId, instance, recentEvents),

@@ -12,6 +12,8 @@ export interface LiveVersion {
   identifierPath: string | null;
   /** Whether a data split tests audience membership (only then do runs read memberships). */
   usesAudiences: boolean;
+  /** Whether a random split is sticky (only then do runs look up the person's first entry). */
+  stickySplit: boolean;
   /** Events hold-until steps may look back on, and the longest look-back (null without holds). */
   lookback: { events: ReadonlySet<string>; longestMs: number } | null;
   /** Goal event name → the longest window of its goals (ms): how far back an ended instance may still convert. */
@@ -119,6 +121,7 @@ export class LiveJourneys {
         record, definition: d, followUpEvents: followUpEvents(d),
         identifierPath: identifierPathOf(d),
         usesAudiences: d.steps.some((s) => s.type === 'data_split' && s.branches.some((b) => (b.audiences ?? []).length > 0)),
+        stickySplit: d.steps.some((s) => s.type === 'random_split' && s.sticky === true),
         lookback: lookbackOf(d),
         goalWindows: goalWindowsOf(d),
       });

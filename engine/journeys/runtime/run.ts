@@ -33,6 +33,8 @@ export interface RunEnv {
    * value, when the journey has one; the epoch when there was none). Null: none counts.
    */
   earlierEventsAfter: string | null;
+  /** The profile id sticky random splits roll on (see sticky-key.ts); the instance's profile when absent. */
+  stickyKey?: string;
   /** Uniform in [0, 1) for non-sticky random splits. */
   random: () => number;
   /** New time-ordered ids for activities and deliveries. */

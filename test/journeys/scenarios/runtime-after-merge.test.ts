@@ -50,6 +50,33 @@ for (const store of STORE_MODES) {
       expect(JSON.stringify(preview.body)).to.contain(`${user}@example.com`);
     });
 
+    it('a sticky random split gives the same branch on re-entry after the anonymous profile joined the user', async () => {
+      const t = engine();
+      const journey = await createAndPublish(t, {
+        name: uniqueId('Merged sticky'),
+        entry: { event: 'sticky_go', reentry: { mode: 'one_active' } },
+        start: 'split',
+        steps: [
+          { id: 'split', type: 'random_split', sticky: true, branches: [{ id: 'a', percent: 50, next: 'done' }, { id: 'b', percent: 50, next: 'done' }] },
+          { id: 'done', type: 'exit' },
+        ],
+      });
+      // Six people: by chance alone all six would keep their branch once in 64 runs.
+      for (let n = 0; n < 6; n++) {
+        const [user, anon] = [uniqueId(`sticky-user-${n}`), uniqueId(`sticky-anon-${n}`)];
+        expect((await t.ingest('/v1/identify', { userId: user })).status).to.equal(200);
+        await track(t, { anonymousId: anon, event: 'sticky_go' });
+        await t.settle();
+        expect((await t.ingest('/v1/identify', { userId: user, anonymousId: anon })).status).to.equal(200);
+        await track(t, { userId: user, event: 'sticky_go' });
+        await t.settle();
+        const res = await t.api('GET', `/api/v1/journeys/${journey.id}/activity?userId=${user}&type=branch_chosen`);
+        const branches = res.body.activity.map((a: { data: { branch: string } }) => a.data.branch);
+        expect(branches, user).to.have.lengthOf(2);
+        expect(branches[0], `${user}: both entries, before and after the merge`).to.equal(branches[1]);
+      }
+    });
+
     it("a hold-until reached by a timer finds, in its look-back, an event the user performed under the merged id", async () => {
       const t = engine();
       const journey = await createAndPublish(t, {

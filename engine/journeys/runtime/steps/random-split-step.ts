@@ -10,7 +10,7 @@ export function stickyRoll(profileId: string, journeyId: string, stepId: string)
 
 /** Picks a branch by percentage. */
 export function enterRandomSplit(run: Run, step: RandomSplitStep): string {
-  const roll = step.sticky ? stickyRoll(run.instance.profileId, run.env.journeyId, step.id) : run.env.random() * 100;
+  const roll = step.sticky ? stickyRoll(run.env.stickyKey ?? run.instance.profileId, run.env.journeyId, step.id) : run.env.random() * 100;
   let upTo = 0;
   for (const branch of step.branches) {
     upTo += branch.percent;
