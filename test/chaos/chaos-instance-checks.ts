@@ -3,7 +3,8 @@
  * - each entry event of the load had exactly one outcome (an instance, or an ignored trigger);
  *   a seed event, sent before publishing, had none;
  * - each instance entered once, from a stored entry event, and has ended (none stuck), with one
- *   end record and nothing after it; no record is duplicated (a replay applied twice);
+ *   end record and nothing after it but conversions (a goal's window can outlast the instance); no
+ *   record is duplicated (a replay applied twice);
  * - each wait (`waiting` with an `until`) was closed exactly once — a timer that fired
  *   (`delay_over`, `timed_out`), a matching event, or the instance's exit — and a timer never
  *   fired before its time.
@@ -65,7 +66,8 @@ function checkLife(journey: string, story: InstanceStory, entryIds: ReadonlySet<
   const ends = activity.filter((a) => a.type === 'completed' || a.type === 'exited');
   if (ends.length !== 1 || ends[0]!.type !== instance.status) {
     v.add('instances.end', `${journey}: status ${instance.status} with ${ends.length} end records — ${describe(story)}`);
-  } else if (activity[activity.length - 1] !== ends[0]) {
+  } else if (activity.slice(activity.indexOf(ends[0]!) + 1).some((a) => a.type !== 'converted')) {
+    // Only a conversion may come later: a goal's window from entry can outlast the instance.
     v.add('instances.after-end', `${journey}: records after the instance ended — ${describe(story)}`);
   }
   const seen = new Set<string>();
