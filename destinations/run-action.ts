@@ -61,6 +61,8 @@ export interface BatchEventResult {
   sent?: unknown;
   errortype?: string;
   errormessage?: string;
+  /** Response headers a plugin attached to the item's result (the built-in webhook: `retry-after`). */
+  headers?: Record<string, string>;
 }
 
 /** Outcome of testAuthentication. */
@@ -198,7 +200,7 @@ export async function runBatch(input: RunBatchInput): Promise<BatchEventResult[]
     if (!node) return { ok: false, status: 500, errormessage: 'the plugin returned no result for this event' };
     const status = typeof node.status === 'number' ? node.status : 500;
     const result: BatchEventResult = { ok: status >= 200 && status < 300 && node.errormessage === undefined, status };
-    for (const key of ['body', 'sent', 'errortype', 'errormessage'] as const) {
+    for (const key of ['body', 'sent', 'errortype', 'errormessage', 'headers'] as const) {
       if (node[key] !== undefined) (result as unknown as Record<string, unknown>)[key] = node[key];
     }
     return result;

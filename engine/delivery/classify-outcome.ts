@@ -31,12 +31,13 @@ export type OutcomeClass =
 export interface ClassifyOptions {
   /** Engine time in epoch ms, to read a `Retry-After` HTTP-date. Default Date.now(). */
   now?: number;
-  /** Longest `Retry-After` honoured; longer ones are cut to this. Default 1 hour. */
+  /**
+   * Longest `Retry-After` taken as given; longer ones are cut to this. Default: none. Why: a
+   * server's wait is honoured in full, and one that goes past the retry window makes the retry
+   * policy give up with that reason instead of retrying earlier than asked.
+   */
   maxRetryAfterMs?: number;
 }
-
-/** Default cap on a server's `Retry-After`: long enough for rate-limit windows, short of the 4-hour bound. */
-export const DEFAULT_MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 
 // Destination function error names (Segment's function API) and their meaning.
 const FUNCTION_PERMANENT = new Set(['ValidationError', 'InvalidEventPayload', 'EventNotSupported']);
@@ -173,7 +174,7 @@ export function readRetryAfter(headers: HeadersLike | undefined, options: Classi
     if (Number.isNaN(at)) return undefined;
     ms = Math.max(0, at - (options.now ?? Date.now()));
   }
-  return Math.min(ms, options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS);
+  return options.maxRetryAfterMs === undefined ? ms : Math.min(ms, options.maxRetryAfterMs);
 }
 
 function header(headers: HeadersLike | undefined, name: string): string | undefined {

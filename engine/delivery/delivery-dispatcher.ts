@@ -204,7 +204,8 @@ export class DeliveryDispatcher implements TimerSource {
     const sendStarted = performance.now();
     let results: AttemptResult[];
     try {
-      results = items.length === 1
+      // A destination that batches gets a batch even of one: the receiver always sees one request shape.
+      results = items.length === 1 && items[0]!.batchKey === null
         ? [await items[0]!.target.send(items[0]!.delivery)]
         : await items[0]!.target.sendBatch(items.map((i) => i.delivery));
     } catch (error) {

@@ -98,6 +98,7 @@ export class DeliveryTargets {
       return results.map((r) => ({
         verdict: classifyOutcome({
           status: r.status, ...(r.errormessage ? { message: r.errormessage } : {}), ...(r.errortype ? { errortype: r.errortype } : {}),
+          ...(r.headers ? { headers: r.headers } : {}),
         }),
         status: r.status, response: responseText(r.body ?? r.errormessage ?? null),
       }));

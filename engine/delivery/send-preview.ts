@@ -17,6 +17,10 @@ import type { MappingProblem } from '../../mappings/mapping-problem.ts';
 import type { SendEvent } from '../../mappings/send-event.ts';
 import type { DeliveryTargets } from './delivery-targets.ts';
 import { followMerges } from '../profiles/resolve-profile.ts';
+import { newId } from '../ids.ts';
+import type { EventRecord } from '../store/event-store.ts';
+import { identifierOf } from '../journeys/runtime/run.ts';
+import { readPath } from '../conditions/read-path.ts';
 
 /** What to preview a send with: a sample entry event (and optionally whose traits), or a recorded instance. */
 export interface PreviewInput {
@@ -49,14 +53,18 @@ export class SendPreview {
   }
 
   async preview(spaceId: string, journeyId: string, stepId: string, input: PreviewInput): Promise<Preview> {
-    return (await this.#build(spaceId, journeyId, stepId, input)).preview;
+    return (await this.#build(spaceId, journeyId, stepId, input, 'preview')).preview;
   }
 
-  /** The preview and the send step it was made from. */
-  async #build(spaceId: string, journeyId: string, stepId: string, input: PreviewInput): Promise<{ preview: Preview; spec: SendSpec }> {
+  /**
+   * The preview and the send step it was made from. `sampleInstance`: the instance id a sample
+   * event stands in (a test-send gets a new one each time, so a receiver that honours the
+   * idempotency key never drops a second test as a repeat of the first).
+   */
+  async #build(spaceId: string, journeyId: string, stepId: string, input: PreviewInput, sampleInstance: string): Promise<{ preview: Preview; spec: SendSpec }> {
     const { doc, version } = await this.#definition(spaceId, journeyId, input.version);
     const spec = sendOf(doc, stepId);
-    return { spec, preview: await this.#previewOf(spaceId, stepId, spec, await this.#event(spaceId, journeyId, doc, version, stepId, spec, input)) };
+    return { spec, preview: await this.#previewOf(spaceId, stepId, spec, await this.#event(spaceId, journeyId, doc, version, stepId, spec, input, sampleInstance)) };
   }
 
   async #previewOf(spaceId: string, stepId: string, spec: SendSpec, event: SendEvent): Promise<Preview> {
@@ -79,7 +87,7 @@ export class SendPreview {
 
   /** Sends the previewed event to the step's destination for real; answers the outcome and the destination's response. */
   async test(spaceId: string, journeyId: string, stepId: string, input: PreviewInput) {
-    const { preview, spec } = await this.#build(spaceId, journeyId, stepId, input);
+    const { preview, spec } = await this.#build(spaceId, journeyId, stepId, input, `test_${newId()}`);
     if (!preview.target) {
       throw new EngineError('invalid_request', `step '${stepId}' has no destination or function to send to`, { path: '/target' });
     }
@@ -116,8 +124,10 @@ export class SendPreview {
     return { doc: version.definition, version: number };
   }
 
-  async #event(spaceId: string, journeyId: string, doc: JourneyDefinition, version: number, stepId: string, spec: SendSpec, input: PreviewInput): Promise<SendEvent> {
-    let instance: Pick<InstanceRecord, 'id' | 'context' | 'identifier'>;
+  async #event(
+    spaceId: string, journeyId: string, doc: JourneyDefinition, version: number, stepId: string, spec: SendSpec, input: PreviewInput, sampleInstance: string,
+  ): Promise<SendEvent> {
+    let instance: Pick<InstanceRecord, 'id' | 'context' | 'identifier' | 'iteration'>;
     let profile: ProfileRecord | null;
     let sampleUserId: string | null = null;
     if (input.instanceId !== undefined) {
@@ -134,7 +144,12 @@ export class SendPreview {
       if (typeof entryEvent !== 'string' || entryEvent === '') {
         throw invalidRequest('this version has no entry event yet: a sample event stands for it (give `instanceId` or set entry.event)', '/entry/event');
       }
-      instance = { id: 'preview', context: { [entryEvent]: { type: 'track', event: entryEvent, ...sample } }, identifier: null };
+      const message = { type: 'track', event: entryEvent, ...sample };
+      // The session a real entry of this event would start: its identifier value, as the runtime reads it.
+      const path = (doc.entry as { reentry?: { mode?: unknown; identifier?: unknown } }).reentry;
+      const identifier = path?.mode === 'multiple_active' && typeof path.identifier === 'string'
+        ? identifierOf({ message } as unknown as EventRecord, path.identifier, readPath) ?? null : null;
+      instance = { id: sampleInstance, context: { [entryEvent]: message }, identifier, iteration: 0 };
       // The person is `userId`, else the sample's own user, as a real send of that event would be.
       const userId = input.userId ?? nonEmpty(sample['userId']);
       const anonymousId = nonEmpty(sample['anonymousId']);
@@ -148,7 +163,8 @@ export class SendPreview {
     const run = {
       instance, env: { now, profile: person, journeyId, journeyName: doc.name, version },
     } as unknown as Run;
-    return buildPayload(run, spec, stepId, `${instance.id}:${stepId}:preview`);
+    // The key a send from this instance at its current loop iteration carries.
+    return buildPayload(run, spec, stepId, `${instance.id}:${stepId}:${instance.iteration}`);
   }
 }
 

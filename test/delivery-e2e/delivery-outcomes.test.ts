@@ -150,6 +150,40 @@ describe('delivery outcomes: a journey send to the webhook destination', functio
     expect(sink.requests[1]!.headers['idempotency-key']).to.equal(d.idempotencyKey);
   });
 
+  it('a Retry-After of two hours is honoured in full (it was cut to one hour: found by an audit)', async () => {
+    await start();
+    sink.handler = (r) => (r.n === 0 ? { status: 429, headers: { 'retry-after': '7200' }, body: { error: 'come back later' } } : { status: 200 });
+    const { journeyId } = await journeyTo();
+    await enter('u-429-long');
+    const d = await onlyDelivery(journeyId);
+    expect(d.status).to.equal('retrying');
+    expect(d.nextAttemptAt - Date.parse(d.attemptLog[0].at)).to.be.at.least(7_200_000);
+    await advance(t, 3_600_000 + 60_000);
+    expect(sink.requests, 'nothing after one hour').to.have.length(1);
+    await advancePast(t, d.nextAttemptAt);
+    expect((await onlyDelivery(journeyId)).status).to.equal('delivered');
+  });
+
+  it("batching: a whole batch's 429 Retry-After is honoured for every item; a single queued send is still sent as a batch", async () => {
+    await start();
+    sink.handler = (r) => (r.n === 0 ? { status: 429, headers: { 'retry-after': '120' }, body: { error: 'slow down' } } : { status: 200 });
+    const { journeyId } = await journeyTo({
+      destination: { delivery: { batchSize: 10, batchWaitMs: 50 } },
+      mapping: { url: `${sink.url}/batch`, method: 'POST', data: { user: { '@path': '$.userId' } }, idempotency_key: { '@path': '$.messageId' } },
+    });
+    await enter('u-batch-alone');
+    const d = await onlyDelivery(journeyId);
+    expect(Array.isArray(sink.requests[0]!.json), 'one send alone goes as a batch of one').to.equal(true);
+    expect(d.status).to.equal('retrying');
+    expect(d.reason).to.match(/Retry-After 120s/);
+    await advance(t, 60_000);
+    expect(sink.requests, 'no request before Retry-After has passed').to.have.length(1);
+    await advancePast(t, d.nextAttemptAt);
+    expect((await onlyDelivery(journeyId)).status).to.equal('delivered');
+    expect(sink.requests.map((r) => Array.isArray(r.json))).to.deep.equal([true, true]);
+    expect(sink.requests[1]!.headers['idempotency-key']).to.equal(sink.requests[0]!.headers['idempotency-key']);
+  });
+
   it('400: failed at once with the status in the reason, never retried', async () => {
     await start();
     sink.handler = () => ({ status: 400, body: { error: 'email is not valid' } });

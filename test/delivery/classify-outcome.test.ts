@@ -97,8 +97,9 @@ describe('classifyOutcome', () => {
     });
   }
 
-  it('caps a long Retry-After (default 1 hour, configurable)', () => {
-    expect(classifyOutcome({ status: 429, headers: { 'retry-after': '86400' } }, { now: NOW })).to.deep.include({ retryAfterMs: 3_600_000 });
+  it('takes a long Retry-After in full (the retry policy gives up past its window), unless a cap is set', () => {
+    expect(classifyOutcome({ status: 429, headers: { 'retry-after': '7200' } }, { now: NOW })).to.deep.include({ retryAfterMs: 7_200_000 });
+    expect(classifyOutcome({ status: 503, headers: { 'retry-after': new Date(NOW + 86_400_000).toUTCString() } }, { now: NOW })).to.deep.include({ retryAfterMs: 86_400_000 });
     expect(classifyOutcome({ status: 429, headers: { 'retry-after': '600' } }, { now: NOW, maxRetryAfterMs: 60_000 })).to.deep.include({ retryAfterMs: 60_000 });
   });
 

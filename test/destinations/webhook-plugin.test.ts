@@ -35,6 +35,23 @@ describe('built-in webhook plugin', () => {
     expect(seen[0]!.headers.get('x-count')).to.equal('3');
   });
 
+  it('keeps its own headers: a mapped header of the same name in another letter case is dropped, and two spellings of one name send one (found by an audit)', async () => {
+    const seen = capture(nock('https://hooks.example.com').post('/in').reply(200));
+    await webhook.action('send', {
+      event: { messageId: 'msg-7' },
+      mapping: {
+        url: 'https://hooks.example.com/in',
+        headers: { 'content-type': 'text/plain', 'idempotency-key': 'evil', 'x-signature': 'forged', 'X-Tenant': 'a', 'x-tenant': 'b' },
+      },
+      settings: { sharedSecret: 's3cret' },
+    });
+    const { body, headers } = seen[0]!;
+    expect(headers.get('content-type')).to.equal('application/json');
+    expect(headers.get('idempotency-key')).to.equal('msg-7');
+    expect(verifySignature(body, 's3cret', headers.get('x-signature'))).to.equal(true);
+    expect(headers.get('x-tenant')).to.equal('b');
+  });
+
   it('takes the idempotency key from a mapped field when one is given', async () => {
     const seen = capture(nock('https://hooks.example.com').post('/in').reply(200));
     await webhook.action('send', {
@@ -87,6 +104,21 @@ describe('built-in webhook plugin', () => {
       expect(results.map((r) => r.status)).to.deep.equal([200, 422, 201]);
       expect(results[1]!.errormessage).to.equal('n too small');
       expect(results[0]!.errormessage).to.equal(undefined);
+    });
+
+    it("gives a batch the same Idempotency-Key whatever the items' order (a retry may queue them differently)", async () => {
+      const seen = capture(nock('https://hooks.example.com').post('/batch').times(2).reply(200));
+      await webhook.batch('send', { events, mapping });
+      await webhook.batch('send', { events: [events[2]!, events[0]!, events[1]!], mapping });
+      expect(seen[1]!.headers.get('idempotency-key')).to.equal(seen[0]!.headers.get('idempotency-key'));
+      expect(seen[1]!.headers.get('x-idempotency-keys'), 'every item key, in body order').to.equal('c,a,b');
+    });
+
+    it("passes a whole answer's Retry-After on to every item it refused", async () => {
+      nock('https://hooks.example.com').post('/batch').reply(429, 'slow down', { 'Retry-After': '120' });
+      await webhook.batch('send', { events, mapping });
+      const results = webhook.results() as Array<{ status: number; headers?: Record<string, string> }>;
+      expect(results.map((r) => [r.status, r.headers?.['retry-after']])).to.deep.equal([[429, '120'], [429, '120'], [429, '120']]);
     });
 
     it('fails every event of the batch when the endpoint fails as a whole', async () => {

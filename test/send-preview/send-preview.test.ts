@@ -122,7 +122,13 @@ describe('send steps: preview and test-send', () => {
     expect(sent.body.result.outcome).to.equal('delivered');
     expect(sent.body.result.status).to.equal(200);
     expect(sink.received).to.have.length(1);
-    expect(sink.received[0]!.headers['idempotency-key']).to.equal('preview:nudge:preview');
+    expect(sink.received[0]!.headers['idempotency-key']).to.match(/^test_[0-9A-Z]{26}:nudge:0$/);
+    // A second test is a new send: a receiver that honours the key must not drop it (found by an audit).
+    const again = await t.api('POST', `/api/v1/journeys/${journeyId}/steps/nudge/test`, {
+      event: { userId: 'u1', properties: { cart_id: 'c-8', hook: sink.url } },
+    });
+    expect(again.body.result.outcome).to.equal('delivered');
+    expect(sink.received[1]!.headers['idempotency-key']).not.to.equal(sink.received[0]!.headers['idempotency-key']);
   });
 
   it('refuses bad bodies and unknown steps with the path', async () => {

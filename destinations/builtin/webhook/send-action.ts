@@ -28,10 +28,20 @@ export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 /** Batch requests only: every item's key, comma-separated, in body order. */
 export const BATCH_KEYS_HEADER = 'X-Idempotency-Keys';
 
+/** Headers the webhook sets itself: a mapped header of the same name, in any letter case, is dropped. */
+const OWN_HEADERS = new Set(['content-type', IDEMPOTENCY_HEADER.toLowerCase(), BATCH_KEYS_HEADER.toLowerCase(), SIGNATURE_HEADER.toLowerCase()]);
+
 function requestOptions(payload: WebhookPayload, body: string, idempotencyKey: string | undefined, secret: string | undefined) {
   const headers: Record<string, string> = {};
+  // Header names are case-insensitive: two spellings of one name would be sent as one header with
+  // both values joined (a forged `x-signature` next to the real one), so the last spelling wins.
+  const spelled = new Map<string, string>();
   for (const [name, value] of Object.entries(payload.headers ?? {})) {
-    if (value !== undefined && value !== null) headers[name] = String(value);
+    if (value === undefined || value === null || OWN_HEADERS.has(name.toLowerCase())) continue;
+    const earlier = spelled.get(name.toLowerCase());
+    if (earlier !== undefined) delete headers[earlier];
+    spelled.set(name.toLowerCase(), name);
+    headers[name] = String(value);
   }
   headers['Content-Type'] = 'application/json';
   if (idempotencyKey) headers[IDEMPOTENCY_HEADER] = idempotencyKey;
@@ -57,13 +67,16 @@ async function sendGroup(request: RequestClient, group: Array<{ index: number; p
   const keys = group.map(({ payload }) => payload.idempotency_key ?? '');
   const body = JSON.stringify(items);
   const options = requestOptions(first, body, undefined, secret);
-  // One key for the request as a whole (stable for the same items), plus every item's own key.
-  options.headers[IDEMPOTENCY_HEADER] = createHash('sha256').update(keys.join('\n')).digest('hex');
+  // One key for the request as a whole, the same for the same items in any order (a retry may queue
+  // them differently), plus every item's own key in body order.
+  options.headers[IDEMPOTENCY_HEADER] = createHash('sha256').update([...keys].sort().join('\n')).digest('hex');
   options.headers[BATCH_KEYS_HEADER] = keys.join(',');
   try {
     const response = await request(first.url, { ...options, throwHttpErrors: false });
     const responseBody = (response as { data?: unknown }).data ?? (response as { content?: string }).content ?? '';
     const perItem = response.ok ? perItemResults(responseBody, group.length) : undefined;
+    // A Retry-After on the whole answer applies to every item it refused.
+    const retryAfter = response.headers.get('retry-after');
     group.forEach(({ index, payload }, position) => {
       const status = perItem ? perItem[position]!.status : response.status;
       const sent = (payload.data ?? {}) as never;
@@ -71,7 +84,11 @@ async function sendGroup(request: RequestClient, group: Array<{ index: number; p
         results.setSuccessResponseAtIndex(index, { status, sent, body: (perItem?.[position] ?? responseBody) as never });
       } else {
         const message = perItem?.[position]?.error ?? `webhook answered ${status}`;
-        results.setErrorResponseAtIndex(index, { status, errormessage: message, sent, body: (perItem?.[position] ?? responseBody) as never });
+        results.setErrorResponseAtIndex(index, {
+          status, errormessage: message, sent, body: (perItem?.[position] ?? responseBody) as never,
+          // Not an actions-core field: run-action.ts passes it on, so the engine honours the wait.
+          ...(retryAfter !== null && !perItem ? { headers: { 'retry-after': retryAfter } } : {}),
+        } as never);
       }
     });
   } catch (error) {

@@ -186,6 +186,23 @@ for (const store of STORE_MODES) {
         await sink.waitForRequests(1);
         expect(sink.requests[0]!.path).to.equal('/nudge');
         expect(sink.requests[0]!.json).to.deep.equal(res.body.payload.data);
+        // The key too: the preview's is the one the send carried (it was '<instance>:<step>:preview': found by an audit).
+        expect(sink.requests[0]!.headers['idempotency-key']).to.equal(res.body.event.messageId);
+        expect(res.body.event.messageId).to.equal(`${instanceId}:nudge:0`);
+      });
+
+      it("a sample event's preview carries the identifier a real entry of it would have", async () => {
+        const t = engine();
+        await trackAndSettle(t, { userId: uniqueId('seed'), event: 'session_started' });
+        const journey = await createAndPublish(t, {
+          name: uniqueId('Sessions'),
+          entry: { event: 'session_started', reentry: { mode: 'multiple_active', identifier: 'properties.session' } },
+          start: 'hello',
+          steps: [{ id: 'hello', type: 'send', eventName: 'Hello', payload: { context: 'all' }, next: 'done' }, { id: 'done', type: 'exit' }],
+        });
+        const res = await preview(t, journey.id, 'hello', { version: 'live', event: { userId: 'u1', properties: { session: 's-9' } } });
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        expect(res.body.event.context.journey.identifier).to.equal('s-9');
       });
     });
 
