@@ -166,6 +166,16 @@ function ingestLimitsVar(env: Env): EngineConfig['ingestLimits'] {
   });
 }
 
+/** MONGODB_URI, checked for its scheme here so that a typo stops the engine naming the variable (not with a driver stack trace). */
+function mongodbUriVar(env: Env): string | null {
+  const raw = env['MONGODB_URI'];
+  if (raw === undefined || raw === '') return null;
+  if (!/^mongodb(\+srv)?:\/\/[^/?#]+/.test(raw)) {
+    throw new ConfigError("MONGODB_URI must be a MongoDB connection string (mongodb://host[:port][/database] or mongodb+srv://…)");
+  }
+  return raw;
+}
+
 function testClockVar(env: Env): boolean {
   const raw = env['ENGINE_TEST_CLOCK'];
   if (raw === undefined || raw === '' || raw === '0') return false;
@@ -182,7 +192,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     dataDir: env['DATA_DIR'] || './data',
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['full', 'normal'] as const, 'full'),
     sqliteMmapBytes: intVar(env, 'SQLITE_MMAP_MB', 0, 0, SQLITE_MAX_MMAP_MB) * 1024 * 1024,
-    mongodbUri: env['MONGODB_URI'] || null,
+    mongodbUri: mongodbUriVar(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
     bootstrap: Object.freeze({
       writeKey: credential(env, 'ENGINE_WRITE_KEY'),

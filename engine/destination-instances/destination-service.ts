@@ -40,7 +40,8 @@ export class DestinationService {
     try {
       return this.#registry.describe((await this.#plugin(slug)).slug);
     } catch (error) {
-      if (error instanceof EngineError && error.code === 'unknown_plugin') throw notFound('destination plugin', slug);
+      // Plugins are the engine's, not a space's: no "in this space".
+      if (error instanceof EngineError && error.code === 'unknown_plugin') throw new EngineError('not_found', `no destination plugin has the slug '${slug}'`);
       throw error;
     }
   }

@@ -40,6 +40,12 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'off' })).to.throw(ConfigError, /SQLITE_SYNCHRONOUS/);
     expect(() => loadConfig({ ENGINE_WRITE_KEY: 'short' })).to.throw(ConfigError, /ENGINE_WRITE_KEY/);
     expect(() => loadConfig({ LOG_LEVEL: 'chatty' })).to.throw(ConfigError, /LOG_LEVEL/);
+    // A connection string without its scheme stopped the engine with the driver's stack trace (found by a README walk).
+    for (const uri of ['notauri', 'localhost:27017', 'http://127.0.0.1:27017', 'mongodb://']) {
+      expect(() => loadConfig({ MONGODB_URI: uri }), uri).to.throw(ConfigError, /MONGODB_URI/);
+    }
+    expect(loadConfig({ MONGODB_URI: 'mongodb://127.0.0.1:27017/journeys' }).mongodbUri).to.equal('mongodb://127.0.0.1:27017/journeys');
+    expect(loadConfig({ MONGODB_URI: 'mongodb+srv://cluster0.example.net/db' }).mongodbUri).to.equal('mongodb+srv://cluster0.example.net/db');
   });
 
   it('enables the test clock only with ENGINE_TEST_CLOCK=1, and never in production', () => {
