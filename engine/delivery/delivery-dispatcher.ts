@@ -7,6 +7,7 @@ import { DestinationLane } from './destination-lane.ts';
 import { DELIVERY_HANDOFF_LEASE_MS } from './delivery-lease.ts';
 import { recordAttempt, type AttemptResult } from './record-attempt.ts';
 import { reasonNotToSend } from './instance-check.ts';
+import { HeldDeliveries } from './held-deliveries.ts';
 import type { DeliveryTarget, DeliveryTargets } from './delivery-targets.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics.ts';
@@ -45,17 +46,14 @@ interface Queued {
  */
 export class DeliveryDispatcher implements TimerSource {
   readonly #o: DeliveryDispatcherOptions;
-  readonly #maxInFlight: number;
-  /** Deliveries this process holds (queued or in flight), by id. */
-  readonly #held = new Map<string, DeliveryRecord>();
+  /**
+   * Deliveries this process holds (queued or in flight), bounded in all and per target; beyond
+   * the bounds, deferred by id (the records stay in the store, leased to this process) and loaded
+   * again as room frees, so a burst is sent in order instead of waiting for the leases to end.
+   */
+  readonly #held: HeldDeliveries;
   readonly #lanes = new Map<string, DestinationLane<Queued>>();
   #idleWaiters: Array<() => void> = [];
-  /**
-   * Hand-offs beyond maxInFlight, by id only (the records stay in the store, leased to this
-   * process): loaded again as room frees, so a burst is sent in order instead of waiting for
-   * the leases to end.
-   */
-  readonly #overflow: Array<{ spaceId: string; id: string }> = [];
   #refilling = false;
   #stopped = false;
   /** Claims reading the store right now: what they take is not held yet, but will be. */
@@ -63,7 +61,7 @@ export class DeliveryDispatcher implements TimerSource {
 
   constructor(options: DeliveryDispatcherOptions) {
     this.#o = options;
-    this.#maxInFlight = options.maxInFlight ?? 10_000;
+    this.#held = new HeldDeliveries(options.maxInFlight ?? 10_000);
   }
 
   /** Deliveries just recorded (durably, leased to this process): send them now. */
@@ -71,12 +69,8 @@ export class DeliveryDispatcher implements TimerSource {
     if (this.#stopped) return;
     for (const d of deliveries) {
       if (d.status !== 'pending' || this.#held.has(d.id)) continue;
-      // Over the bound, the delivery stays in the store and is claimed when its lease ends.
-      if (this.#held.size >= this.#maxInFlight || this.#overflow.length > 0) {
-        this.#overflow.push({ spaceId: d.spaceId, id: d.id });
-        continue;
-      }
-      this.#hold(d);
+      if (this.#held.canHold(d)) this.#hold(d);
+      else this.#held.defer(d);
     }
   }
 
@@ -107,13 +101,13 @@ export class DeliveryDispatcher implements TimerSource {
   async stop(): Promise<void> {
     this.#stopped = true;
     // Left in the store, leased: sent after the restart (recoverLeases).
-    this.#overflow.length = 0;
+    this.#held.clearDeferred();
     for (const lane of this.#lanes.values()) for (const item of lane.clear()) this.#release(item.delivery.id);
     await this.idle();
   }
 
   async #claim(dueBy: number, limit: number, options: { onlyLeased?: boolean } = {}): Promise<number> {
-    const room = Math.min(limit, this.#maxInFlight - this.#held.size);
+    const room = Math.min(limit, this.#held.room);
     if (room <= 0 || this.#stopped) return 0;
     const now = this.#o.clock.now();
     this.#claiming++;
@@ -129,8 +123,11 @@ export class DeliveryDispatcher implements TimerSource {
       if (held) {
         held.rev = d.rev;
         held.nextAttemptAt = d.nextAttemptAt;
-      } else {
+      } else if (this.#held.canHold(d)) {
         this.#hold(d);
+      } else {
+        // Its target is at its share: leased to this process, it waits for room like a hand-off.
+        this.#held.defer(d);
       }
     }
     this.#wakeIdleWaiters();
@@ -169,7 +166,7 @@ export class DeliveryDispatcher implements TimerSource {
   }
 
   #hold(d: DeliveryRecord): void {
-    this.#held.set(d.id, d);
+    this.#held.add(d);
     void this.#route(d).catch((error: unknown) => {
       this.#o.logger.error('delivery routing failed', { deliveryId: d.id, error });
       this.#release(d.id);
@@ -270,26 +267,25 @@ export class DeliveryDispatcher implements TimerSource {
   }
 
   #release(id: string): void {
-    this.#held.delete(id);
-    if (this.#overflow.length > 0) this.#refill();
+    this.#held.remove(id);
+    if (this.#held.waiting > 0) this.#refill();
     this.#wakeIdleWaiters();
   }
 
-  /** Loads overflowed hand-offs while there is room (one refill at a time). */
+  /** Loads deferred deliveries while their targets have room, the targets in turn (one refill at a time). */
   #refill(): void {
     if (this.#refilling || this.#stopped) return;
     this.#refilling = true;
     void (async () => {
       try {
-        while (this.#overflow.length > 0 && this.#held.size < this.#maxInFlight && !this.#stopped) {
-          const { spaceId, id } = this.#overflow.shift()!;
-          const d = await this.#o.store.deliveries.get(spaceId, id);
-          // Sent meanwhile by a claim (after its lease), or re-driven: nothing to do here.
-          if (d && d.status === 'pending' && !this.#held.has(d.id)) this.#hold(d);
+        for (let next = this.#held.nextDeferred(); next !== null && !this.#stopped; next = this.#held.nextDeferred()) {
+          const d = await this.#o.store.deliveries.get(next.spaceId, next.id);
+          // Sent meanwhile by a claim (after its lease), or closed: nothing to do here.
+          if (d && (d.status === 'pending' || d.status === 'retrying') && !this.#held.has(d.id)) this.#hold(d);
         }
       } catch (error) {
         this.#o.logger.error('loading queued deliveries failed; they are claimed when their lease ends', { error });
-        this.#overflow.length = 0;
+        this.#held.clearDeferred();
       } finally {
         this.#refilling = false;
         this.#wakeIdleWaiters();
@@ -298,7 +294,7 @@ export class DeliveryDispatcher implements TimerSource {
   }
 
   #isIdle(): boolean {
-    return this.#held.size === 0 && this.#claiming === 0 && this.#overflow.length === 0 && !this.#refilling;
+    return this.#held.size === 0 && this.#claiming === 0 && this.#held.waiting === 0 && !this.#refilling;
   }
 
   #wakeIdleWaiters(): void {

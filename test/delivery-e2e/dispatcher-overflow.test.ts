@@ -55,7 +55,7 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
       targets: new DeliveryTargets({ store, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
     });
     dispatcher.accept(records);
-    expect(dispatcher.held, 'only maxInFlight records are held').to.equal(3);
+    expect(dispatcher.held, 'one destination alone holds up to half the bound (here 2 of 3)').to.equal(2);
     await dispatcher.idle();
     expect(sink.requests.map((r) => r.headers['idempotency-key'])).to.have.members(records.map((d) => d.idempotencyKey));
     const stored = await store.deliveries.list('s1', { limit: 100 });
@@ -63,6 +63,35 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
     // Sent in the order handed over (concurrency 2 may swap neighbours, never far ones).
     const order = sink.requests.map((r) => Number(String(r.headers['idempotency-key']).slice(1).split(':')[0]));
     order.forEach((n, position) => expect(Math.abs(n - position)).to.be.at.most(2));
+  });
+
+  it('a destination that hangs does not starve another: each holds its share, and room goes to the targets in turn (found by an audit)', async () => {
+    // dst_1 hangs (its calls time out after 2 s); dst_2 answers at once.
+    const at = new Date(clock.now()).toISOString();
+    await store.destinations.insert({
+      id: 'dst_2', spaceId: 's1', name: 'Healthy', plugin: 'webhook', settings: {}, enabled: true,
+      delivery: { ...DEFAULT_DELIVERY_OPTIONS, concurrency: 2 }, createdAt: at, updatedAt: at, version: 1,
+    });
+    await store.destinations.update({
+      id: 'dst_1', spaceId: 's1', name: 'Sink', plugin: 'webhook', settings: {}, enabled: true,
+      delivery: { ...DEFAULT_DELIVERY_OPTIONS, concurrency: 2, timeoutMs: 2_000 }, createdAt: at, updatedAt: at, version: 2,
+    }, 1);
+    sink.handler = (r) => (r.path === '/hang' ? 'hang' : { status: 200, body: { ok: true } });
+    const hanging = Array.from({ length: 40 }, (_, i) => ({ ...delivery(i), mapping: { ...delivery(i).mapping, url: `${sink.url}/hang` } }));
+    const healthy = { ...delivery(100), target: { type: 'destination' as const, destinationId: 'dst_2', action: 'send' } };
+    for (const d of [...hanging, healthy]) await store.deliveries.insertIfAbsent(d);
+    const dispatcher = new DeliveryDispatcher({
+      store, clock, logger: createLogger('error', true), maxInFlight: 8,
+      targets: new DeliveryTargets({ store, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
+    });
+    dispatcher.accept(hanging);
+    expect(dispatcher.held, 'the hanging destination holds half the bound, the rest waits by id').to.equal(4);
+    dispatcher.accept([healthy]);
+    const started = Date.now();
+    while (!sink.requests.some((r) => r.path === '/hook') && Date.now() - started < 1_500) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sink.requests.filter((r) => r.path === '/hook'), 'the healthy send went out at once, not after the hanging ones').to.have.length(1);
+    expect((await store.deliveries.get('s1', healthy.id))!.status).to.be.oneOf(['pending', 'delivered']);
+    await dispatcher.stop();
   });
 
   it('records an outcome the store first refuses (a lock, a failover) by trying again, so the send is not repeated', async () => {
