@@ -80,6 +80,22 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 [[operations]]
 include-name = "GET /api/v1/profiles/lookup"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+# Opaque page cursors: a value the listing did not return as nextCursor is refused (400 at ?cursor).
+[[operations]]
+include-name = "GET /api/v1/events"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+[[operations]]
+include-name = "GET /api/v1/deliveries"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+[[operations]]
+include-name = "GET /api/v1/journeys/{id}/deliveries"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+[[operations]]
+include-name = "GET /api/v1/journeys/{id}/instances"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+[[operations]]
+include-name = "GET /api/v1/audiences/{id}/members"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 # A path segment that is also a value of a sibling route's parameter (/deliveries/redrive is
 # POST, /deliveries/{id} is GET): Express's OPTIONS answer names both, correctly for that URL.
 [[operations]]
