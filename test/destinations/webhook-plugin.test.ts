@@ -52,6 +52,21 @@ describe('built-in webhook plugin', () => {
     expect(headers.get('x-tenant')).to.equal('b');
   });
 
+  it('does not follow a redirect: a POST answered 302 fails with that status instead of arriving as a GET without its body', async () => {
+    nock('https://hooks.example.com').post('/old').reply(302, '', { Location: 'https://hooks.example.com/new' });
+    const followed = nock('https://hooks.example.com').get('/new').reply(200);
+    // Before: fetch followed it as a GET and the send counted as delivered.
+    let status: number | undefined;
+    try {
+      await webhook.action('send', { event: { messageId: 'm-redirect' }, mapping: { url: 'https://hooks.example.com/old' } });
+    } catch (error) {
+      status = (error as { response?: { status?: number } }).response?.status;
+    }
+    expect(status).to.equal(302);
+    expect(followed.isDone(), 'the redirect target was never called').to.equal(false);
+    nock.cleanAll();
+  });
+
   it('takes the idempotency key from a mapped field when one is given', async () => {
     const seen = capture(nock('https://hooks.example.com').post('/in').reply(200));
     await webhook.action('send', {

@@ -63,5 +63,7 @@ export const submitAction: ActionDefinition<FormApiSettings, SubmitPayload> = {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: encodeSubmission(payload),
+      // Not followed: a POST redirected by 301/302/303 would arrive as a GET without the form (see the webhook).
+      redirect: 'manual',
     }),
 };

@@ -46,8 +46,10 @@ function requestOptions(payload: WebhookPayload, body: string, idempotencyKey: s
   headers['Content-Type'] = 'application/json';
   if (idempotencyKey) headers[IDEMPOTENCY_HEADER] = idempotencyKey;
   if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
-  // A string body (not `json`) so the signed bytes are exactly the bytes sent.
-  return { method: payload.method, headers, body };
+  // A string body (not `json`) so the signed bytes are exactly the bytes sent. Redirects are not
+  // followed: fetch turns a POST answered 301/302/303 into a GET without the body, and the send
+  // would be recorded delivered though the data never arrived; a 3xx fails with its status instead.
+  return { method: payload.method, headers, body, redirect: 'manual' as const };
 }
 
 /**
