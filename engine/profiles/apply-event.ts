@@ -74,7 +74,9 @@ export function absorb(target: ProfileRecord, sources: readonly ProfileRecord[])
  * The profile after an event: identities added, traits merged (identify), last seen widened.
  * `claim` lists the identities this profile takes; ids owned by another user are left out by the caller.
  */
-export function applyEvent(profile: ProfileRecord, event: EventRecord, claim: { userId: string | null; anonymousIds: (string | null)[] }): ProfileRecord {
+export function applyEvent(
+  profile: ProfileRecord, event: EventRecord, claim: { userId: string | null; anonymousIds: (string | null)[]; otherUserIds?: string[] },
+): ProfileRecord {
   let traits = profile.traits;
   if (event.type === 'identify') {
     const given = event.message['traits'];
@@ -88,7 +90,7 @@ export function applyEvent(profile: ProfileRecord, event: EventRecord, claim: { 
     ...profile,
     recentEvents,
     userId,
-    userIds: union(profile.userIds, [userId]),
+    userIds: union(profile.userIds, [userId, ...(claim.otherUserIds ?? [])]),
     anonymousIds: union(profile.anonymousIds, claim.anonymousIds),
     traits,
     email: emailOf(traits),

@@ -28,6 +28,8 @@ interface Plan {
   join: ProfileRecord[];
   claimUserId: string | null;
   claimAnonymousIds: string[];
+  /** More user ids of the same person (an alias of an id never seen: it may be an earlier user id). */
+  claimOtherUserIds?: string[];
 }
 
 /**
@@ -88,7 +90,10 @@ export class ProfileService {
       // Alias of an unknown previous id: remember it as an anonymous id of the user.
       return {
         target: target ?? source, join: [], claimUserId: event.userId,
+        // Segment's alias names an earlier anonymous id or an earlier user id: an id never seen is
+        // remembered as both, so its later events find this profile whichever it was.
         claimAnonymousIds: source ? [] : [previousId],
+        ...(source || !event.userId ? {} : { claimOtherUserIds: [previousId] }),
       };
     }
     const byUser = event.userId ? await resolveIdentity(this.#store, spaceId, 'userId', event.userId) : null;
@@ -122,7 +127,7 @@ export class ProfileService {
       return { profile: start, traitsChanged: false, alreadyApplied: true, joined: [] };
     }
     const absorbed = absorb(start, [...(plan.target?.via ?? []), ...plan.join]);
-    const next = applyEvent(absorbed, event, { userId: plan.claimUserId, anonymousIds: plan.claimAnonymousIds });
+    const next = applyEvent(absorbed, event, { userId: plan.claimUserId, anonymousIds: plan.claimAnonymousIds, otherUserIds: plan.claimOtherUserIds ?? [] });
     const result = plan.target ? await this.#store.update(next, start.version) : await this.#store.insert(next);
     if (result !== 'ok') return null;
     return {

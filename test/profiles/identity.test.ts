@@ -108,6 +108,24 @@ describe('profiles: identity resolution', () => {
       const user = await lookup('userId=alias-later');
       expect((await lookup('anonymousId=never-seen-anon')).id).to.equal(user.id);
     });
+
+    it('alias of an unknown previous id remembers it for later events under it as a user id too: the order does not matter (found by an audit)', async () => {
+      // First the user's old id acts, then the alias: one profile.
+      await send('/v1/track', { userId: 'order-old9', event: 'Acted' });
+      await t.settle();
+      await send('/v1/alias', { previousId: 'order-old9', userId: 'order-new9' });
+      await t.settle();
+      // First the alias, then the old id acts: one profile too.
+      await send('/v1/alias', { previousId: 'order-old8', userId: 'order-new8' });
+      await t.settle();
+      await send('/v1/track', { userId: 'order-old8', event: 'Acted' });
+      await t.settle();
+      for (const n of ['8', '9']) {
+        const profile = await lookup(`userId=order-new${n}`);
+        expect((await lookup(`userId=order-old${n}`)).id, n).to.equal(profile.id);
+        expect(profile.userIds, n).to.have.members([`order-old${n}`, `order-new${n}`]);
+      }
+    });
   });
 
   describe('Lookup', () => {
