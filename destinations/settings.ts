@@ -126,7 +126,9 @@ const MIN_REDACTED_LENGTH = 4;
 /**
  * The values of the secret settings that are set, as text: what redactSecretValues looks for.
  * A list or map secret counts item by item, and each value also in the forms a URL carries it
- * (percent-encoded, and with `+` for spaces), since code puts keys in query strings.
+ * (encodeURIComponent, `+` for spaces, URLSearchParams' form encoding, encodeURI, escape), since
+ * code puts keys in query strings, and as it reads inside JSON text (quotes, backslashes and
+ * newlines escaped), since logs and stored responses are JSON.
  */
 export function secretValues(secretKeys: readonly string[], settings: DestinationSettings): string[] {
   const texts: string[] = [];
@@ -135,7 +137,9 @@ export function secretValues(secretKeys: readonly string[], settings: Destinatio
     if (Array.isArray(value)) return value.forEach(add);
     if (typeof value === 'object') return Object.values(value).forEach(add);
     const text = String(value);
-    texts.push(text, encodeURIComponent(text), encodeURIComponent(text).replace(/%20/g, '+'));
+    const component = encodeURIComponent(text);
+    const forms = [text, component, component.replace(/%20/g, '+'), new URLSearchParams([['k', text]]).toString().slice(2), encodeURI(text), escape(text)];
+    for (const form of forms) texts.push(form, JSON.stringify(form).slice(1, -1));
   };
   for (const key of secretKeys) add(settings[key]);
   return [...new Set(texts)].filter((v) => v.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.length - a.length);

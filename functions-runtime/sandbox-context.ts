@@ -1,8 +1,17 @@
 import type { HostFetchRequest } from './host-fetch-types.ts';
 import { cryptoOperation, parseUrlParts } from './host-services.ts';
-import type { FunctionLog } from './invocation-result.ts';
+import { HANDLER_NAMES, type FunctionLog } from './invocation-result.ts';
 import { ivm, type IsolatedVM } from './isolated-vm.ts';
 import { SandboxCall, type CallChannel, type CallLimits, type CallOutcome } from './sandbox-call.ts';
+
+/**
+ * Handlers declared with `const` or `let` at the top of the code are bindings of the context's
+ * global scope but not properties of `globalThis`, where dispatch looks (isolate-bootstrap.js):
+ * this copies them there. `typeof` inside try: a binding the code never reached (it threw first)
+ * throws even for typeof. Before, `const onTrack = async (event) => …` answered EventNotSupported.
+ */
+const LEXICAL_HANDLERS = HANDLER_NAMES.map((name) =>
+  `try { if (typeof globalThis.${name} !== 'function' && typeof ${name} === 'function') globalThis.${name} = ${name}; } catch {}`).join('\n');
 
 // How long a failed call waits to read back the logs its isolate holds before giving up on them.
 const DRAIN_WAIT_MS = 50;
@@ -58,6 +67,7 @@ export class SandboxContext implements CallChannel {
       { result: { reference: true }, timeout: this.limits.cpuTimeoutMs },
     );
     await functionScript.run(this.context, { timeout: this.limits.cpuTimeoutMs });
+    await this.context.eval(LEXICAL_HANDLERS, { timeout: this.limits.cpuTimeoutMs });
   }
 
   /** Runs `handler(payload, settings)`; the payload and settings are copied in fresh. */

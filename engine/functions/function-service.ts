@@ -67,8 +67,7 @@ export class FunctionService {
     // A refused rename must not leave its code behind as a stored version.
     if (input.name !== current.name && (await this.#store.functions.list(spaceId)).some((f) => f.id !== id && f.name === input.name)) throw nameTaken(input.name);
     const now = new Date().toISOString();
-    // Past any version a save left behind when it lost the race below: such a version is never
-    // pointed at, and never reused (putVersion keeps an existing number's code).
+    // Past any version a racing save holds right now (putVersion keeps an existing number's code).
     const version = Math.max(current.latestVersion, ...(await this.#store.functions.listVersions(spaceId, id)).map((v) => v.version)) + 1;
     if (await this.#store.functions.putVersion({ functionId: id, spaceId, version, code: input.code, createdAt: now }) === 'exists') {
       throw new EngineError('version_conflict', `function '${id}' changed while being updated; retry`);
@@ -77,7 +76,13 @@ export class FunctionService {
       ...current, name: input.name, description: input.description, settingsSchema: input.settingsSchema, settings,
       latestVersion: version, updatedAt: now, rev: current.rev + 1,
     };
-    await this.#save(next, current.rev);
+    try {
+      await this.#save(next, current.rev);
+    } catch (error) {
+      // A refused save leaves no version behind to list, test or deploy (an audit found them).
+      await this.#store.functions.deleteVersion(spaceId, id, version);
+      throw error;
+    }
     return this.#view(next, input.code);
   }
 

@@ -52,4 +52,6 @@ export interface FunctionStore {
   getVersion(spaceId: string, functionId: string, version: number): Promise<FunctionVersionRecord | null>;
   /** Versions newest first, without their code. */
   listVersions(spaceId: string, functionId: string): Promise<Array<Omit<FunctionVersionRecord, 'code'>>>;
+  /** Removes one version (a save that lost its race takes its code back). */
+  deleteVersion(spaceId: string, functionId: string, version: number): Promise<void>;
 }

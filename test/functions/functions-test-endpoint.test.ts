@@ -208,6 +208,41 @@ describe('destination functions: POST /api/v1/functions/{id}/test', function () 
     expect(result.error).to.deep.equal({ name: 'ValidationError', message: `bad token ${SECRET}` });
   });
 
+  it('masks a secret in JSON text (quotes, backslashes escaped) and in every URL encoding (found by an audit)', async () => {
+    const apiKey = 'pa"ss\\word! (it\'s) ~key';
+    const fn = await createFunction(t, {
+      name: 'Leaky encodings',
+      code: `async function onTrack(event, s) {
+        console.log(JSON.stringify(s));
+        const u = new URL(s.url + '/echo'); u.searchParams.set('key', s.apiKey);
+        await fetch(u);
+        await fetch(s.url + '/echo/' + encodeURI(s.apiKey));
+        console.log(escape(s.apiKey));
+        return JSON.stringify({ key: s.apiKey });
+      }`,
+      settingsSchema: [{ name: 'url', type: 'string', required: true }, { name: 'apiKey', type: 'string', secret: true }],
+      settings: { url: sink.url, apiKey },
+    });
+    const result = await testRun(t, fn.id, { event: trackEvent() });
+    const text = JSON.stringify(result);
+    const forms = [apiKey, JSON.stringify(apiKey).slice(1, -1), new URLSearchParams([['k', apiKey]]).toString().slice(2), encodeURI(apiKey), escape(apiKey)];
+    for (const form of forms) expect(text, form).to.not.include(form);
+    expect(result.value).to.equal(`{"key":"${SECRET}"}`);
+    expect(result.requests[0].url).to.equal(`${sink.url}/echo?key=${SECRET}`);
+  });
+
+  it('runs handlers declared with const or let, not only function declarations (found by an audit)', async () => {
+    const fn = await createFunction(t, {
+      name: 'Lexical handlers',
+      code: `const onTrack = async (event) => 'track ' + event.event;
+        let onIdentify = async function (event) { return 'identify ' + event.userId; };`,
+    });
+    expect((await testRun(t, fn.id, { event: trackEvent() })).value).to.equal('track Checkout Started');
+    expect((await testRun(t, fn.id, { event: { type: 'identify', userId: 'u-9' } })).value).to.equal('identify u-9');
+    const page = await testRun(t, fn.id, { event: { type: 'page', userId: 'u-9' } });
+    expect(page.error.name, 'a handler the code does not declare').to.equal('EventNotSupported');
+  });
+
   it('refuses test bodies without an event, with both, with an unknown version, or with unknown properties', async () => {
     const fn = await createFunction(t, { name: 'Bodies', code: HANDLERS });
     expect((await expectError(t.api('POST', `/api/v1/functions/${fn.id}/test`, {}), 400, 'invalid_request')).path).to.equal('/event');

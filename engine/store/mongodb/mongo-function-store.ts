@@ -76,6 +76,10 @@ export class MongoFunctionStore implements FunctionStore {
     return (await this.#functions.deleteOne({ _id: id, spaceId })).deletedCount === 1;
   }
 
+  async deleteVersion(spaceId: string, functionId: string, version: number): Promise<void> {
+    await this.#versions.deleteOne({ _id: versionId(functionId, version), spaceId });
+  }
+
   async putVersion(v: FunctionVersionRecord): Promise<'ok' | 'exists'> {
     try {
       await this.#versions.insertOne({

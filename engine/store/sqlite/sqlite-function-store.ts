@@ -68,6 +68,10 @@ export class SqliteFunctionStore implements FunctionStore {
     return row ? { functionId: row.function_id, spaceId: row.space_id, version: row.version, code: row.code, createdAt: row.created_at } : null;
   }
 
+  async deleteVersion(spaceId: string, functionId: string, version: number): Promise<void> {
+    await this.#writes.run(() => this.#db.prepare('DELETE FROM function_versions WHERE function_id = ? AND version = ? AND space_id = ?').run(functionId, version, spaceId));
+  }
+
   async listVersions(spaceId: string, functionId: string): Promise<Array<Omit<FunctionVersionRecord, 'code'>>> {
     const rows = this.#db.prepare('SELECT function_id, space_id, version, created_at FROM function_versions WHERE function_id = ? AND space_id = ? ORDER BY version DESC')
       .all(functionId, spaceId) as Array<Omit<VersionRow, 'code'>>;
