@@ -45,11 +45,10 @@ export async function pollUntil<T>(read: () => T, done: (value: T) => boolean, o
 
 /**
  * Delay timers that fired, from the engine's own activity log: each 'delay_over' record
- * carries the time it was due (`data.waitedUntil`) and the time it fired (`data.firedAt`; `at`
- * is the journey time, the due time, for records written since timers run at their due time).
+ * carries the time it was due (`data.waitedUntil`) and the time it fired (`at`).
  */
 export function delayFirings(db: ReadOnlyDb, journeyId: string): { dueMs: Float64Array; firedMs: Float64Array } {
-  const rows = db.prepare(`SELECT json_extract(doc, '$.data.waitedUntil') AS due, coalesce(json_extract(doc, '$.data.firedAt'), at) AS fired FROM activities
+  const rows = db.prepare(`SELECT json_extract(doc, '$.data.waitedUntil') AS due, at AS fired FROM activities
     WHERE journey_id = ? AND type = 'delay_over'`).raw().all(journeyId) as Array<[string, string]>;
   const dueMs = new Float64Array(rows.length);
   const firedMs = new Float64Array(rows.length);

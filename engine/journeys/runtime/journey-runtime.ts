@@ -241,8 +241,8 @@ export class JourneyRuntime {
       const profile = knownProfile ?? await this.#liveProfile(instance.spaceId, instance.profileId);
       if (!profile) return;
       const now = this.#deps.clock.now();
-      const at = effective.kind === 'timer' && instance.wakeAt !== null ? Math.min(instance.wakeAt, now) : now;
-      const env = { ...await this.#env(version, profile, instance.spaceId, instance, at), ...(effective.kind === 'timer' ? { firedAt: now } : {}) };
+      const waitsFrom = effective.kind === 'timer' && instance.wakeAt !== null ? Math.min(instance.wakeAt, now) : null;
+      const env = { ...await this.#env(version, profile, instance.spaceId, instance, waitsFrom ?? now), ...(waitsFrom !== null ? { waitsFrom } : {}) };
       const result = runInstance(instance, effective, env);
       if (!result.changed) return;
       if (await this.#writer.update(result.instance, instance.rev)) {
@@ -263,10 +263,11 @@ export class JourneyRuntime {
     return (await followMerges(this.#deps.store.profiles, profile))?.profile ?? null;
   }
 
-  /** The environment of a run at journey time `now` (the clock's, unless a timer runs at its due time). */
-  async #env(version: LiveVersion, profile: ProfileRecord, spaceId: string, instance: Pick<InstanceRecord, 'identifier' | 'triggerEventId'>, now = this.#deps.clock.now()): Promise<RunEnv> {
+  /** The environment of a run now; look-backs reach back from `lookFrom` (a late timer's due time). */
+  async #env(version: LiveVersion, profile: ProfileRecord, spaceId: string, instance: Pick<InstanceRecord, 'identifier' | 'triggerEventId'>, lookFrom?: number): Promise<RunEnv> {
     const d = version.definition;
-    const recentEvents = await this.#recentEvents(version, profile, now);
+    const now = this.#deps.clock.now();
+    const recentEvents = await this.#recentEvents(version, profile, Math.min(lookFrom ?? now, now));
     return {
       spaceId, journeyId: version.record.journeyId, journeyName: d.name, version: version.record.version, definition: d,
       now, profile,

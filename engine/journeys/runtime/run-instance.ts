@@ -55,10 +55,10 @@ export function runInstance(instance: InstanceRecord, input: RunInput, env: RunE
       run.instance.wait = null;
       run.instance.wakeAt = null;
       if (wait.kind === 'delay' && step.type === 'delay') {
-        record(run, 'delay_over', { reason: 'delay over', data: { waitedUntil: new Date(wait.until).toISOString(), firedAt: new Date(env.firedAt ?? env.now).toISOString() } });
+        record(run, 'delay_over', { reason: 'delay over', data: { waitedUntil: new Date(wait.until).toISOString() } });
         goTo(run, step.next, step.id);
       } else if (wait.kind === 'hold' && step.type === 'hold_until') {
-        record(run, 'timed_out', { reason: `no matching event by ${new Date(wait.until).toISOString()}`, data: { firedAt: new Date(env.firedAt ?? env.now).toISOString() } });
+        record(run, 'timed_out', { reason: `no matching event by ${new Date(wait.until).toISOString()}` });
         goTo(run, step.timeout.next, step.id);
       }
       break;

@@ -12,14 +12,15 @@ export interface RunEnv {
   version: number;
   /** The version's definition, defaults filled in. */
   definition: JourneyDefinition;
-  /**
-   * Journey time, ms since epoch. For a timer, the time it was due (never later than the clock):
-   * what follows a late timer is timed from when it should have fired, so a timer late by an
-   * outage or a test-clock jump delays nothing after it and a look-back still finds its events.
-   */
+  /** Journey time, ms since epoch: what the run's records are dated. */
   now: number;
-  /** When a timer actually fired (the clock), for the record; absent on runs no timer brought. */
-  firedAt?: number;
+  /**
+   * For a run a timer brought, when that timer was due (at or before `now`). Waits the run starts
+   * are timed from then, and a hold's look-back reaches back from then: a timer that fired late
+   * (an outage, a test-clock jump past several due times) delays nothing after it, and finds the
+   * events it would have found on time. Records stay dated `now`, in the order things happened.
+   */
+  waitsFrom?: number;
   profile: ProfileRecord;
   /** Audiences the profile is a member of. */
   audienceIds: ReadonlySet<string>;

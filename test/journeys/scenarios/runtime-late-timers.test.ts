@@ -1,8 +1,8 @@
 /**
- * A timer that fires late (after an outage, or a test-clock jump past several due times) runs at
- * the time it was due: the waits after it are timed from then, so every timer that came due
+ * A timer that fires late (after an outage, or a test-clock jump past several due times) times
+ * what follows from when it was due: the waits after it are timed from then, so every timer that came due
  * fires, in order, and a hold-until reached late still finds, in its look-back, the event that
- * came just before it was due. The record keeps when it really fired. Before, a 40-day jump fired
+ * came just before it was due. Records are dated when things ran. Before, a 40-day jump fired
  * only the first of three delays and the next was timed from the jump's end (an audit found it).
  */
 import { expect } from 'chai';
@@ -11,7 +11,7 @@ import { advance, createAndPublish, deliveriesOf, track, uniqueId } from './scen
 import { DAY, HOUR, MINUTE, engineNow, onlyInstance, timelineOf, useClockEngine } from './runtime-helpers.ts';
 
 for (const store of STORE_MODES) {
-  describe(`Timers that fire late run at their due time (runtime scenario) [${store}]`, () => {
+  describe(`Timers that fire late time what follows from their due time (runtime scenario) [${store}]`, () => {
     const engine = useClockEngine(store);
 
     it('one jump of 40 days fires each of three chained delays, each timed from the one before', async () => {
@@ -43,9 +43,8 @@ for (const store of STORE_MODES) {
       const due = overs.map((a) => Date.parse(String(a.data?.['waitedUntil'])) - enteredAt);
       // Each due time follows the one before (within the millisecond or two between entry and its stamp).
       expect(due.map((ms) => Math.round(ms / MINUTE))).to.deep.equal([60, 25 * 60, 25 * 60 + 7 * 24 * 60]);
-      // Stamped when due; the record keeps when each really fired (at the jump's end).
-      expect(overs.map((a) => Date.parse(a.at) - enteredAt).map((ms) => Math.round(ms / MINUTE))).to.deep.equal([60, 25 * 60, 25 * 60 + 7 * 24 * 60]);
-      for (const a of overs) expect(Date.parse(String(a.data?.['firedAt']))).to.be.at.least(enteredAt + 40 * DAY);
+      // Each is dated when it really ran (the jump's end): records stay in the order things happened.
+      for (const a of overs) expect(Date.parse(a.at)).to.be.at.least(enteredAt + 40 * DAY);
     });
 
     it('a hold-until reached late still finds the event from just before it was due', async () => {

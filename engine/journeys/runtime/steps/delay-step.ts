@@ -40,7 +40,8 @@ function wallTimeInstants(date: DateTime, hour: number, minute: number): number[
 
 /** When a delay started at `now` ends, or a reason it does not wait. */
 export function delayUntil(wait: DelayWait, run: Run): { until: number } | { skip: string } {
-  const now = run.env.now;
+  // From when a late timer was due: the delays after it keep their places (see RunEnv.waitsFrom).
+  const now = run.env.waitsFrom ?? run.env.now;
   switch (wait.type) {
     case 'duration':
       return { until: addDuration(now, wait.duration) };

@@ -70,15 +70,17 @@ export function takeBranch(run: Run, step: HoldUntilStep, branch: HoldBranch, ev
 export function enterHoldUntil(run: Run, step: HoldUntilStep): string | null {
   const { env, instance } = run;
   const lookback = durationMs(step.lookback ?? env.definition.settings?.lookback ?? 'PT5M');
-  const since = new Date(env.now - lookback).toISOString();
+  // From when a late timer was due (see RunEnv.waitsFrom): its look-back and timeout keep their places.
+  const from = env.waitsFrom ?? env.now;
+  const since = new Date(from - lookback).toISOString();
   for (const event of env.recentEvents) {
     if (event.id === instance.triggerEventId || event.receivedAt < since || event.id <= (instance.consumedEventId ?? '')) continue;
     if (event.id < instance.triggerEventId && !ownsEarlierEvent(run, event)) continue;
     const match = matchBranch(run, step, event);
     if (match && 'branch' in match) return takeBranch(run, step, match.branch, event, 'an event from the look-back window');
   }
-  const until = addDuration(env.now, step.timeout.after);
-  instance.wait = { kind: 'hold', since: env.now, until };
+  const until = addDuration(from, step.timeout.after);
+  instance.wait = { kind: 'hold', since: from, until };
   instance.wakeAt = until;
   record(run, 'waiting', {
     reason: `waiting for ${step.branches.map((b) => b.event).join(' or ')} until ${new Date(until).toISOString()}`,
