@@ -19,8 +19,10 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 
 work=$(mktemp -d)
-port=38000
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+# A port the OS hands out as free. Why not probing 38000 upward with a connect: a port can refuse
+# connections and still be taken (38000 is in Linux's ephemeral range, so an outgoing connection of
+# the test run, to FerretDB say, may hold it), and the engine then failed with EADDRINUSE.
+port=$(node_modules/.bin/node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); });")
 admin="adm_schemathesis_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 operator="op_schemathesis_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 write_key="wk_schemathesis_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
