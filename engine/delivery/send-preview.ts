@@ -21,6 +21,7 @@ import { newId } from '../ids.ts';
 import type { EventRecord } from '../store/event-store.ts';
 import { identifierOf } from '../journeys/runtime/run.ts';
 import { readPath } from '../conditions/read-path.ts';
+import { identifierPathOf } from '../journeys/runtime/live-journeys.ts';
 
 /** What to preview a send with: a sample entry event (and optionally whose traits), or a recorded instance. */
 export interface PreviewInput {
@@ -146,9 +147,9 @@ export class SendPreview {
       }
       const message = { type: 'track', event: entryEvent, ...sample };
       // The session a real entry of this event would start: its identifier value, as the runtime reads it.
-      const path = (doc.entry as { reentry?: { mode?: unknown; identifier?: unknown } }).reentry;
-      const identifier = path?.mode === 'multiple_active' && typeof path.identifier === 'string'
-        ? identifierOf({ message } as unknown as EventRecord, path.identifier, readPath) ?? null : null;
+      // A draft is saved as written: its identifier path may be anything but a string.
+      const path: unknown = identifierPathOf(doc);
+      const identifier = typeof path === 'string' ? identifierOf({ message } as unknown as EventRecord, path, readPath) ?? null : null;
       instance = { id: sampleInstance, context: { [entryEvent]: message }, identifier, iteration: 0 };
       // The person is `userId`, else the sample's own user, as a real send of that event would be.
       const userId = input.userId ?? nonEmpty(sample['userId']);

@@ -164,18 +164,16 @@ export function activityCounters(a: ActivityRecord): CounterChange[] {
  */
 export function deliveryCounters(was: { status: DeliveryStatus; updatedAt: string }, after: DeliveryRecord): CounterChange[] {
   const changes: CounterChange[] = [];
-  const hour = hourOf(after.updatedAt);
-  const push = (key: string, delta: number, flow: boolean) =>
-    changes.push({ spaceId: after.spaceId, journeyId: after.journeyId, key, delta, hour: flow ? hour : null });
+  // `hour` null: a gauge (a figure of now), not a flow counted in an hour.
+  const push = (key: string, delta: number, hour: number | null) =>
+    changes.push({ spaceId: after.spaceId, journeyId: after.journeyId, key, delta, hour });
   const wasRetrying = was.status === 'retrying';
   const isRetrying = after.status === 'retrying';
-  if (wasRetrying !== isRetrying) push(counterKeys.deliveriesRetrying, isRetrying ? 1 : -1, false);
+  if (wasRetrying !== isRetrying) push(counterKeys.deliveriesRetrying, isRetrying ? 1 : -1, null);
   if (was.status !== after.status) {
-    if (after.status === 'delivered') push(counterKeys.deliveriesSent, 1, true);
-    if (after.status === 'failed') push(counterKeys.deliveriesFailed, 1, true);
-    if (was.status === 'failed') {
-      changes.push({ spaceId: after.spaceId, journeyId: after.journeyId, key: counterKeys.deliveriesFailed, delta: -1, hour: hourOf(was.updatedAt) });
-    }
+    if (after.status === 'delivered') push(counterKeys.deliveriesSent, 1, hourOf(after.updatedAt));
+    if (after.status === 'failed') push(counterKeys.deliveriesFailed, 1, hourOf(after.updatedAt));
+    if (was.status === 'failed') push(counterKeys.deliveriesFailed, -1, hourOf(was.updatedAt));
   }
   return changes;
 }

@@ -10,13 +10,12 @@ import { recordSend } from './steps/send-step.ts';
  * their window from entry) and exit rules (even mid-delay), each matched on the identifier.
  */
 export function applyJourneyRules(run: Run, event: EventRecord): void {
-  const { identifierPath } = run.env;
-  const identifier = identifierOf(event, identifierPath, readPath);
-  const otherInstance = identifier !== undefined && identifier !== run.instance.identifier;
-  if (applyGoals(run, event, false) === 'exited') return;
+  const session = sessionOf(run, event);
+  if (goals(run, event, false, session) === 'exited') return;
 
   for (const rule of run.env.definition.exitRules ?? []) {
     if (rule.event !== event.name) continue;
+    const { identifier, otherInstance } = session();
     if (otherInstance && rule.matchIdentifier !== false) {
       record(run, 'event_ignored', { eventId: event.id, reason: `exit rule '${rule.id}': identifier ${identifier} is not this instance's` });
       continue;
@@ -39,11 +38,28 @@ export function applyJourneyRules(run: Run, event: EventRecord): void {
  * business any more). Answers 'exited' when a goal ended the instance.
  */
 export function applyGoals(run: Run, event: EventRecord, ended: boolean): 'exited' | null {
-  const identifier = identifierOf(event, run.env.identifierPath, readPath);
-  const otherInstance = identifier !== undefined && identifier !== run.instance.identifier;
+  return goals(run, event, ended, sessionOf(run, event));
+}
+
+type Session = () => { identifier: string | undefined; otherInstance: boolean };
+
+/** The event's identifier value and whether it names another session than the instance's: read once, and only when a rule asks. */
+function sessionOf(run: Run, event: EventRecord): Session {
+  let known: ReturnType<Session> | null = null;
+  return () => {
+    if (known === null) {
+      const identifier = identifierOf(event, run.env.identifierPath, readPath);
+      known = { identifier, otherInstance: identifier !== undefined && identifier !== run.instance.identifier };
+    }
+    return known;
+  };
+}
+
+function goals(run: Run, event: EventRecord, ended: boolean, session: Session): 'exited' | null {
   const ignore = (reason: string) => { if (!ended) record(run, 'event_ignored', { eventId: event.id, reason }); };
   for (const goal of run.env.definition.goals ?? []) {
     if (goal.event !== event.name || Object.hasOwn(run.instance.conversions, goal.id)) continue;
+    const { identifier, otherInstance } = session();
     if (otherInstance) {
       ignore(`goal '${goal.id}': identifier ${identifier} is not this instance's`);
       continue;

@@ -5,9 +5,23 @@
  * merged-away anonymous profile: no traits, no userId, no events (an audit found it).
  */
 import { expect } from 'chai';
-import { STORE_MODES } from '../../support/test-engine.ts';
+import { STORE_MODES, type TestEngine } from '../../support/test-engine.ts';
 import { advance, createAndPublish, deliveriesOf, track, uniqueId } from './scenario-helpers.ts';
 import { MINUTE, HOUR, useClockEngine } from './runtime-helpers.ts';
+
+/**
+ * A known user browses anonymously, performs `event` (entering on the anonymous profile), then
+ * identifies, so the anonymous profile joins the user's; answers the user id.
+ */
+async function entersAnonymouslyThenIdentifies(t: TestEngine, event: string, traits: (user: string) => Record<string, unknown> = () => ({})): Promise<string> {
+  const [user, anon] = [uniqueId('user'), uniqueId('anon')];
+  expect((await t.ingest('/v1/identify', { userId: user, traits: traits(user) })).status).to.equal(200);
+  await track(t, { anonymousId: anon, event });
+  await t.settle();
+  expect((await t.ingest('/v1/identify', { userId: user, anonymousId: anon })).status).to.equal(200);
+  await t.settle();
+  return user;
+}
 
 for (const store of STORE_MODES) {
   describe(`A run after the instance's profile was merged (runtime scenario) [${store}]`, () => {
@@ -31,12 +45,7 @@ for (const store of STORE_MODES) {
           { id: 'done', type: 'exit' },
         ],
       });
-      const [user, anon] = [uniqueId('user'), uniqueId('anon')];
-      expect((await t.ingest('/v1/identify', { userId: user, traits: { email: `${user}@example.com`, plan: 'pro' } })).status).to.equal(200);
-      await track(t, { anonymousId: anon, event: 'checkout_started' });
-      await t.settle();
-      expect((await t.ingest('/v1/identify', { userId: user, anonymousId: anon })).status).to.equal(200);
-      await t.settle();
+      const user = await entersAnonymouslyThenIdentifies(t, 'checkout_started', (u) => ({ email: `${u}@example.com`, plan: 'pro' }));
 
       await advance(t, HOUR + 1);
       const [sent, ...more] = await deliveriesOf(t, journey.id);
@@ -63,11 +72,7 @@ for (const store of STORE_MODES) {
       });
       // Six people: by chance alone all six would keep their branch once in 64 runs.
       for (let n = 0; n < 6; n++) {
-        const [user, anon] = [uniqueId(`sticky-user-${n}`), uniqueId(`sticky-anon-${n}`)];
-        expect((await t.ingest('/v1/identify', { userId: user })).status).to.equal(200);
-        await track(t, { anonymousId: anon, event: 'sticky_go' });
-        await t.settle();
-        expect((await t.ingest('/v1/identify', { userId: user, anonymousId: anon })).status).to.equal(200);
+        const user = await entersAnonymouslyThenIdentifies(t, 'sticky_go');
         await track(t, { userId: user, event: 'sticky_go' });
         await t.settle();
         const res = await t.api('GET', `/api/v1/journeys/${journey.id}/activity?userId=${user}&type=branch_chosen`);
@@ -89,11 +94,7 @@ for (const store of STORE_MODES) {
           { id: 'done', type: 'exit' },
         ],
       });
-      const [user, anon] = [uniqueId('user'), uniqueId('anon')];
-      expect((await t.ingest('/v1/identify', { userId: user })).status).to.equal(200);
-      await track(t, { anonymousId: anon, event: 'cart_viewed' });
-      await t.settle();
-      expect((await t.ingest('/v1/identify', { userId: user, anonymousId: anon })).status).to.equal(200);
+      const user = await entersAnonymouslyThenIdentifies(t, 'cart_viewed');
       await advance(t, 5 * MINUTE);
       await track(t, { userId: user, event: 'cart_bought' });
       await t.settle();
