@@ -5,13 +5,17 @@
  * connection read while the engine writes.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
+import { attachEventLog } from '../../engine/store/sqlite/sqlite-event-log-file.ts';
 
 export type ReadOnlyDb = Database.Database;
 
-/** Opens the engine's database read-only. */
+/** Opens the engine's database read-only, with its event log (`events`, `message_ids`) attached. */
 export function openReadOnly(dbFile: string): ReadOnlyDb {
-  return new Database(dbFile, { readonly: true, fileMustExist: true });
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  attachEventLog(db, path.dirname(dbFile));
+  return db;
 }
 
 /** Instances per status, for one journey or all. */

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import { attachEventLog } from '../../engine/store/sqlite/sqlite-event-log-file.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
 import { ChaosClient } from './chaos-client.ts';
 import { ChaosEngine } from './chaos-engine.ts';
@@ -132,6 +133,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await loadUnderKills({ engine, load, client, sink }, plan, seconds, log);
 
     db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: true, fileMustExist: true });
+    attachEventLog(db, dataDir);
     const drained = await drain(db, { timeoutMs: drainTimeoutSeconds * 1000, log });
     log(drained.drained ? `drained in ${(drained.waitedMs / 1000).toFixed(1)} s` : `NOT drained after ${(drained.waitedMs / 1000).toFixed(1)} s: ${JSON.stringify(drained.status)}`);
     log(`sink: ${sink.requests} requests; answers per key arrival ${JSON.stringify(sink.answerCounts())}`);

@@ -280,6 +280,19 @@ export function eventStoreContract(makeStore: MakeStore): void {
       });
     });
 
+    describe('seq after deletes', () => {
+      it('an event stored after the newest processed event went with its space is still processed', async () => {
+        const other = makeEvent({ spaceId: SPACE_B });
+        const newest = makeEvent({ spaceId: SPACE_A });
+        await s.store.events.append([other, newest], at(T0));
+        await s.store.events.markProcessed(await s.store.events.pending(10));
+        await s.store.spaces.deleteSpace(SPACE_A);
+        const next = makeEvent({ spaceId: SPACE_B });
+        await s.store.events.append([next], at(T0 + 1000));
+        expect(idsOf(await s.store.events.pending(10))).to.deep.equal([next.id]);
+      });
+    });
+
     describe('pruneDedupe', () => {
       it('forgets only messageIds older than the cutoff; the events themselves stay', async () => {
         const old = makeEvent({ messageId: 'm-old' });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import { attachEventLog } from '../../engine/store/sqlite/sqlite-event-log-file.ts';
 import { removeDir, startTestEngine, tempDataDir, type TestEngine } from '../support/test-engine.ts';
 import { allPages, startEngineProcess, type EngineProcess } from '../support/engine-process.ts';
 
@@ -228,6 +229,7 @@ describe('crash: events processed but not marked processed are processed again w
     // As if the process had died after applying the batch but before recording that it had: the
     // processed-events cursor of the embedded store goes back to just before the batch.
     const db = new Database(path.join(dataDir, SQLITE_FILE));
+    attachEventLog(db, dataDir);
     const { seq } = db.prepare("SELECT min(seq) AS seq FROM events WHERE message_id LIKE 'crash-user-%'").get() as { seq: number };
     expect(db.prepare("UPDATE meta SET value = ? WHERE key = 'events.processed_seq'").run(String(seq - 1)).changes).to.equal(1);
     db.close();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { openSqliteStorage, SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import { EVENT_LOG_FILE } from '../../engine/store/sqlite/sqlite-event-log-file.ts';
 import { makeEvent, makeSpace, SPACE_A } from '../contract/store-fixtures.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
 
@@ -23,7 +24,7 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
   beforeEach(() => { dataDir = tempDataDir(); });
   afterEach(() => removeDir(dataDir));
 
-  /** Writes ~4 MB of events, all of which go to the WAL first. */
+  /** Writes ~4 MB of events (to the event log's file), all of which go to the WAL first. */
   async function writeEvents(storage: ReturnType<typeof openSqliteStorage>): Promise<void> {
     await storage.store.spaces.createSpace(makeSpace({ id: SPACE_A }));
     const padding = 'x'.repeat(1000);
@@ -38,9 +39,9 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
     try {
       // The writer's own threshold is far above what this test writes: only the thread can fill the file.
       expect(storage.db.pragma('wal_autocheckpoint', { simple: true })).to.be.greaterThan(10_000);
-      const before = sizeOf(path.join(dataDir, SQLITE_FILE));
+      const dbFile = path.join(dataDir, EVENT_LOG_FILE);
+      const before = sizeOf(dbFile);
       await writeEvents(storage);
-      const dbFile = path.join(dataDir, SQLITE_FILE);
       // A round reports after its checkpoint: the file can grow while the round is still copying.
       const done = () => sizeOf(dbFile) > before + 3_000_000 && (storage.checkpointer?.rounds ?? 0) > 0;
       expect(await eventually(done), `database file ${sizeOf(dbFile)} bytes, ${storage.checkpointer?.rounds} rounds`).to.equal(true);
@@ -51,7 +52,7 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
 
   it('leaves the database file alone when no connection checkpoints (external, no thread)', async () => {
     const storage = openSqliteStorage({ dataDir, checkpoints: 'external' });
-    const dbFile = path.join(dataDir, SQLITE_FILE);
+    const dbFile = path.join(dataDir, EVENT_LOG_FILE);
     try {
       expect(storage.checkpointer).to.equal(null);
       const before = sizeOf(dbFile);
@@ -69,7 +70,7 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
     const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread' });
     await writeEvents(storage);
     await storage.store.close();
-    const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: true });
+    const db = new Database(path.join(dataDir, EVENT_LOG_FILE), { readonly: true });
     try {
       expect((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).to.equal(4000);
     } finally {

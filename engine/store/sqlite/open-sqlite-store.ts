@@ -20,10 +20,11 @@ import { SqliteLeaseStore } from './sqlite-lease-store.ts';
 import { SqliteFigureStore } from './sqlite-figure-store.ts';
 import { isTransientSqliteError } from './is-transient-error.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
+import { applyEventLogSchema, EVENT_LOG_FILE, keepSeqAboveCursor, moveEventLogIntoItsFile, PROCESSED_SEQ_KEY } from './sqlite-event-log-file.ts';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
-  /** Directory holding `engine.db`, or `:memory:`. */
+  /** Directory holding `engine.db` and the event log's `events.db`, or `:memory:`. */
   dataDir: string;
   /** `full` (default) survives power loss; `normal` survives process crashes only. */
   synchronous?: 'full' | 'normal';
@@ -52,8 +53,27 @@ const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** How often the checkpoint thread copies committed WAL frames into the database. */
 const CHECKPOINT_INTERVAL_MS = 50;
 
-/** File name of the embedded database inside the data directory. */
+/** File name of the embedded database inside the data directory (the event log is in EVENT_LOG_FILE beside it). */
 export const SQLITE_FILE = 'engine.db';
+
+/** Opens one file of the store with the settings every connection to it shares. */
+function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 'own-thread' | 'external' | 'automatic'): { db: Database.Database; mmapBytes: number } {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('foreign_keys = OFF');
+  // Why opt-in: a mapped file makes every page read a memory access (~20% more journey events/s with 200,000
+  // instances, measured) but the mapped pages count in RSS, and an I/O error on the file becomes a SIGBUS.
+  const mmapBytes = file === ':memory:' || !options.mmapBytes ? 0 : Number(db.pragma(`mmap_size = ${options.mmapBytes}`, { simple: true }) ?? 0);
+  // Two connections write (the HTTP thread's and the processing thread's): wait for the lock rather than fail.
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  if (checkpoints !== 'automatic') {
+    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    // After a burst the WAL file would otherwise keep its largest size: truncate it when it restarts.
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  }
+  return { db, mmapBytes };
+}
 
 /** Opens (creating if needed) the embedded SQLite store. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -67,37 +87,35 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   mmapBytes: number;
 } {
   let file = ':memory:';
+  let logFile = ':memory:';
   if (options.dataDir !== ':memory:') {
     fs.mkdirSync(options.dataDir, { recursive: true });
     file = path.join(options.dataDir, SQLITE_FILE);
+    logFile = path.join(options.dataDir, EVENT_LOG_FILE);
   }
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-  db.pragma('foreign_keys = OFF');
-  // Why opt-in: a mapped file makes every page read a memory access (~20% more journey events/s with 200,000
-  // instances, measured) but the mapped pages count in RSS, and an I/O error on the file becomes a SIGBUS.
-  const mmapBytes = file === ':memory:' || !options.mmapBytes ? 0 : Number(db.pragma(`mmap_size = ${options.mmapBytes}`, { simple: true }) ?? 0);
-  // Two connections write (the HTTP thread's and the processing thread's): wait for the lock rather than fail.
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  applySqliteSchema(db);
   const checkpoints = file === ':memory:' ? 'automatic' : options.checkpoints ?? 'automatic';
-  if (checkpoints !== 'automatic') {
-    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    // After a burst the WAL file would otherwise keep its largest size: truncate it when it restarts.
-    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-  }
+  const { db, mmapBytes } = openConnection(file, options, checkpoints);
+  applySqliteSchema(db);
+  // In memory there is one connection (nothing shares it), so the log's tables live in it.
+  const log = logFile === ':memory:' ? db : openConnection(logFile, options, checkpoints).db;
+  applyEventLogSchema(log);
+  if (log !== db) moveEventLogIntoItsFile(db, logFile);
+  const cursor = db.prepare('SELECT value FROM meta WHERE key = ?').get(PROCESSED_SEQ_KEY) as { value: string } | undefined;
+  keepSeqAboveCursor(log, cursor ? Number(cursor.value) : 0);
   const checkpointer = checkpoints === 'own-thread'
-    ? SqliteCheckpointer.start({ file, intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS }, options.onCheckpointError ?? (() => {}))
+    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS }, options.onCheckpointError ?? (() => {}))
     : null;
-  const writes = new SqliteWriteQueue(db, { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false });
+  const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
+  const writes = new SqliteWriteQueue(db, queueOptions);
+  const logWrites = log === db ? writes : new SqliteWriteQueue(log, queueOptions);
+  const events = new SqliteEventStore({ db: log, writes: logWrites }, { db, writes });
   const rows = new SqliteEffectRows(db);
   writes.addBuffer(rows.counters);
-  const ping = db.prepare('SELECT 1');
+  const pings = [db, log].map((connection) => connection.prepare('SELECT 1'));
   const store: Store = {
     kind: 'sqlite',
-    spaces: new SqliteSpaceStore(db, writes),
-    events: new SqliteEventStore(db, writes),
+    spaces: new SqliteSpaceStore(db, writes, (spaceId) => events.deleteSpace(spaceId)),
+    events,
     profiles: new SqliteProfileStore(db, writes),
     audiences: new SqliteAudienceStore(db, writes),
     catalog: new SqliteCatalogStore(db, writes),
@@ -111,11 +129,13 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
     leases: new SqliteLeaseStore(db, writes),
     isTransientError: isTransientSqliteError,
     async ping() {
-      ping.get();
+      for (const ping of pings) ping.get();
     },
     async close() {
       writes.flush();
+      if (logWrites !== writes) logWrites.flush();
       await checkpointer?.stop();
+      if (log !== db) log.close();
       db.close();
     },
   };

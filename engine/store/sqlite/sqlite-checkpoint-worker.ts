@@ -9,27 +9,36 @@ import type { CheckpointWorkerData, FromCheckpointWorker } from './sqlite-checkp
 
 const data = workerData as CheckpointWorkerData;
 const port = parentPort!;
-const db = new Database(data.file);
-db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
-db.pragma('wal_autocheckpoint = 0');
+const dbs = data.files.map((file) => {
+  const db = new Database(file);
+  db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
+  db.pragma('wal_autocheckpoint = 0');
+  return db;
+});
 // PASSIVE: copies what no reader still needs and never waits for, nor blocks, a writer.
-const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const checkpoints = dbs.map((db) => db.prepare('PRAGMA wal_checkpoint(PASSIVE)'));
 let timer: NodeJS.Timeout | null = null;
 
 function round(): void {
-  try {
-    const [result] = checkpoint.all() as Array<{ busy: number; log: number; checkpointed: number }>;
-    if (result) port.postMessage({ type: 'round', log: result.log, checkpointed: result.checkpointed } satisfies FromCheckpointWorker);
-  } catch (error) {
-    port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies FromCheckpointWorker);
+  let log = 0;
+  let checkpointed = 0;
+  for (const checkpoint of checkpoints) {
+    try {
+      const [result] = checkpoint.all() as Array<{ busy: number; log: number; checkpointed: number }>;
+      log += result?.log ?? 0;
+      checkpointed += result?.checkpointed ?? 0;
+    } catch (error) {
+      port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies FromCheckpointWorker);
+    }
   }
+  port.postMessage({ type: 'round', log, checkpointed } satisfies FromCheckpointWorker);
   timer = setTimeout(round, data.intervalMs);
 }
 
 port.on('message', (message: { type: 'stop' }) => {
   if (message.type !== 'stop') return;
   if (timer) clearTimeout(timer);
-  db.close();
+  for (const db of dbs) db.close();
   // Nothing else keeps the thread alive: it ends once the port is closed.
   port.close();
 });

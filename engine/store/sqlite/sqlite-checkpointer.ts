@@ -2,13 +2,15 @@ import { Worker } from 'node:worker_threads';
 
 /** What the checkpoint thread is started with. */
 export interface CheckpointWorkerData {
-  file: string;
+  /** Database files, each checkpointed in turn every round. */
+  files: string[];
   intervalMs: number;
   busyTimeoutMs: number;
 }
 
 /** What the checkpoint thread reports after each round. */
 export type FromCheckpointWorker =
+  /** log and checkpointed: WAL frames, summed over the files. */
   | { type: 'round'; log: number; checkpointed: number }
   | { type: 'error'; message: string };
 
@@ -34,7 +36,7 @@ export class SqliteCheckpointer {
     });
   }
 
-  /** Starts checkpointing `file` every `intervalMs`; `onError` hears a failed round or a failed thread. */
+  /** Starts checkpointing `files` every `intervalMs`; `onError` hears a failed round or a failed thread. */
   static start(data: CheckpointWorkerData, onError: (message: string) => void): SqliteCheckpointer {
     const worker = new Worker(new URL('./sqlite-checkpoint-worker.ts', import.meta.url), { workerData: data });
     worker.on('message', (message: FromCheckpointWorker) => {

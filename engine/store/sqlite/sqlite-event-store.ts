@@ -1,18 +1,29 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AppendOutcome, EventBacklog, EventQuery, EventRecord, EventStore, MessageType } from '../event-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
+import { PROCESSED_SEQ_KEY } from './sqlite-event-log-file.ts';
 
 interface EventRow {
   seq: number; id: string; space_id: string; message_id: string; type: MessageType; name: string | null;
   user_id: string | null; anonymous_id: string | null; timestamp: string; received_at: string; message: string;
 }
 
-const CURSOR_KEY = 'events.processed_seq';
+/** A connection and its group-commit queue. */
+export interface SqliteFile {
+  db: Database;
+  writes: SqliteWriteQueue;
+}
 
-/** SQLite adapter of EventStore: an append-only table ordered by seq, with a processed-up-to cursor. */
+/**
+ * SQLite adapter of EventStore: an append-only table ordered by seq in the event log's file
+ * (sqlite-event-log-file.ts), with a processed-up-to cursor in the main file, which the
+ * processing thread writes along with everything else it writes.
+ */
 export class SqliteEventStore implements EventStore {
   readonly #db: Database;
   readonly #writes: SqliteWriteQueue;
+  readonly #mainWrites: SqliteWriteQueue;
+  readonly #getCursor: Statement;
   readonly #claimMessageId: Statement;
   readonly #insert: Statement;
   readonly #pending: Statement;
@@ -26,9 +37,11 @@ export class SqliteEventStore implements EventStore {
   readonly #seqOf = new Map<string, number>();
   #cursor: number;
 
-  constructor(db: Database, writes: SqliteWriteQueue) {
+  constructor(log: SqliteFile, main: SqliteFile) {
+    const db = log.db;
     this.#db = db;
-    this.#writes = writes;
+    this.#writes = log.writes;
+    this.#mainWrites = main.writes;
     // One statement decides "new or duplicate": it inserts, or refreshes a row older than the
     // window, and RETURNING yields a row only in those two cases.
     this.#claimMessageId = db.prepare(`INSERT INTO message_ids (space_id, message_id, received_at, event_id) VALUES (?, ?, ?, ?)
@@ -37,7 +50,7 @@ export class SqliteEventStore implements EventStore {
     this.#insert = db.prepare(`INSERT INTO events (id, space_id, message_id, type, name, user_id, anonymous_id, timestamp, received_at, message)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#pending = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
-    this.#setCursor = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.#setCursor = main.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.#getById = db.prepare('SELECT * FROM events WHERE id = ? AND space_id = ?');
     // No index on events.message_id: a random-order index costs ingest a quarter of its rate
     // (measured). Within the dedupe window message_ids names the event; after it, a user's events
@@ -45,12 +58,10 @@ export class SqliteEventStore implements EventStore {
     this.#eventOfMessageId = db.prepare('SELECT event_id FROM message_ids WHERE space_id = ? AND message_id = ?');
     this.#getByUserMessageId = db.prepare('SELECT * FROM events WHERE space_id = ? AND user_id = ? AND message_id = ? ORDER BY seq DESC LIMIT 1');
     this.#getByMessageId = db.prepare('SELECT * FROM events WHERE space_id = ? AND message_id = ? ORDER BY seq DESC LIMIT 1');
-    // The cursor from the table, not this connection's copy: the processing thread advances it on its own connection.
-    this.#backlog = db.prepare(`SELECT (SELECT max(seq) FROM events) AS last, c.cursor AS cursor,
-      (SELECT received_at FROM events WHERE seq > c.cursor ORDER BY seq LIMIT 1) AS oldest
-      FROM (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0) AS cursor) AS c`);
-    const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(CURSOR_KEY) as { value: string } | undefined;
-    this.#cursor = row ? Number(row.value) : 0;
+    this.#backlog = db.prepare(`SELECT (SELECT max(seq) FROM events) AS last,
+      (SELECT received_at FROM events WHERE seq > ? ORDER BY seq LIMIT 1) AS oldest`);
+    this.#getCursor = main.db.prepare('SELECT CAST(value AS INTEGER) AS cursor FROM meta WHERE key = ?');
+    this.#cursor = this.#storedCursor();
   }
 
   append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]> {
@@ -62,6 +73,14 @@ export class SqliteEventStore implements EventStore {
     }));
   }
 
+  /**
+   * The cursor as stored, not this connection's copy: the processing thread advances it on its
+   * own connection.
+   */
+  #storedCursor(): number {
+    return (this.#getCursor.get(PROCESSED_SEQ_KEY) as { cursor: number } | undefined)?.cursor ?? 0;
+  }
+
   async pending(limit: number): Promise<EventRecord[]> {
     const rows = this.#pending.all(this.#cursor, limit) as EventRow[];
     return rows.map((row) => {
@@ -71,14 +90,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Two lookups on the seq primary key. The count is `max(seq) - cursor`: seq is the rowid, so a
-   * new event gets the largest seq plus one, and events past the cursor are only ever deleted with
-   * their space (the count may then run high until processing passes the gap).
+   * Two lookups on the seq primary key. The count is `max(seq) - cursor`: each new event takes the
+   * next seq, and events past the cursor are only ever deleted with their space (the count may
+   * then run high until processing passes the gap).
    */
   async backlog(countLimit: number): Promise<EventBacklog> {
-    const row = this.#backlog.get(CURSOR_KEY) as { last: number | null; cursor: number; oldest: string | null };
+    const cursor = this.#storedCursor();
+    const row = this.#backlog.get(cursor) as { last: number | null; oldest: string | null };
     if (row.oldest === null) return { pending: 0, oldestReceivedAt: null };
-    const pending = Math.max(1, (row.last ?? 0) - row.cursor);
+    const pending = Math.max(1, (row.last ?? 0) - cursor);
     return { pending: Math.min(pending, Math.max(0, countLimit)), oldestReceivedAt: row.oldest };
   }
 
@@ -90,7 +110,7 @@ export class SqliteEventStore implements EventStore {
       this.#seqOf.delete(e.id);
     }
     if (max === this.#cursor) return;
-    await this.#writes.run(() => this.#setCursor.run(CURSOR_KEY, String(max)));
+    await this.#mainWrites.run(() => this.#setCursor.run(PROCESSED_SEQ_KEY, String(max)));
     this.#cursor = max;
   }
 
@@ -100,13 +120,18 @@ export class SqliteEventStore implements EventStore {
   }
 
   purgeProcessedBefore(beforeId: string, limit: number): Promise<number> {
-    // Read the processed cursor from the table, not this connection's copy: the processing thread
-    // advances it on its own connection.
-    // Never the newest event: seq is a rowid, and deleting the highest one would let the next
-    // event take a seq at or below the processing cursor, where it would never be processed.
-    return this.#writes.run(() => this.#db.prepare(`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE id < ?
-      AND seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?) AND seq < (SELECT max(seq) FROM events) LIMIT ?)`)
-      .run(beforeId, CURSOR_KEY, limit).changes);
+    // The cursor only grows, so reading it before the delete's transaction is safe.
+    const cursor = this.#storedCursor();
+    return this.#writes.run(() => this.#db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE id < ? AND seq <= ? LIMIT ?)')
+      .run(beforeId, cursor, limit).changes);
+  }
+
+  /** Deletes a space's events and message ids (with the space; see SqliteSpaceStore.deleteSpace). */
+  async deleteSpace(spaceId: string): Promise<void> {
+    await this.#writes.run(() => {
+      this.#db.prepare('DELETE FROM events WHERE space_id = ?').run(spaceId);
+      this.#db.prepare('DELETE FROM message_ids WHERE space_id = ?').run(spaceId);
+    });
   }
 
   async findByMessageId(spaceId: string, messageId: string, hint: { userId?: string } = {}): Promise<EventRecord | null> {

@@ -6,11 +6,10 @@ function addColumnIfMissing(db: Database, table: string, column: string, declara
   if (columns.length > 0 && !columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
 }
 
-/** Creates the embedded store's tables and indexes (idempotent). */
+/** Creates the main file's tables and indexes (idempotent); the event log's are in sqlite-event-log-file.ts. */
 export function applySqliteSchema(db: Database): void {
   addColumnIfMissing(db, 'deliveries', 'next_attempt_at', 'INTEGER');
   addColumnIfMissing(db, 'deliveries', 'rev', 'INTEGER NOT NULL DEFAULT 0');
-  addColumnIfMissing(db, 'message_ids', 'event_id', 'TEXT');
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 
@@ -23,23 +22,7 @@ export function applySqliteSchema(db: Database): void {
       hint TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL, revoked_at TEXT);
     CREATE INDEX IF NOT EXISTS credentials_space ON credentials (space_id);
 
-    -- seq orders the log; its commit order is the processing order.
-    CREATE TABLE IF NOT EXISTS events (
-      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, space_id TEXT NOT NULL, message_id TEXT NOT NULL,
-      type TEXT NOT NULL, name TEXT, user_id TEXT, anonymous_id TEXT,
-      timestamp TEXT NOT NULL, received_at TEXT NOT NULL, message TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS events_space ON events (space_id, seq);
-    CREATE INDEX IF NOT EXISTS events_id ON events (id);
-    CREATE INDEX IF NOT EXISTS events_user ON events (space_id, user_id, seq) WHERE user_id IS NOT NULL;
-    -- No index on anonymous_id: anonymous ids are random, and a random-order index halves the
-    -- append rate (measured); the event log's anonymousId filter scans the space's events instead.
-    DROP INDEX IF EXISTS events_anon;
-
-    -- received_at in epoch ms; a row older than the dedupe window no longer blocks its messageId.
-    CREATE TABLE IF NOT EXISTS message_ids (
-      space_id TEXT NOT NULL, message_id TEXT NOT NULL, received_at INTEGER NOT NULL, event_id TEXT,
-      PRIMARY KEY (space_id, message_id)) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS message_ids_age ON message_ids (received_at);
+    -- The event log (events, message_ids) lives in a file of its own: sqlite-event-log-file.ts.
 
     CREATE TABLE IF NOT EXISTS profiles (
       id TEXT PRIMARY KEY, space_id TEXT NOT NULL, email TEXT, merged_into TEXT,

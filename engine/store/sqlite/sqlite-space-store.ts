@@ -20,10 +20,13 @@ function toCredential(row: CredentialRow): CredentialRecord {
 export class SqliteSpaceStore implements SpaceStore {
   readonly #db: Database;
   readonly #writes: SqliteWriteQueue;
+  readonly #deleteEvents: (spaceId: string) => Promise<void>;
 
-  constructor(db: Database, writes: SqliteWriteQueue) {
+  /** `deleteEvents` deletes a space's event log, which is in a file of its own. */
+  constructor(db: Database, writes: SqliteWriteQueue, deleteEvents: (spaceId: string) => Promise<void>) {
     this.#db = db;
     this.#writes = writes;
+    this.#deleteEvents = deleteEvents;
   }
 
   createSpace(space: SpaceRecord): Promise<'ok' | 'conflict'> {
@@ -46,14 +49,22 @@ export class SqliteSpaceStore implements SpaceStore {
     return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
   }
 
-  deleteSpace(id: string): Promise<boolean> {
-    return this.#writes.run(() => {
+  /**
+   * Two files, so two transactions. The log goes first: cut short after it, the space is still
+   * there and deleting it again finishes. It is cleared again after the rest, for events that
+   * were being appended (with a key checked just before the credentials went) in between.
+   */
+  async deleteSpace(id: string): Promise<boolean> {
+    await this.#deleteEvents(id);
+    const existed = await this.#writes.run(() => {
       const existed = this.#db.prepare('DELETE FROM spaces WHERE id = ?').run(id).changes === 1;
-      for (const table of ['credentials', 'events', 'message_ids', 'profiles', 'identities', 'audiences', 'memberships', 'catalog', 'journeys', 'journey_versions', 'activation_keys', 'instances', 'activities', 'journey_counters', 'journey_gauges', 'deliveries', 'destinations', 'functions', 'function_versions']) {
+      for (const table of ['credentials', 'profiles', 'identities', 'audiences', 'memberships', 'catalog', 'journeys', 'journey_versions', 'activation_keys', 'instances', 'activities', 'journey_counters', 'journey_gauges', 'deliveries', 'destinations', 'functions', 'function_versions']) {
         this.#db.prepare(`DELETE FROM ${table} WHERE space_id = ?`).run(id);
       }
       return existed;
     });
+    await this.#deleteEvents(id);
+    return existed;
   }
 
   addCredential(c: CredentialRecord): Promise<'ok' | 'conflict'> {
