@@ -32,8 +32,11 @@ export async function openStorage(config: EngineConfig, role: 'engine' | 'proces
     mmapBytes: config.sqliteMmapBytes,
     // A file is shared by the two threads: never let either sleep waiting for its lock.
     nonBlockingLock: config.dataDir !== ':memory:',
-    // Short transactions on the processing thread keep the HTTP thread's ingest commits from waiting behind ours.
+    // Short transactions on the processing thread keep the HTTP thread's writes to the main file (management calls) from waiting long behind ours.
     ...(role === 'processing' ? { maxWriteBatch: 2000 } : {}),
+    // The processing thread does not wait for the disk inside its commits; it syncs before a send (store.durable()).
+    // The HTTP thread's main-file writes (management calls) keep the fsync in COMMIT: their callers count on it.
+    syncOffThread: role === 'processing',
     // The engine thread's connection owns the checkpoint thread; the processing thread's leaves checkpoints to it.
     checkpoints: role === 'engine' ? 'own-thread' : 'external',
     onCheckpointError: (message) => logger?.warn('WAL checkpoint failed', { error: message }),

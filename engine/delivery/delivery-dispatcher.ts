@@ -201,6 +201,9 @@ export class DeliveryDispatcher implements TimerSource {
     const sendStarted = performance.now();
     let results: AttemptResult[];
     try {
+      // The records (hand-offs, claims) and all that led to them must be on disk before anything
+      // leaves: a send that a power loss could undo would be made again under another key.
+      await this.#o.store.durable();
       // A destination that batches gets a batch even of one: the receiver always sees one request shape.
       results = items.length === 1 && items[0]!.batchKey === null
         ? [await items[0]!.target.send(items[0]!.delivery)]

@@ -53,6 +53,13 @@ export interface Store {
   isTransientError(error: unknown): boolean;
   /** Resolves when the database answers a trivial query (readiness); rejects when it is closed or unreachable. */
   ping(): Promise<void>;
+  /**
+   * Resolves once every write this store has resolved so far is on disk. A resolved write is
+   * always committed (every reader sees it, and it survives a crash of the process), and with
+   * most stores already durable; the embedded store's processing connection commits without
+   * waiting for the disk, so whatever acts outside the engine on what it wrote (a send) asks first.
+   */
+  durable(): Promise<void>;
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;
 }

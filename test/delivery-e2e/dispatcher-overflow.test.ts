@@ -129,4 +129,25 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
     expect(stored.status).to.equal('delivered');
     expect(stored.nextAttemptAt, 'no lease left to send it again').to.equal(null);
   });
+
+  it('sends nothing before the store says what led to it is on disk (store.durable(), off-thread WAL sync)', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let asked = 0;
+    // The real store; only durable() is held back until the test releases it.
+    const gated: Store = { ...store, durable: async () => { asked++; await gate; return store.durable(); } };
+    const d = delivery(1);
+    await store.deliveries.insertIfAbsent(d);
+    const dispatcher = new DeliveryDispatcher({
+      store: gated, clock, logger: createLogger('error', true),
+      targets: new DeliveryTargets({ store, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
+    });
+    dispatcher.accept([d]);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(asked, 'the send asked').to.equal(1);
+    expect(sink.requests, 'nothing left while the sync was pending').to.have.length(0);
+    release();
+    await dispatcher.idle();
+    expect(sink.requests.map((r) => r.headers['idempotency-key'])).to.deep.equal([d.idempotencyKey]);
+  });
 });

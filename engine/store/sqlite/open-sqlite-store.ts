@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../store.ts';
 import { applySqliteSchema } from './sqlite-schema.ts';
 import { BUSY_TIMEOUT_MS, SqliteWriteQueue } from './sqlite-write-queue.ts';
+import { WalSync } from './wal-sync.ts';
 import { SqliteEffectRows } from './sqlite-effect-rows.ts';
 import { SqliteSpaceStore } from './sqlite-space-store.ts';
 import { SqliteEventStore } from './sqlite-event-store.ts';
@@ -42,6 +43,14 @@ export interface SqliteStoreOptions {
    * connection per file should ask, the others then only turn their automatic checkpoints off).
    */
   checkpoints?: 'own-thread' | 'external' | 'automatic';
+  /**
+   * Commit to the main file without an fsync inside COMMIT (writes resolve once committed), and
+   * sync its WAL on the thread pool when `store.durable()` asks (see WalSync): the committing
+   * thread never waits for the disk. Ignored with `synchronous: 'normal'` (nothing is synced
+   * then). The event log's commits always fsync: an event is visible to processing only once it
+   * is on disk (an off-thread sync there was measured and gave ingest nothing).
+   */
+  syncOffThread?: boolean;
   /** Hears a failed checkpoint round of the own thread. */
   onCheckpointError?: (message: string) => void;
 }
@@ -57,10 +66,10 @@ const CHECKPOINT_INTERVAL_MS = 50;
 export const SQLITE_FILE = 'engine.db';
 
 /** Opens one file of the store with the settings every connection to it shares. */
-function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 'own-thread' | 'external' | 'automatic'): { db: Database.Database; mmapBytes: number } {
+function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 'own-thread' | 'external' | 'automatic', walSync: WalSync | null): { db: Database.Database; mmapBytes: number } {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma(`synchronous = ${options.synchronous === 'normal' || walSync ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = OFF');
   // Why opt-in: a mapped file makes every page read a memory access (~20% more journey events/s with 200,000
   // instances, measured) but the mapped pages count in RSS, and an I/O error on the file becomes a SIGBUS.
@@ -85,6 +94,8 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   store: Store; db: Database.Database; writes: SqliteWriteQueue; checkpointer: SqliteCheckpointer | null;
   /** The memory map SQLite took (0: none). */
   mmapBytes: number;
+  /** The main file's off-thread sync (syncOffThread), or null. */
+  walSync: WalSync | null;
 } {
   let file = ':memory:';
   let logFile = ':memory:';
@@ -94,10 +105,11 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
     logFile = path.join(options.dataDir, EVENT_LOG_FILE);
   }
   const checkpoints = file === ':memory:' ? 'automatic' : options.checkpoints ?? 'automatic';
-  const { db, mmapBytes } = openConnection(file, options, checkpoints);
+  const walSync = options.syncOffThread && options.synchronous !== 'normal' && file !== ':memory:' ? new WalSync(file) : null;
+  const { db, mmapBytes } = openConnection(file, options, checkpoints, walSync);
   applySqliteSchema(db);
   // In memory there is one connection (nothing shares it), so the log's tables live in it.
-  const log = logFile === ':memory:' ? db : openConnection(logFile, options, checkpoints).db;
+  const log = logFile === ':memory:' ? db : openConnection(logFile, options, checkpoints, null).db;
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, logFile);
   const cursor = db.prepare('SELECT value FROM meta WHERE key = ?').get(PROCESSED_SEQ_KEY) as { value: string } | undefined;
@@ -128,16 +140,21 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
     functions: new SqliteFunctionStore(db, writes),
     leases: new SqliteLeaseStore(db, writes),
     isTransientError: isTransientSqliteError,
+    // Commits with synchronous=FULL were durable when they resolved: only the off-thread sync has anything to do.
+    durable: () => walSync?.sync() ?? Promise.resolve(),
     async ping() {
       for (const ping of pings) ping.get();
     },
     async close() {
       writes.flush();
       if (logWrites !== writes) logWrites.flush();
+      // A clean stop leaves everything on disk.
+      await walSync?.sync();
+      await walSync?.close();
       await checkpointer?.stop();
       if (log !== db) log.close();
       db.close();
     },
   };
-  return { store, db, writes, checkpointer, mmapBytes };
+  return { store, db, writes, checkpointer, mmapBytes, walSync };
 }

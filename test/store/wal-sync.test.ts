@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { openSqliteStorage } from '../../engine/store/sqlite/open-sqlite-store.ts';
+import { WalSync } from '../../engine/store/sqlite/wal-sync.ts';
+import { SPACE_A, makeSpace } from '../contract/store-fixtures.ts';
+import { removeDir, tempDataDir } from '../support/test-engine.ts';
+
+describe('sqlite store: WAL synced off the committing thread (processing connection)', () => {
+  let dataDir: string;
+  beforeEach(() => { dataDir = tempDataDir(); });
+  afterEach(() => removeDir(dataDir));
+
+  it('commits the main file without fsync only where asked (the processing connection), and never with SQLITE_SYNCHRONOUS=normal', async () => {
+    const off = openSqliteStorage({ dataDir, syncOffThread: true });
+    const plain = openSqliteStorage({ dataDir: path.join(dataDir, 'plain') });
+    const relaxed = openSqliteStorage({ dataDir: path.join(dataDir, 'relaxed'), synchronous: 'normal', syncOffThread: true });
+    try {
+      // 1 = NORMAL, 2 = FULL.
+      expect(off.db.pragma('synchronous', { simple: true })).to.equal(1);
+      expect(off.walSync).to.not.equal(null);
+      expect(plain.db.pragma('synchronous', { simple: true })).to.equal(2);
+      expect(plain.walSync).to.equal(null);
+      expect(relaxed.walSync, 'SQLITE_SYNCHRONOUS=normal syncs nothing at all').to.equal(null);
+    } finally {
+      for (const s of [off, plain, relaxed]) await s.store.close();
+    }
+  });
+
+  it('store.durable() runs an fdatasync of the WAL for what was committed before it', async () => {
+    const storage = openSqliteStorage({ dataDir, syncOffThread: true });
+    try {
+      await storage.store.spaces.createSpace(makeSpace({ id: SPACE_A }));
+      const before = storage.walSync!.syncs;
+      await storage.store.durable();
+      expect(storage.walSync!.syncs).to.equal(before + 1);
+      // A store whose commits fsync has nothing to do.
+      const plain = openSqliteStorage({ dataDir: path.join(dataDir, 'plain') });
+      await plain.store.durable();
+      await plain.store.close();
+    } finally {
+      await storage.store.close();
+    }
+  });
+
+  it('calls made while a sync runs share the next one: it starts after them, so it covers their commits', async () => {
+    const file = path.join(dataDir, 'x.db');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(`${file}-wal`, 'frames');
+    const sync = new WalSync(file);
+    try {
+      const first = sync.sync();
+      const during = [sync.sync(), sync.sync(), sync.sync()];
+      expect(during[0], 'one shared promise').to.equal(during[2]);
+      expect(during[0]).to.not.equal(first);
+      await Promise.all([first, ...during]);
+      expect(sync.syncs, 'the running one and one more').to.equal(2);
+      await sync.sync();
+      expect(sync.syncs, 'a call after both have ended gets its own').to.equal(3);
+    } finally {
+      await sync.close();
+    }
+  });
+
+  it('a sync that cannot open the WAL rejects, and the next call tries again', async () => {
+    const file = path.join(dataDir, 'later.db');
+    fs.mkdirSync(dataDir, { recursive: true });
+    const sync = new WalSync(file);
+    try {
+      let error: unknown = null;
+      await sync.sync().catch((e: unknown) => { error = e; });
+      expect((error as NodeJS.ErrnoException | null)?.code).to.equal('ENOENT');
+      fs.writeFileSync(`${file}-wal`, 'frames');
+      await sync.sync();
+      expect(sync.syncs).to.equal(1);
+    } finally {
+      await sync.close();
+    }
+  });
+});
