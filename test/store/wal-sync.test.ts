@@ -3,7 +3,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { openSqliteStorage } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import { WalSync } from '../../engine/store/sqlite/wal-sync.ts';
-import { SPACE_A, makeSpace } from '../contract/store-fixtures.ts';
+import { firstIdAt } from '../../engine/ids.ts';
+import { SPACE_A, T0, makeEvent, makeSpace } from '../contract/store-fixtures.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
 
 describe('sqlite store: WAL synced off the committing thread (processing connection)', () => {
@@ -38,6 +39,20 @@ describe('sqlite store: WAL synced off the committing thread (processing connect
       const plain = openSqliteStorage({ dataDir: path.join(dataDir, 'plain') });
       await plain.store.durable();
       await plain.store.close();
+    } finally {
+      await storage.store.close();
+    }
+  });
+
+  it('purging processed events first makes the processing cursor durable: a power loss must not take it back to events gone', async () => {
+    const storage = openSqliteStorage({ dataDir, syncOffThread: true });
+    try {
+      const old = makeEvent({ id: firstIdAt(T0 - 1000) });
+      await storage.store.events.append([old], { dedupeWindowMs: 0, now: T0 });
+      await storage.store.events.markProcessed(await storage.store.events.pending(10));
+      const before = storage.walSync!.syncs;
+      expect(await storage.store.events.purgeProcessedBefore(firstIdAt(T0), 10)).to.equal(1);
+      expect(storage.walSync!.syncs).to.equal(before + 1);
     } finally {
       await storage.store.close();
     }

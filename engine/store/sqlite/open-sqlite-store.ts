@@ -120,7 +120,8 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
   const writes = new SqliteWriteQueue(db, queueOptions);
   const logWrites = log === db ? writes : new SqliteWriteQueue(log, queueOptions);
-  const events = new SqliteEventStore({ db: log, writes: logWrites }, { db, writes });
+  const durable = () => walSync?.sync() ?? Promise.resolve();
+  const events = new SqliteEventStore({ db: log, writes: logWrites }, { db, writes }, durable);
   const rows = new SqliteEffectRows(db);
   writes.addBuffer(rows.counters);
   const pings = [db, log].map((connection) => connection.prepare('SELECT 1'));
@@ -141,7 +142,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
     leases: new SqliteLeaseStore(db, writes),
     isTransientError: isTransientSqliteError,
     // Commits with synchronous=FULL were durable when they resolved: only the off-thread sync has anything to do.
-    durable: () => walSync?.sync() ?? Promise.resolve(),
+    durable,
     async ping() {
       for (const ping of pings) ping.get();
     },

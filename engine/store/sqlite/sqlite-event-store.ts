@@ -23,6 +23,7 @@ export class SqliteEventStore implements EventStore {
   readonly #db: Database;
   readonly #writes: SqliteWriteQueue;
   readonly #mainWrites: SqliteWriteQueue;
+  readonly #mainDurable: () => Promise<void>;
   readonly #getCursor: Statement;
   readonly #claimMessageId: Statement;
   readonly #insert: Statement;
@@ -37,11 +38,13 @@ export class SqliteEventStore implements EventStore {
   readonly #seqOf = new Map<string, number>();
   #cursor: number;
 
-  constructor(log: SqliteFile, main: SqliteFile) {
+  /** `mainDurable`: makes the main file's commits durable when they are not on commit (see WalSync). */
+  constructor(log: SqliteFile, main: SqliteFile, mainDurable: () => Promise<void> = () => Promise.resolve()) {
     const db = log.db;
     this.#db = db;
     this.#writes = log.writes;
     this.#mainWrites = main.writes;
+    this.#mainDurable = mainDurable;
     // One statement decides "new or duplicate": it inserts, or refreshes a row older than the
     // window, and RETURNING yields a row only in those two cases.
     this.#claimMessageId = db.prepare(`INSERT INTO message_ids (space_id, message_id, received_at, event_id) VALUES (?, ?, ?, ?)
@@ -120,10 +123,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   purgeProcessedBefore(beforeId: string, limit: number): Promise<number> {
-    // The cursor only grows, so reading it before the delete's transaction is safe.
+    // The cursor only grows, so reading it before the delete's transaction is safe. It must be on
+    // disk before what it covers is deleted: a power loss must not take it back to events gone.
     const cursor = this.#storedCursor();
-    return this.#writes.run(() => this.#db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE id < ? AND seq <= ? LIMIT ?)')
-      .run(beforeId, cursor, limit).changes);
+    return this.#mainDurable().then(() => this.#writes.run(() => this.#db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE id < ? AND seq <= ? LIMIT ?)')
+      .run(beforeId, cursor, limit).changes));
   }
 
   /** Deletes a space's events and message ids (with the space; see SqliteSpaceStore.deleteSpace). */
