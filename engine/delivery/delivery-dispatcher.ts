@@ -64,7 +64,7 @@ export class DeliveryDispatcher implements TimerSource {
     this.#held = new HeldDeliveries(options.maxInFlight ?? 10_000);
   }
 
-  /** Deliveries just recorded (durably, leased to this process): send them now. */
+  /** Deliveries just recorded (committed, leased to this process): send them now, once on disk. */
   accept(deliveries: readonly DeliveryRecord[]): void {
     if (this.#stopped) return;
     for (const d of deliveries) {

@@ -13,7 +13,10 @@ export class InstanceWriter {
   readonly #store: Store;
   readonly #onDeliveries: (deliveries: DeliveryRecord[]) => void;
 
-  /** `onDeliveries` receives deliveries once they are durably recorded (the dispatcher's hand-off). */
+  /**
+   * `onDeliveries` receives deliveries once they are recorded (the dispatcher's hand-off; it
+   * makes sure they are on disk before sending, see Store.durable).
+   */
   constructor(store: Store, onDeliveries: (deliveries: DeliveryRecord[]) => void = () => {}) {
     this.#store = store;
     this.#onDeliveries = onDeliveries;

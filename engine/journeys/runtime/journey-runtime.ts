@@ -32,7 +32,7 @@ export interface JourneyRuntimeDeps {
   logger: Logger;
   /** Called with every timer an instance write sets, so the timer loop can wake earlier. */
   onTimer?: (at: number) => void;
-  /** Called with deliveries once durably recorded, so the dispatcher sends them at once. */
+  /** Called with deliveries once recorded, so the dispatcher sends them at once (once on disk). */
   onDeliveries?: (deliveries: DeliveryRecord[]) => void;
   random?: () => number;
   /** Arrivals stamped but not yet committed (this process's ingest): timers never fire past them. */

@@ -3,8 +3,9 @@
  * database, and every write goes through the engine's group-commit queue (SqliteWriteQueue).
  *
  * It promises:
- * - Durability: a repository call that wrote resolves only once its commit is durable, in the same
- *   commits as the engine's other writes (one connection, one writer).
+ * - Durability: a repository call that wrote resolves only once it is committed, in the same
+ *   commits as the engine's other writes (one connection, one writer); committed is on disk where
+ *   the connection fsyncs in COMMIT (the HTTP thread's), and survives a process crash everywhere.
  * - Atomic locking: finding and locking a job is one `UPDATE … RETURNING` inside one write, and
  *   SQLite has one writer at a time (across connections and processes too: the queue commits with
  *   `BEGIN IMMEDIATE`), so two Agenda instances on the same database never hold one job's lock at once.

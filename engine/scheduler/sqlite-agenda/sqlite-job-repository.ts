@@ -53,7 +53,7 @@ export function lockNextJobSql(table: string): string {
 /**
  * Agenda's JobRepository over one SQLite table (see SqliteAgendaBackend for what it promises).
  * Reads run on the database directly; each write is one function on the write queue, so every
- * read-modify-write (locking, unique upserts) is atomic and every resolved write is durable.
+ * read-modify-write (locking, unique upserts) is atomic and every resolved write is committed.
  */
 export class SqliteJobRepository implements JobRepository {
   readonly #db: Database;

@@ -28,7 +28,7 @@ interface QueuedWrite {
 /**
  * Group commit for the embedded store. Writes issued during one turn of the event loop are
  * committed together in one transaction (one fsync), and each caller's promise resolves only
- * after that commit, so "resolved" still means "durable".
+ * after that commit, so "resolved" still means "durable" (with synchronous=FULL; see WalSync).
  *
  * Why: one commit per write caps SQLite at a few thousand durable writes per second; grouping
  * lifts that to tens of thousands. A failing write rolls back alone (the batch is then replayed
@@ -69,7 +69,11 @@ export class SqliteWriteQueue {
     this.#busyWait = db.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
 
-  /** Runs `fn` (synchronous SQLite work) in the next group commit; resolves with its result once durable. */
+  /**
+   * Runs `fn` (synchronous SQLite work) in the next group commit; resolves with its result once
+   * committed, which with synchronous=FULL means on disk (a connection that commits with NORMAL
+   * has a WalSync for what must be).
+   */
   run<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
