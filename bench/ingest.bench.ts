@@ -45,7 +45,7 @@ const busyAtStart = coresUsed(idleBefore, readCpuTimes(), machine.cpus)?.busy ??
 if (busyAtStart > OTHER_LOAD_WARNING_CORES) {
   console.log(`WARNING: ${fmt(busyAtStart, 2)} cores were busy before the start (other processes); figures will be lower than this machine can do`);
 }
-const engine = await startEngineProcess({ dataDir, config: store.engineConfig }).catch(async (error: unknown) => {
+const engine = await startEngineProcess({ dataDir, config: store.engineConfig, nodeArgs: options.engineNodeArgs }).catch(async (error: unknown) => {
   await store.close();
   if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   throw error;
