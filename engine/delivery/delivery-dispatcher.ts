@@ -33,6 +33,8 @@ export interface DeliveryDispatcherOptions {
 
 interface Queued {
   delivery: DeliveryRecord;
+  /** store.durabilityMark() when it was taken in: its record was written before. */
+  durableMark: number;
   target: DeliveryTarget;
   batchKey: string | null;
 }
@@ -167,13 +169,14 @@ export class DeliveryDispatcher implements TimerSource {
 
   #hold(d: DeliveryRecord): void {
     this.#held.add(d);
-    void this.#route(d).catch((error: unknown) => {
+    const mark = this.#o.store.durabilityMark();
+    void this.#route(d, mark).catch((error: unknown) => {
       this.#o.logger.error('delivery routing failed', { deliveryId: d.id, error });
       this.#release(d.id);
     });
   }
 
-  async #route(d: DeliveryRecord): Promise<void> {
+  async #route(d: DeliveryRecord, durableMark: number): Promise<void> {
     const stop = await reasonNotToSend(this.#o.store.instances, d);
     if (stop !== null) {
       await this.#skip(d, stop);
@@ -192,7 +195,7 @@ export class DeliveryDispatcher implements TimerSource {
     } else {
       lane.setOptions(target.options);
     }
-    lane.push({ delivery: d, target, batchKey: target.batchKey });
+    lane.push({ delivery: d, durableMark, target, batchKey: target.batchKey });
   }
 
   async #send(items: Queued[]): Promise<void> {
@@ -203,7 +206,7 @@ export class DeliveryDispatcher implements TimerSource {
     try {
       // The records (hand-offs, claims) and all that led to them must be on disk before anything
       // leaves: a send that a power loss could undo would be made again under another key.
-      await this.#o.store.durable();
+      await this.#o.store.durable(Math.max(...items.map((i) => i.durableMark)));
       // A destination that batches gets a batch even of one: the receiver always sees one request shape.
       results = items.length === 1 && items[0]!.batchKey === null
         ? [await items[0]!.target.send(items[0]!.delivery)]

@@ -54,12 +54,15 @@ export interface Store {
   /** Resolves when the database answers a trivial query (readiness); rejects when it is closed or unreachable. */
   ping(): Promise<void>;
   /**
-   * Resolves once every write this store has resolved so far is on disk. A resolved write is
-   * always committed (every reader sees it, and it survives a crash of the process), and with
-   * most stores already durable; the embedded store's processing connection commits without
-   * waiting for the disk, so whatever acts outside the engine on what it wrote (a send) asks first.
+   * Resolves once every write this store had resolved at `mark` (from durabilityMark(); default:
+   * now) is on disk. A resolved write is always committed (every reader sees it, and it survives
+   * a crash of the process), and with most stores already durable; the embedded store's
+   * processing connection commits without waiting for the disk, so whatever acts outside the
+   * engine on what it wrote (a send) asks first.
    */
-  durable(): Promise<void>;
+  durable(mark?: number): Promise<void>;
+  /** A mark for durable(): "the writes resolved so far". */
+  durabilityMark(): number;
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;
 }

@@ -62,16 +62,42 @@ describe('sqlite store: WAL synced off the committing thread (processing connect
     const file = path.join(dataDir, 'x.db');
     fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(`${file}-wal`, 'frames');
-    const sync = new WalSync(file);
+    let commits = 1;
+    const sync = new WalSync(file, () => commits);
     try {
       const first = sync.sync();
+      commits = 2;
       const during = [sync.sync(), sync.sync(), sync.sync()];
       expect(during[0], 'one shared promise').to.equal(during[2]);
       expect(during[0]).to.not.equal(first);
       await Promise.all([first, ...during]);
       expect(sync.syncs, 'the running one and one more').to.equal(2);
+      commits = 3;
       await sync.sync();
-      expect(sync.syncs, 'a call after both have ended gets its own').to.equal(3);
+      expect(sync.syncs, 'a call after both have ended, with a commit since, gets its own').to.equal(3);
+    } finally {
+      await sync.close();
+    }
+  });
+
+  it('a mark already covered needs no sync; one past the running sync waits for the next', async () => {
+    const file = path.join(dataDir, 'm.db');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(`${file}-wal`, 'frames');
+    let commits = 5;
+    const sync = new WalSync(file, () => commits);
+    try {
+      const mark = sync.mark();
+      const running = sync.sync();
+      commits = 7;
+      expect(sync.sync(mark), 'the running sync started after commit 5: it covers the mark').to.equal(running);
+      const later = sync.sync(7);
+      expect(later, 'commit 7 came after it started').to.not.equal(running);
+      await later;
+      expect(sync.syncs).to.equal(2);
+      await sync.sync(mark);
+      await sync.sync(7);
+      expect(sync.syncs, 'both marks are covered now: no fdatasync').to.equal(2);
     } finally {
       await sync.close();
     }
@@ -80,7 +106,7 @@ describe('sqlite store: WAL synced off the committing thread (processing connect
   it('a sync that cannot open the WAL rejects, and the next call tries again', async () => {
     const file = path.join(dataDir, 'later.db');
     fs.mkdirSync(dataDir, { recursive: true });
-    const sync = new WalSync(file);
+    const sync = new WalSync(file, () => 1);
     try {
       let error: unknown = null;
       await sync.sync().catch((e: unknown) => { error = e; });

@@ -74,6 +74,7 @@ export async function openMongoStorage(options: MongoStoreOptions): Promise<{ st
     isTransientError: isTransientMongoError,
     // Every write is acknowledged with w: majority and j: true: durable when it resolves.
     async durable() {},
+    durabilityMark: () => 0,
     async ping() {
       // The driver would connect again for a command on a closed client.
       if (closed) throw new Error('the store is closed');

@@ -66,10 +66,10 @@ const CHECKPOINT_INTERVAL_MS = 50;
 export const SQLITE_FILE = 'engine.db';
 
 /** Opens one file of the store with the settings every connection to it shares. */
-function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 'own-thread' | 'external' | 'automatic', walSync: WalSync | null): { db: Database.Database; mmapBytes: number } {
+function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 'own-thread' | 'external' | 'automatic', syncOffThread: boolean): { db: Database.Database; mmapBytes: number } {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'normal' || walSync ? 'NORMAL' : 'FULL'}`);
+  db.pragma(`synchronous = ${options.synchronous === 'normal' || syncOffThread ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = OFF');
   // Why opt-in: a mapped file makes every page read a memory access (~20% more journey events/s with 200,000
   // instances, measured) but the mapped pages count in RSS, and an I/O error on the file becomes a SIGBUS.
@@ -105,11 +105,11 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
     logFile = path.join(options.dataDir, EVENT_LOG_FILE);
   }
   const checkpoints = file === ':memory:' ? 'automatic' : options.checkpoints ?? 'automatic';
-  const walSync = options.syncOffThread && options.synchronous !== 'normal' && file !== ':memory:' ? new WalSync(file) : null;
-  const { db, mmapBytes } = openConnection(file, options, checkpoints, walSync);
+  const offThread = options.syncOffThread === true && options.synchronous !== 'normal' && file !== ':memory:';
+  const { db, mmapBytes } = openConnection(file, options, checkpoints, offThread);
   applySqliteSchema(db);
   // In memory there is one connection (nothing shares it), so the log's tables live in it.
-  const log = logFile === ':memory:' ? db : openConnection(logFile, options, checkpoints, null).db;
+  const log = logFile === ':memory:' ? db : openConnection(logFile, options, checkpoints, false).db;
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, logFile);
   const cursor = db.prepare('SELECT value FROM meta WHERE key = ?').get(PROCESSED_SEQ_KEY) as { value: string } | undefined;
@@ -119,8 +119,9 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
     : null;
   const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
   const writes = new SqliteWriteQueue(db, queueOptions);
+  const walSync = offThread ? new WalSync(file, () => writes.commitCount) : null;
   const logWrites = log === db ? writes : new SqliteWriteQueue(log, queueOptions);
-  const durable = () => walSync?.sync() ?? Promise.resolve();
+  const durable = (mark?: number) => walSync?.sync(mark) ?? Promise.resolve();
   const events = new SqliteEventStore({ db: log, writes: logWrites }, { db, writes }, durable);
   const rows = new SqliteEffectRows(db);
   writes.addBuffer(rows.counters);
@@ -143,6 +144,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
     isTransientError: isTransientSqliteError,
     // Commits with synchronous=FULL were durable when they resolved: only the off-thread sync has anything to do.
     durable,
+    durabilityMark: () => walSync?.mark() ?? 0,
     async ping() {
       for (const ping of pings) ping.get();
     },

@@ -16,21 +16,41 @@ import fs from 'node:fs';
  */
 export class WalSync {
   readonly #file: string;
+  readonly #commits: () => number;
   #handle: Promise<fs.promises.FileHandle> | null = null;
   #running: Promise<void> | null = null;
+  /** The commit count when the running sync started: it covers those commits. */
+  #runningFrom = 0;
   /** The sync that starts when the running one ends: it covers every call made meanwhile. */
   #next: Promise<void> | null = null;
+  /** Every commit up to this count is known to be on disk. */
+  #covered = 0;
   #syncs = 0;
 
-  /** `dbFile`: the database file whose `-wal` file is synced. */
-  constructor(dbFile: string) {
+  /**
+   * `dbFile`: the database file whose `-wal` file is synced. `commits`: how many commits its
+   * connection has made so far (SqliteWriteQueue.commitCount), which marks are counted in.
+   */
+  constructor(dbFile: string, commits: () => number) {
     this.#file = `${dbFile}-wal`;
+    this.#commits = commits;
   }
 
-  /** Resolves once every WAL frame committed before this call is durable. */
-  sync(): Promise<void> {
+  /** A mark for "every commit made so far", for `sync(mark)` later. */
+  mark(): number {
+    return this.#commits();
+  }
+
+  /**
+   * Resolves once every commit made before `mark` (default: before this call) is durable.
+   * Why marks: a send needs only the commits up to its own record; by the time it asks, a sync
+   * started since then may already have covered them, and no new one is needed.
+   */
+  sync(mark = this.#commits()): Promise<void> {
+    if (mark <= this.#covered) return Promise.resolve();
+    if (this.#running && mark <= this.#runningFrom) return this.#running;
     if (this.#next) return this.#next;
-    // A sync already running may have started before the caller's commit: wait for the next one.
+    // A sync already running started before some of the caller's commits: wait for the next one.
     if (this.#running) {
       this.#next = this.#running.catch(() => {}).then(() => {
         this.#next = null;
@@ -56,7 +76,11 @@ export class WalSync {
   }
 
   #start(): Promise<void> {
-    const run = this.#datasync().finally(() => {
+    const from = this.#commits();
+    this.#runningFrom = from;
+    const run = this.#datasync().then(() => {
+      this.#covered = Math.max(this.#covered, from);
+    }).finally(() => {
       if (this.#running === run) this.#running = null;
     });
     this.#running = run;
