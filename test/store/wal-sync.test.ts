@@ -12,6 +12,19 @@ describe('sqlite store: WAL synced off the committing thread (processing connect
   beforeEach(() => { dataDir = tempDataDir(); });
   afterEach(() => removeDir(dataDir));
 
+  /** Runs `check` with a WalSync of a database `name` (its WAL written first), whose commit count `commits()` tells; closes it after. */
+  async function withSync(name: string, commits: () => number, check: (sync: WalSync) => Promise<void>): Promise<void> {
+    const file = path.join(dataDir, name);
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(`${file}-wal`, 'frames');
+    const sync = new WalSync(file, commits);
+    try {
+      await check(sync);
+    } finally {
+      await sync.close();
+    }
+  }
+
   it('commits the main file without fsync only where asked (the processing connection), and never with SQLITE_SYNCHRONOUS=normal', async () => {
     const off = openSqliteStorage({ dataDir, syncOffThread: true });
     const plain = openSqliteStorage({ dataDir: path.join(dataDir, 'plain') });
@@ -59,12 +72,8 @@ describe('sqlite store: WAL synced off the committing thread (processing connect
   });
 
   it('calls made while a sync runs share the next one: it starts after them, so it covers their commits', async () => {
-    const file = path.join(dataDir, 'x.db');
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(`${file}-wal`, 'frames');
     let commits = 1;
-    const sync = new WalSync(file, () => commits);
-    try {
+    await withSync('x.db', () => commits, async (sync) => {
       const first = sync.sync();
       commits = 2;
       const during = [sync.sync(), sync.sync(), sync.sync()];
@@ -75,18 +84,12 @@ describe('sqlite store: WAL synced off the committing thread (processing connect
       commits = 3;
       await sync.sync();
       expect(sync.syncs, 'a call after both have ended, with a commit since, gets its own').to.equal(3);
-    } finally {
-      await sync.close();
-    }
+    });
   });
 
   it('a mark already covered needs no sync; one past the running sync waits for the next', async () => {
-    const file = path.join(dataDir, 'm.db');
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(`${file}-wal`, 'frames');
     let commits = 5;
-    const sync = new WalSync(file, () => commits);
-    try {
+    await withSync('m.db', () => commits, async (sync) => {
       const mark = sync.mark();
       const running = sync.sync();
       commits = 7;
@@ -98,9 +101,7 @@ describe('sqlite store: WAL synced off the committing thread (processing connect
       await sync.sync(mark);
       await sync.sync(7);
       expect(sync.syncs, 'both marks are covered now: no fdatasync').to.equal(2);
-    } finally {
-      await sync.close();
-    }
+    });
   });
 
   it('a sync that cannot open the WAL rejects, and the next call tries again', async () => {
