@@ -199,14 +199,22 @@ export class DeliveryDispatcher implements TimerSource {
   }
 
   async #send(items: Queued[]): Promise<void> {
+    try {
+      // The records (hand-offs, claims) and all that led to them must be on disk before anything
+      // leaves: a send that a power loss could undo would be made again under another key.
+      await this.#o.store.durable(Math.max(...items.map((i) => i.durableMark)));
+    } catch (error) {
+      // Nothing was sent, so no attempt is recorded: they stay leased to this process in the
+      // store and are claimed again when the lease ends.
+      this.#o.logger.error('deliveries could not be made durable before sending; tried again when their lease ends', { error });
+      for (const item of items) this.#release(item.delivery.id);
+      return;
+    }
     const startedAt = this.#o.clock.now();
     // Engine time (a test clock stands still) dates the attempt; the wall clock measures it.
     const sendStarted = performance.now();
     let results: AttemptResult[];
     try {
-      // The records (hand-offs, claims) and all that led to them must be on disk before anything
-      // leaves: a send that a power loss could undo would be made again under another key.
-      await this.#o.store.durable(Math.max(...items.map((i) => i.durableMark)));
       // A destination that batches gets a batch even of one: the receiver always sees one request shape.
       results = items.length === 1 && items[0]!.batchKey === null
         ? [await items[0]!.target.send(items[0]!.delivery)]

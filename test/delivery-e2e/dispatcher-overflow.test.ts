@@ -47,13 +47,19 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
     };
   }
 
+  /** A dispatcher sending through `sendStore` (targets read `targetStore`) to the local sink. */
+  function dispatcherOn(sendStore: Store, options: { maxInFlight?: number; targetStore?: Store } = {}): DeliveryDispatcher {
+    const targetStore = options.targetStore ?? store;
+    return new DeliveryDispatcher({
+      store: sendStore, clock, logger: createLogger('error', true), ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
+      targets: new DeliveryTargets({ store: targetStore, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
+    });
+  }
+
   it('keeps the overflow by id and sends all of it in order as room frees, without waiting for the leases to end', async () => {
     const records = Array.from({ length: 12 }, (_, i) => delivery(i));
     for (const d of records) await store.deliveries.insertIfAbsent(d);
-    const dispatcher = new DeliveryDispatcher({
-      store, clock, logger: createLogger('error', true), maxInFlight: 3,
-      targets: new DeliveryTargets({ store, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
-    });
+    const dispatcher = dispatcherOn(store, { maxInFlight: 3 });
     dispatcher.accept(records);
     expect(dispatcher.held, 'one destination alone holds up to half the bound (here 2 of 3)').to.equal(2);
     await dispatcher.idle();
@@ -80,10 +86,7 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
     const hanging = Array.from({ length: 40 }, (_, i) => ({ ...delivery(i), mapping: { ...delivery(i).mapping, url: `${sink.url}/hang` } }));
     const healthy = { ...delivery(100), target: { type: 'destination' as const, destinationId: 'dst_2', action: 'send' } };
     for (const d of [...hanging, healthy]) await store.deliveries.insertIfAbsent(d);
-    const dispatcher = new DeliveryDispatcher({
-      store, clock, logger: createLogger('error', true), maxInFlight: 8,
-      targets: new DeliveryTargets({ store, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
-    });
+    const dispatcher = dispatcherOn(store, { maxInFlight: 8 });
     dispatcher.accept(hanging);
     expect(dispatcher.held, 'the hanging destination holds half the bound, the rest waits by id').to.equal(4);
     dispatcher.accept([healthy]);
@@ -117,10 +120,7 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
       listByJourney: (spaceId, journeyId, options) => real.listByJourney(spaceId, journeyId, options),
     };
     const faulty: Store = { ...store, deliveries };
-    const dispatcher = new DeliveryDispatcher({
-      store: faulty, clock, logger: createLogger('error', true),
-      targets: new DeliveryTargets({ store: faulty, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
-    });
+    const dispatcher = dispatcherOn(faulty, { targetStore: faulty });
     dispatcher.accept([record]);
     await dispatcher.idle();
     expect(refusals, 'both refusals happened').to.equal(0);
@@ -138,10 +138,7 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
     const gated: Store = { ...store, durable: async () => { asked++; await gate; return store.durable(); } };
     const d = delivery(1);
     await store.deliveries.insertIfAbsent(d);
-    const dispatcher = new DeliveryDispatcher({
-      store: gated, clock, logger: createLogger('error', true),
-      targets: new DeliveryTargets({ store, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false, outbound: LOCAL_SINKS_ALLOWED }), clock }),
-    });
+    const dispatcher = dispatcherOn(gated);
     dispatcher.accept([d]);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(asked, 'the send asked').to.equal(1);
@@ -149,5 +146,18 @@ describe('delivery dispatcher: more hand-offs than it may hold', () => {
     release();
     await dispatcher.idle();
     expect(sink.requests.map((r) => r.headers['idempotency-key'])).to.deep.equal([d.idempotencyKey]);
+  });
+
+  it('a failed durable() sends nothing and records no attempt: the delivery stays leased and is claimed again', async () => {
+    const gated: Store = { ...store, durable: async () => { throw new Error('EIO: fdatasync failed'); } };
+    const d = delivery(2);
+    await store.deliveries.insertIfAbsent(d);
+    const dispatcher = dispatcherOn(gated);
+    dispatcher.accept([d]);
+    await dispatcher.idle();
+    expect(sink.requests).to.have.length(0);
+    const [stored] = await store.deliveries.list('s1', { limit: 10 });
+    expect(stored, 'untouched: pending, no attempt, still leased').to.deep.include({ status: 'pending', attempts: 0, rev: 0, nextAttemptAt: d.nextAttemptAt });
+    expect(dispatcher.held, 'released').to.equal(0);
   });
 });

@@ -109,6 +109,32 @@ describe('sqlite store: the event log in a file of its own', () => {
     }
   });
 
+  it('an older version run again on a moved directory: its events, numbered from 1 again, are appended, not lost', async () => {
+    const first = openSqliteStorage({ dataDir });
+    const moved = Array.from({ length: 3 }, () => makeEvent());
+    await first.store.events.append(moved, at(T0));
+    await first.store.events.markProcessed(await first.store.events.pending(10));
+    await first.store.close();
+    // What the older version leaves: its own tables in engine.db again, seqs from 1, the cursor where it was.
+    const written = Array.from({ length: 2 }, () => makeEvent());
+    const db = new Database(path.join(dataDir, SQLITE_FILE));
+    db.exec(OLD_LOG_TABLES.replace('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;', ''));
+    written.forEach((e, i) => {
+      db.prepare(`INSERT INTO events (seq, id, space_id, message_id, type, name, user_id, anonymous_id, timestamp, received_at, message)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(i + 1, e.id, e.spaceId, e.messageId, e.type, e.name, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e.message));
+      db.prepare('INSERT INTO message_ids (space_id, message_id, received_at) VALUES (?, ?, ?)').run(e.spaceId, e.messageId, T0);
+    });
+    db.close();
+    const second = openSqliteStorage({ dataDir });
+    try {
+      expect(idsOf(await second.store.events.pending(10)), 'after the cursor, in their order').to.deep.equal(idsOf(written));
+      for (const e of [...moved, ...written]) expect(await second.store.events.get(SPACE_A, e.id), e.id).to.deep.equal(e);
+      expect(await second.store.events.append([makeEvent({ messageId: written[1]!.messageId })], at(T0 + 1000))).to.deep.equal(['duplicate']);
+    } finally {
+      await second.store.close();
+    }
+  });
+
   it(`a new event lands after the processing cursor even when ${EVENT_LOG_FILE} is older than ${SQLITE_FILE}`, async () => {
     const first = openSqliteStorage({ dataDir });
     const old = Array.from({ length: 4 }, () => makeEvent());

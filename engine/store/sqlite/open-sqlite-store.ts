@@ -111,7 +111,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   // In memory there is one connection (nothing shares it), so the log's tables live in it.
   const log = logFile === ':memory:' ? db : openConnection(logFile, options, checkpoints, false).db;
   applyEventLogSchema(log);
-  if (log !== db) moveEventLogIntoItsFile(db, logFile);
+  if (log !== db) moveEventLogIntoItsFile(db, file, log);
   const cursor = db.prepare('SELECT value FROM meta WHERE key = ?').get(PROCESSED_SEQ_KEY) as { value: string } | undefined;
   keepSeqAboveCursor(log, cursor ? Number(cursor.value) : 0);
   const checkpointer = checkpoints === 'own-thread'

@@ -42,29 +42,42 @@ const EVENT_COLUMNS = 'seq, id, space_id, message_id, type, name, user_id, anony
 
 /**
  * Moves the event log of a data directory written by an older version (which kept it in the main
- * file) into the log's own file; answers how many events moved. Safe to cut short at any point:
- * the copy keeps each event's seq and skips rows already copied, and the old tables are dropped
- * only after the copy has committed, so the next start finishes the move.
+ * file) into the log's own file; answers how many events moved. Safe to cut short at any point,
+ * power loss included: the copy is committed (and synced) in the log's file before the old tables
+ * are dropped, and it skips events already copied, so the next start finishes the move.
+ *
+ * Why the copy runs on the log's connection, with the main file attached: an attached schema
+ * commits with SQLite's default `synchronous` for WAL (NORMAL in this build), so a copy made from
+ * the main connection could still be in the OS cache when the drop, synced, removed the originals.
  */
-export function moveEventLogIntoItsFile(main: Database, logFile: string): number {
+export function moveEventLogIntoItsFile(main: Database, mainFile: string, log: Database): number {
   const old = main.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'message_ids')`).all() as Array<{ name: string }>;
   if (old.length === 0) return 0;
   const has = (table: string) => old.some((t) => t.name === table);
   if (has('message_ids') && !(main.prepare('PRAGMA table_info(message_ids)').all() as Array<{ name: string }>).some((c) => c.name === 'event_id')) {
     main.exec('ALTER TABLE message_ids ADD COLUMN event_id TEXT');
   }
-  main.prepare('ATTACH DATABASE ? AS log').run(logFile);
+  log.prepare('ATTACH DATABASE ? AS old').run(mainFile);
   let moved = 0;
   try {
-    main.transaction(() => {
-      if (has('events')) moved = main.prepare(`INSERT OR IGNORE INTO log.events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM main.events`).run().changes;
+    log.transaction(() => {
+      if (has('events')) {
+        const notCopied = 'NOT EXISTS (SELECT 1 FROM main.events l WHERE l.id = o.id)';
+        // Each event keeps its seq (the processing cursor counts in them)...
+        moved = log.prepare(`INSERT INTO main.events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM old.events o
+          WHERE ${notCopied} AND NOT EXISTS (SELECT 1 FROM main.events l WHERE l.seq = o.seq) ORDER BY o.seq`).run().changes;
+        // ...unless another event holds it: an older version run again on a directory already moved
+        // numbers its events from 1 again. Those go after the log's end, in their order, not lost.
+        moved += log.prepare(`INSERT INTO main.events (${EVENT_COLUMNS.replace('seq, ', '')}) SELECT ${EVENT_COLUMNS.replace('seq, ', '')}
+          FROM old.events o WHERE ${notCopied} ORDER BY o.seq`).run().changes;
+      }
       if (has('message_ids')) {
-        main.exec(`INSERT OR IGNORE INTO log.message_ids (space_id, message_id, received_at, event_id)
-          SELECT space_id, message_id, received_at, event_id FROM main.message_ids`);
+        log.exec(`INSERT OR IGNORE INTO main.message_ids (space_id, message_id, received_at, event_id)
+          SELECT space_id, message_id, received_at, event_id FROM old.message_ids`);
       }
     }).immediate();
   } finally {
-    main.exec('DETACH DATABASE log');
+    log.exec('DETACH DATABASE old');
   }
   main.exec('DROP TABLE IF EXISTS main.events; DROP TABLE IF EXISTS main.message_ids');
   return moved;
