@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { openSqliteStorage, SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import { EVENT_LOG_FILE, PROCESSED_SEQ_KEY } from '../../engine/store/sqlite/sqlite-event-log-file.ts';
+import { PRUNE_CHUNK } from '../../engine/store/sqlite/sqlite-event-store.ts';
 import { SPACE_A, T0, idsOf, makeEvent, makeSpace } from '../contract/store-fixtures.ts';
 import type { EventRecord } from '../../engine/store/event-store.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
@@ -150,6 +151,25 @@ describe('sqlite store: the event log in a file of its own', () => {
       expect(idsOf(await second.store.events.pending(10))).to.deep.equal([next.id]);
     } finally {
       await second.store.close();
+    }
+  });
+
+  it('forgets expired message ids in chunks, one transaction each, so ingest is never locked out for the whole purge', async () => {
+    const storage = openSqliteStorage({ dataDir });
+    try {
+      const count = PRUNE_CHUNK * 2 + 10;
+      const log = new Database(path.join(dataDir, EVENT_LOG_FILE));
+      const insert = log.prepare('INSERT INTO message_ids (space_id, message_id, received_at) VALUES (?, ?, ?)');
+      log.transaction(() => { for (let i = 0; i < count; i++) insert.run(SPACE_A, `old-${i}`, T0 - 1000); })();
+      insert.run(SPACE_A, 'kept', T0 + 1000);
+      log.close();
+      const before = storage.logWrites.commitCount;
+      expect(await storage.store.events.pruneDedupe(T0)).to.equal(count);
+      expect(storage.logWrites.commitCount - before, 'two full chunks and the rest').to.equal(3);
+      expect(await storage.store.events.append([makeEvent({ messageId: 'old-7' })], at(T0 + 2000)), 'forgotten').to.deep.equal(['stored']);
+      expect(await storage.store.events.append([makeEvent({ messageId: 'kept' })], at(T0 + 2000)), 'still inside the window').to.deep.equal(['duplicate']);
+    } finally {
+      await storage.store.close();
     }
   });
 });

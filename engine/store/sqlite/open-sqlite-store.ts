@@ -96,6 +96,8 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   mmapBytes: number;
   /** The main file's off-thread sync (syncOffThread), or null. */
   walSync: WalSync | null;
+  /** The event log's write queue (the main one in memory). */
+  logWrites: SqliteWriteQueue;
 } {
   let file = ':memory:';
   let logFile = ':memory:';
@@ -159,5 +161,5 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
       db.close();
     },
   };
-  return { store, db, writes, checkpointer, mmapBytes, walSync };
+  return { store, db, writes, checkpointer, mmapBytes, walSync, logWrites };
 }
