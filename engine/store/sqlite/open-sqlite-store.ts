@@ -21,7 +21,7 @@ import { SqliteLeaseStore } from './sqlite-lease-store.ts';
 import { SqliteFigureStore } from './sqlite-figure-store.ts';
 import { isTransientSqliteError } from './is-transient-error.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
-import { applyEventLogSchema, EVENT_LOG_FILE, keepSeqAboveCursor, moveEventLogIntoItsFile, PROCESSED_SEQ_KEY } from './sqlite-event-log-file.ts';
+import { applyEventLogSchema, EVENT_LOG_FILE, moveEventLogIntoItsFile } from './sqlite-event-log-file.ts';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -114,8 +114,6 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   const log = logFile === ':memory:' ? db : openConnection(logFile, options, checkpoints, false).db;
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, file, log);
-  const cursor = db.prepare('SELECT value FROM meta WHERE key = ?').get(PROCESSED_SEQ_KEY) as { value: string } | undefined;
-  keepSeqAboveCursor(log, cursor ? Number(cursor.value) : 0);
   const checkpointer = checkpoints === 'own-thread'
     ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS }, options.onCheckpointError ?? (() => {}))
     : null;

@@ -38,11 +38,12 @@ export function applyEventLogSchema(db: Database): void {
   `);
 }
 
-const EVENT_COLUMNS = 'seq, id, space_id, message_id, type, name, user_id, anonymous_id, timestamp, received_at, message';
+const COLUMNS_BUT_SEQ = 'id, space_id, message_id, type, name, user_id, anonymous_id, timestamp, received_at, message';
+const EVENT_COLUMNS = `seq, ${COLUMNS_BUT_SEQ}`;
 
 /**
  * Moves the event log of a data directory written by an older version (which kept it in the main
- * file) into the log's own file; answers how many events moved. Safe to cut short at any point,
+ * file) into the log's own file. Safe to cut short at any point,
  * power loss included: the copy is committed (and synced) in the log's file before the old tables
  * are dropped, and it skips events already copied, so the next start finishes the move.
  *
@@ -50,26 +51,25 @@ const EVENT_COLUMNS = 'seq, id, space_id, message_id, type, name, user_id, anony
  * commits with SQLite's default `synchronous` for WAL (NORMAL in this build), so a copy made from
  * the main connection could still be in the OS cache when the drop, synced, removed the originals.
  */
-export function moveEventLogIntoItsFile(main: Database, mainFile: string, log: Database): number {
+export function moveEventLogIntoItsFile(main: Database, mainFile: string, log: Database): void {
   const old = main.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'message_ids')`).all() as Array<{ name: string }>;
-  if (old.length === 0) return 0;
+  if (old.length === 0) return;
   const has = (table: string) => old.some((t) => t.name === table);
   if (has('message_ids') && !(main.prepare('PRAGMA table_info(message_ids)').all() as Array<{ name: string }>).some((c) => c.name === 'event_id')) {
     main.exec('ALTER TABLE message_ids ADD COLUMN event_id TEXT');
   }
   log.prepare('ATTACH DATABASE ? AS old').run(mainFile);
-  let moved = 0;
   try {
     log.transaction(() => {
       if (has('events')) {
         const notCopied = 'NOT EXISTS (SELECT 1 FROM main.events l WHERE l.id = o.id)';
         // Each event keeps its seq (the processing cursor counts in them)...
-        moved = log.prepare(`INSERT INTO main.events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM old.events o
-          WHERE ${notCopied} AND NOT EXISTS (SELECT 1 FROM main.events l WHERE l.seq = o.seq) ORDER BY o.seq`).run().changes;
+        log.exec(`INSERT INTO main.events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM old.events o
+          WHERE ${notCopied} AND NOT EXISTS (SELECT 1 FROM main.events l WHERE l.seq = o.seq) ORDER BY o.seq`);
         // ...unless another event holds it: an older version run again on a directory already moved
         // numbers its events from 1 again. Those go after the log's end, in their order, not lost.
-        moved += log.prepare(`INSERT INTO main.events (${EVENT_COLUMNS.replace('seq, ', '')}) SELECT ${EVENT_COLUMNS.replace('seq, ', '')}
-          FROM old.events o WHERE ${notCopied} ORDER BY o.seq`).run().changes;
+        log.exec(`INSERT INTO main.events (${COLUMNS_BUT_SEQ}) SELECT ${COLUMNS_BUT_SEQ}
+          FROM old.events o WHERE ${notCopied} ORDER BY o.seq`);
       }
       if (has('message_ids')) {
         log.exec(`INSERT OR IGNORE INTO main.message_ids (space_id, message_id, received_at, event_id)
@@ -80,7 +80,6 @@ export function moveEventLogIntoItsFile(main: Database, mainFile: string, log: D
     log.exec('DETACH DATABASE old');
   }
   main.exec('DROP TABLE IF EXISTS main.events; DROP TABLE IF EXISTS main.message_ids');
-  return moved;
 }
 
 /**

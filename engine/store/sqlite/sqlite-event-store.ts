@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AppendOutcome, EventBacklog, EventQuery, EventRecord, EventStore, MessageType } from '../event-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
-import { PROCESSED_SEQ_KEY } from './sqlite-event-log-file.ts';
+import { keepSeqAboveCursor, PROCESSED_SEQ_KEY } from './sqlite-event-log-file.ts';
 
 interface EventRow {
   seq: number; id: string; space_id: string; message_id: string; type: MessageType; name: string | null;
@@ -42,7 +42,7 @@ export class SqliteEventStore implements EventStore {
   #cursor: number;
 
   /** `mainDurable`: makes the main file's commits durable when they are not on commit (see WalSync). */
-  constructor(log: SqliteFile, main: SqliteFile, mainDurable: () => Promise<void> = () => Promise.resolve()) {
+  constructor(log: SqliteFile, main: SqliteFile, mainDurable: () => Promise<void>) {
     const db = log.db;
     this.#db = db;
     this.#writes = log.writes;
@@ -68,6 +68,8 @@ export class SqliteEventStore implements EventStore {
       (SELECT received_at FROM events WHERE seq > ? ORDER BY seq LIMIT 1) AS oldest`);
     this.#getCursor = main.db.prepare('SELECT CAST(value AS INTEGER) AS cursor FROM meta WHERE key = ?');
     this.#cursor = this.#storedCursor();
+    // Opened on a log older than the main file (restored alone), new events must still come after the cursor.
+    keepSeqAboveCursor(db, this.#cursor);
   }
 
   append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]> {
