@@ -78,6 +78,38 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
     }
   });
 
+  it('never truncates the WAL while writes go on, and truncates one over the limit once they stop', async () => {
+    const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread', walSizeLimitBytes: 1_000_000 });
+    const walFile = `${path.join(dataDir, EVENT_LOG_FILE)}-wal`;
+    try {
+      // A truncation inside the commit that restarts the WAL stalled every waiting write (see WalQuietWatch).
+      expect(storage.db.pragma('journal_size_limit', { simple: true })).to.equal(-1);
+      await writeEvents(storage);
+      expect(sizeOf(walFile)).to.be.greaterThan(3_000_000);
+      // Writes every 10 ms for 800 ms (16 checkpoint rounds): the WAL restarts between them, but its file never shrinks.
+      let largest = 0;
+      let shrank = 0;
+      for (let i = 0; i < 80; i++) {
+        await storage.store.events.append([makeEvent({ message: { type: 'track', event: 'Trickle', userId: 'user-2' } })], { dedupeWindowMs: 0, now: Date.now() });
+        const size = sizeOf(walFile);
+        if (size < largest) shrank++;
+        largest = Math.max(largest, size);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(shrank, 'times the WAL file shrank while writes went on').to.equal(0);
+      expect(await eventually(() => sizeOf(walFile) === 0, 3000), `WAL ${sizeOf(walFile)} bytes after the writes stopped`).to.equal(true);
+      await storage.store.events.append([makeEvent({ message: { type: 'track', event: 'After', userId: 'user-2' } })], { dedupeWindowMs: 0, now: Date.now() });
+    } finally {
+      await storage.store.close();
+    }
+    const db = new Database(path.join(dataDir, EVENT_LOG_FILE), { readonly: true });
+    try {
+      expect((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 'every event kept through the truncation').to.equal(4081);
+    } finally {
+      db.close();
+    }
+  });
+
   it('an in-memory store keeps automatic checkpoints and starts no thread', async () => {
     const storage = openSqliteStorage({ dataDir: ':memory:', checkpoints: 'own-thread' });
     expect(storage.checkpointer).to.equal(null);

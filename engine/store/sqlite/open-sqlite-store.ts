@@ -51,13 +51,15 @@ export interface SqliteStoreOptions {
    * is on disk (an off-thread sync there was measured and gave ingest nothing).
    */
   syncOffThread?: boolean;
+  /** WAL size above which the checkpoint thread truncates an idle WAL (default 64 MB; tests set it small). */
+  walSizeLimitBytes?: number;
   /** Hears a failed checkpoint round of the own thread. */
   onCheckpointError?: (message: string) => void;
 }
 
 /** WAL pages at which a writer checkpoints by itself anyway when the checkpoint thread is not keeping up (~200 MB). */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 50_000;
-/** Size the WAL file is cut back to when it restarts, with checkpoints on their own thread. */
+/** Size above which the checkpoint thread truncates a WAL file once writes to it have stopped. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** How often the checkpoint thread copies committed WAL frames into the database. */
 const CHECKPOINT_INTERVAL_MS = 50;
@@ -78,8 +80,9 @@ function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (checkpoints !== 'automatic') {
     db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    // After a burst the WAL file would otherwise keep its largest size: truncate it when it restarts.
-    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    // No journal_size_limit: SQLite would truncate the WAL inside the commit that restarts it, a
+    // stall of tens of ms for every waiting write. The checkpoint thread truncates it when idle.
+    db.pragma('journal_size_limit = -1');
   }
   return { db, mmapBytes };
 }
@@ -115,7 +118,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, file, log);
   const checkpointer = checkpoints === 'own-thread'
-    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS }, options.onCheckpointError ?? (() => {}))
+    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walSizeLimitBytes: options.walSizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES }, options.onCheckpointError ?? (() => {}))
     : null;
   const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
   const writes = new SqliteWriteQueue(db, queueOptions);

@@ -3,9 +3,14 @@
  * into the database file on its own connection, so that the threads that write never run a
  * checkpoint inside one of their commits.
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './sqlite-checkpointer.ts';
+import { WalQuietWatch, type CheckpointResult } from './wal-quiet-watch.ts';
+
+/** Rounds without a new WAL frame before an oversized WAL is truncated (4 × 50 ms). */
+const QUIET_ROUNDS = 4;
 
 const data = workerData as CheckpointWorkerData;
 const port = parentPort!;
@@ -17,16 +22,40 @@ const dbs = data.files.map((file) => {
 });
 // PASSIVE: copies what no reader still needs and never waits for, nor blocks, a writer.
 const checkpoints = dbs.map((db) => db.prepare('PRAGMA wal_checkpoint(PASSIVE)'));
+const watches = dbs.map(() => new WalQuietWatch(QUIET_ROUNDS));
+
+/**
+ * Cuts an idle WAL larger than the limit back to nothing. Never waits: with a writer or a reader
+ * in the way SQLite answers busy and the file is left for a later quiet spell.
+ */
+function truncateIfLarge(index: number): void {
+  const walFile = `${data.files[index]}-wal`;
+  const size = fs.existsSync(walFile) ? fs.statSync(walFile).size : 0;
+  if (size <= data.walSizeLimitBytes) return;
+  const db = dbs[index]!;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (error) {
+    if (!(error instanceof Error && 'code' in error && error.code === 'SQLITE_BUSY')) throw error;
+  } finally {
+    db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
+  }
+}
 let timer: NodeJS.Timeout | null = null;
 
 function round(): void {
   let log = 0;
   let checkpointed = 0;
-  for (const checkpoint of checkpoints) {
+  for (const [index, checkpoint] of checkpoints.entries()) {
     try {
-      const [result] = checkpoint.all() as Array<{ busy: number; log: number; checkpointed: number }>;
+      const [result] = checkpoint.all() as CheckpointResult[];
       log += result?.log ?? 0;
       checkpointed += result?.checkpointed ?? 0;
+      if (result !== undefined && watches[index]!.observe(result)) {
+        watches[index]!.reset();
+        truncateIfLarge(index);
+      }
     } catch (error) {
       port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies FromCheckpointWorker);
     }

@@ -6,6 +6,8 @@ export interface CheckpointWorkerData {
   files: string[];
   intervalMs: number;
   busyTimeoutMs: number;
+  /** A WAL file larger than this is truncated once its writes have stopped (see WalQuietWatch). */
+  walSizeLimitBytes: number;
 }
 
 /** What the checkpoint thread reports after each round. */
