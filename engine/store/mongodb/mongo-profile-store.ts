@@ -235,8 +235,13 @@ export class MongoProfileStore implements ProfileStore {
     return doc && doc.spaceId === spaceId ? doc : null;
   }
 
-  /** Drops claims this profile made, unless taken over since. */
+  /**
+   * Drops claims this profile made, unless taken over since. One conditional delete per claim,
+   * under the claim's lock: FerretDB reads the filter and deletes apart, so a delete racing a
+   * take-over (#takeOver) removed the claim the other profile had just taken, and two profiles
+   * then both stored themselves as its owner (reproduced under CPU load).
+   */
   async #release(profileId: string, claimIds: string[]): Promise<void> {
-    if (claimIds.length > 0) await this.#identities.deleteMany({ _id: { $in: claimIds }, profileId });
+    await Promise.all(claimIds.map((_id) => this.#locks.run(_id, () => this.#identities.deleteOne({ _id, profileId }))));
   }
 }
