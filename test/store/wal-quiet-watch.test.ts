@@ -1,40 +1,77 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { WalQuietWatch } from '../../engine/store/sqlite/wal-quiet-watch.ts';
+import { WalQuietWatch, type CheckpointResult } from '../../engine/store/sqlite/wal-quiet-watch.ts';
+import { removeDir, tempDataDir } from '../support/test-engine.ts';
 
 describe('WalQuietWatch: when an idle WAL may be truncated', () => {
   const copied = (log: number) => ({ busy: 0, log, checkpointed: log });
 
-  it('answers true only after the given number of rounds without a new frame, all copied', () => {
+  it('answers true only after the given number of rounds without a commit, every frame copied', () => {
     const watch = new WalQuietWatch(3);
-    expect(watch.observe(copied(100)), 'first sight: nothing to compare with').to.equal(false);
-    expect(watch.observe(copied(100))).to.equal(false);
-    expect(watch.observe(copied(100))).to.equal(false);
-    expect(watch.observe(copied(100)), 'third idle round').to.equal(true);
+    expect(watch.observe(copied(100), 7), 'first sight: nothing to compare with').to.equal(false);
+    expect(watch.observe(copied(100), 7)).to.equal(false);
+    expect(watch.observe(copied(100), 7)).to.equal(false);
+    expect(watch.observe(copied(100), 7), 'third idle round').to.equal(true);
   });
 
-  it('starts again when a round sees new frames, frames not yet copied, or a busy checkpoint', () => {
-    for (const interruption of [copied(120), { busy: 0, log: 100, checkpointed: 90 }, { busy: 1, log: 100, checkpointed: 100 }]) {
+  it('starts again after a commit, frames not yet copied, or a busy checkpoint', () => {
+    const interruptions: Array<[CheckpointResult, number]> = [
+      [copied(100), 8], [{ busy: 0, log: 100, checkpointed: 90 }, 7], [{ busy: 1, log: 100, checkpointed: 100 }, 7],
+    ];
+    for (const [result, version] of interruptions) {
       const watch = new WalQuietWatch(2);
-      watch.observe(copied(100));
-      expect(watch.observe(copied(100))).to.equal(false);
-      expect(watch.observe(interruption), JSON.stringify(interruption)).to.equal(false);
-      expect(watch.observe(copied(100)), 'one idle round after it is not enough').to.equal(false);
+      watch.observe(copied(100), 7);
+      expect(watch.observe(copied(100), 7)).to.equal(false);
+      expect(watch.observe(result, version), JSON.stringify([result, version])).to.equal(false);
+      expect(watch.observe(copied(100), version), 'one idle round after it is not enough').to.equal(false);
     }
-  });
-
-  it('counts a restarted WAL (fewer frames than before) as written to', () => {
-    const watch = new WalQuietWatch(1);
-    watch.observe(copied(5000));
-    expect(watch.observe(copied(12)), 'the WAL restarted and took 12 new frames').to.equal(false);
-    expect(watch.observe(copied(12))).to.equal(true);
   });
 
   it('needs the full number of rounds again after reset', () => {
     const watch = new WalQuietWatch(1);
-    watch.observe(copied(7));
-    expect(watch.observe(copied(7))).to.equal(true);
+    watch.observe(copied(7), 1);
+    expect(watch.observe(copied(7), 1)).to.equal(true);
     watch.reset();
-    expect(watch.observe(copied(7))).to.equal(false);
-    expect(watch.observe(copied(7))).to.equal(true);
+    expect(watch.observe(copied(7), 1)).to.equal(false);
+    expect(watch.observe(copied(7), 1)).to.equal(true);
+  });
+
+  describe('on a real WAL, watched from a second connection as the checkpoint thread does', () => {
+    let dir: string;
+    let writer: Database.Database;
+    let checkpointer: Database.Database;
+    beforeEach(() => {
+      dir = tempDataDir();
+      const file = path.join(dir, 'watched.db');
+      writer = new Database(file);
+      writer.pragma('journal_mode = WAL');
+      writer.pragma('wal_autocheckpoint = 0');
+      writer.exec('CREATE TABLE t (v INTEGER)');
+      checkpointer = new Database(file);
+    });
+    afterEach(() => {
+      writer.close();
+      checkpointer.close();
+      removeDir(dir);
+    });
+    const round = (watch: WalQuietWatch) => watch.observe(
+      checkpointer.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as CheckpointResult,
+      checkpointer.prepare('PRAGMA data_version').pluck().get() as number,
+    );
+
+    it('sees a write that restarted the WAL with as many frames as before (the frame count alone cannot)', () => {
+      const watch = new WalQuietWatch(2);
+      const seen: CheckpointResult[] = [];
+      for (let i = 0; i < 6; i++) {
+        // One small write per round: each restarts the fully copied WAL and leaves it one frame long.
+        writer.prepare('INSERT INTO t VALUES (?)').run(i);
+        seen.push(checkpointer.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as CheckpointResult);
+        expect(watch.observe(seen.at(-1)!, checkpointer.prepare('PRAGMA data_version').pluck().get() as number), `round ${i}`).to.equal(false);
+      }
+      expect(new Set(seen.slice(1).map((r) => JSON.stringify(r))).size, 'every round looked the same by its frames').to.equal(1);
+      expect(round(watch)).to.equal(false);
+      expect(round(watch), 'two rounds without a write').to.equal(true);
+    });
   });
 });

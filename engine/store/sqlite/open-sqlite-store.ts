@@ -51,8 +51,13 @@ export interface SqliteStoreOptions {
    * is on disk (an off-thread sync there was measured and gave ingest nothing).
    */
   syncOffThread?: boolean;
-  /** WAL size above which the checkpoint thread truncates an idle WAL (default 64 MB; tests set it small). */
+  /**
+   * WAL size above which the checkpoint thread truncates a WAL once its writes pause for
+   * `walQuietRounds` rounds of 50 ms (defaults 64 MB and 4; tests change them). Only the own thread
+   * truncates: with `external` checkpoints and no owner in the process, a WAL keeps its largest size.
+   */
   walSizeLimitBytes?: number;
+  walQuietRounds?: number;
   /** Hears a failed checkpoint round of the own thread. */
   onCheckpointError?: (message: string) => void;
 }
@@ -61,6 +66,8 @@ export interface SqliteStoreOptions {
 const FALLBACK_AUTOCHECKPOINT_PAGES = 50_000;
 /** Size above which the checkpoint thread truncates a WAL file once writes to it have stopped. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** Checkpoint rounds without a commit after which an oversized WAL is truncated (4 × 50 ms). */
+const WAL_QUIET_ROUNDS = 4;
 /** How often the checkpoint thread copies committed WAL frames into the database. */
 const CHECKPOINT_INTERVAL_MS = 50;
 
@@ -118,7 +125,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, file, log);
   const checkpointer = checkpoints === 'own-thread'
-    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walSizeLimitBytes: options.walSizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES }, options.onCheckpointError ?? (() => {}))
+    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walSizeLimitBytes: options.walSizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES, walQuietRounds: options.walQuietRounds ?? WAL_QUIET_ROUNDS }, options.onCheckpointError ?? (() => {}))
     : null;
   const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
   const writes = new SqliteWriteQueue(db, queueOptions);

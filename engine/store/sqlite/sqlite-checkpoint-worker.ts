@@ -9,9 +9,6 @@ import Database from 'better-sqlite3';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './sqlite-checkpointer.ts';
 import { WalQuietWatch, type CheckpointResult } from './wal-quiet-watch.ts';
 
-/** Rounds without a new WAL frame before an oversized WAL is truncated (4 × 50 ms). */
-const QUIET_ROUNDS = 4;
-
 const data = workerData as CheckpointWorkerData;
 const port = parentPort!;
 const dbs = data.files.map((file) => {
@@ -22,11 +19,14 @@ const dbs = data.files.map((file) => {
 });
 // PASSIVE: copies what no reader still needs and never waits for, nor blocks, a writer.
 const checkpoints = dbs.map((db) => db.prepare('PRAGMA wal_checkpoint(PASSIVE)'));
-const watches = dbs.map(() => new WalQuietWatch(QUIET_ROUNDS));
+const dataVersions = dbs.map((db) => db.prepare('PRAGMA data_version').pluck());
+const watches = dbs.map(() => new WalQuietWatch(data.walQuietRounds));
 
 /**
  * Cuts an idle WAL larger than the limit back to nothing. Never waits: with a writer or a reader
- * in the way SQLite answers busy and the file is left for a later quiet spell.
+ * in the way, SQLite answers busy in the pragma's row (it does not throw) and the file is left for
+ * a later quiet spell. A write arriving meanwhile waits for the truncation (its thread does not:
+ * writers retry the lock on a timer).
  */
 function truncateIfLarge(index: number): void {
   const walFile = `${data.files[index]}-wal`;
@@ -36,8 +36,6 @@ function truncateIfLarge(index: number): void {
   db.pragma('busy_timeout = 0');
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
-  } catch (error) {
-    if (!(error instanceof Error && 'code' in error && error.code === 'SQLITE_BUSY')) throw error;
   } finally {
     db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
   }
@@ -52,7 +50,7 @@ function round(): void {
       const [result] = checkpoint.all() as CheckpointResult[];
       log += result?.log ?? 0;
       checkpointed += result?.checkpointed ?? 0;
-      if (result !== undefined && watches[index]!.observe(result)) {
+      if (result !== undefined && watches[index]!.observe(result, dataVersions[index]!.get() as number)) {
         watches[index]!.reset();
         truncateIfLarge(index);
       }

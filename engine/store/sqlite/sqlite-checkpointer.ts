@@ -6,8 +6,10 @@ export interface CheckpointWorkerData {
   files: string[];
   intervalMs: number;
   busyTimeoutMs: number;
-  /** A WAL file larger than this is truncated once its writes have stopped (see WalQuietWatch). */
+  /** A WAL file larger than this is truncated once its writes have paused (see WalQuietWatch). */
   walSizeLimitBytes: number;
+  /** Rounds without a commit that make a pause. */
+  walQuietRounds: number;
 }
 
 /** What the checkpoint thread reports after each round. */

@@ -7,26 +7,32 @@ export interface CheckpointResult {
 
 /**
  * Watches one file's passive checkpoints and says when its WAL has been idle long enough to be
- * truncated: every frame copied, and no new frame for `quietRounds` rounds in a row.
+ * truncated: every frame copied, and no commit by any other connection for `quietRounds` rounds
+ * in a row. Commits are seen through `PRAGMA data_version` of the checkpoint's connection, which
+ * changes with every other connection's commit: the frame count alone cannot tell a WAL that
+ * restarted and took as many frames as before from one nobody wrote to.
  *
  * Why truncate only then: cutting a WAL of a few hundred MB back (SQLite's journal_size_limit)
- * happens inside the commit that restarts it and took ~46 ms on this machine's disk, stalling
- * every ingest acknowledgement behind it (paced ingest p99 20–32 ms with it, 15 ms without,
- * measured). Truncating once writes have stopped costs no waiting writer anything.
+ * happens inside the commit that restarts it and took 40–90 ms on this machine's disk, stalling
+ * every write waiting behind it (paced ingest p99 20–32 ms with it, 15–19 ms without, measured).
+ * Truncating once writes have paused costs at most the first write after the pause that wait.
  */
 export class WalQuietWatch {
   readonly #quietRounds: number;
-  #lastLog = -1;
+  #lastVersion: number | null = null;
   #quiet = 0;
 
   constructor(quietRounds: number) {
     this.#quietRounds = quietRounds;
   }
 
-  /** Records one round's result; true once the WAL has been idle and fully copied for `quietRounds` rounds. */
-  observe(result: CheckpointResult): boolean {
-    const idle = result.busy === 0 && result.log === result.checkpointed && result.log === this.#lastLog;
-    this.#lastLog = result.log;
+  /**
+   * Records one round: the checkpoint's result and the connection's data_version right after it.
+   * True once the WAL has been fully copied, with no commit by another connection, for `quietRounds` rounds.
+   */
+  observe(result: CheckpointResult, dataVersion: number): boolean {
+    const idle = result.busy === 0 && result.log === result.checkpointed && dataVersion === this.#lastVersion;
+    this.#lastVersion = dataVersion;
     this.#quiet = idle ? this.#quiet + 1 : 0;
     return this.#quiet >= this.#quietRounds;
   }
@@ -34,6 +40,6 @@ export class WalQuietWatch {
   /** Starts counting again (after a truncation, or an attempt at one). */
   reset(): void {
     this.#quiet = 0;
-    this.#lastLog = -1;
+    this.#lastVersion = null;
   }
 }
