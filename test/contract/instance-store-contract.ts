@@ -111,6 +111,15 @@ export function instanceStoreContract(makeStore: MakeStore): void {
         expect(await s.store.instances.get(SPACE_A, i.id)).to.deep.equal(v2);
       });
 
+      it('lets exactly one of concurrent updates over the same revision win', async () => {
+        const i = makeInstance();
+        await s.store.instances.insert(i);
+        const racers = Array.from({ length: 5 }, (_x, n) => nextRev(i, { stepId: `racer-${n}` }));
+        const results = await Promise.all(racers.map((r) => s.store.instances.update(r, 0)));
+        expect(results.filter((r) => r === 'ok'), 'exactly one ok').to.have.length(1);
+        expect(await s.store.instances.get(SPACE_A, i.id)).to.deep.equal(racers[results.indexOf('ok')]);
+      });
+
       it('never makes a second active instance of a key: such an update fails and changes nothing', async () => {
         const first = makeInstance();
         await s.store.instances.insert(first);

@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
 import type { InstanceInsertResult, JourneyEntries, InstanceRecord, InstanceStatus, InstanceStore, OutboxEntry } from '../instance-store.ts';
-import { fromJson, isDuplicateKey, toJson, createIndexesOneByOne } from './mongo-support.ts';
+import { fromJson, isDuplicateKey, toJson, createIndexesOneByOne, KeyedMutex } from './mongo-support.ts';
 
 /**
  * One instance. `body` is the record without its outbox (JSON text); the other fields are copies
@@ -73,6 +73,8 @@ function byId<T extends { id: string }>(a: T, b: T): number {
 export class MongoInstanceStore implements InstanceStore {
   readonly appliesOutboxAtomically = false;
   readonly #instances: Collection<InstanceDoc>;
+  /** FerretDB applies a conditional update as read-then-write: compare-and-sets on one instance go one at a time here. */
+  readonly #locks = new KeyedMutex();
 
   constructor(db: Db) {
     this.#instances = db.collection<InstanceDoc>('instances');
@@ -121,13 +123,13 @@ export class MongoInstanceStore implements InstanceStore {
     const { set, unset } = optionalFields(i);
     const update: UpdateFilter<InstanceDoc> = { $set: { ...set, status: i.status, rev: i.rev, body: bodyOf(i) } };
     if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((f) => [f, ''])) as UpdateFilter<InstanceDoc>['$unset'];
-    const result = await this.#instances.updateOne({ _id: i.id, spaceId: i.spaceId, rev: expectedRev }, update);
+    const result = await this.#locks.run(i.id, () => this.#instances.updateOne({ _id: i.id, spaceId: i.spaceId, rev: expectedRev }, update));
     return result.matchedCount === 1 ? 'ok' : 'version_conflict';
   }
 
   async markOutboxDone(spaceId: string, id: string, rev: number): Promise<void> {
     // Only this revision's outbox: a newer revision carries its own, not yet materialized.
-    await this.#instances.updateOne({ _id: id, spaceId, rev }, { $unset: { hasOutbox: '', outbox: '' } });
+    await this.#locks.run(id, () => this.#instances.updateOne({ _id: id, spaceId, rev }, { $unset: { hasOutbox: '', outbox: '' } }));
   }
 
   async activeForProfiles(spaceId: string, profileIds: string[]): Promise<InstanceRecord[]> {
