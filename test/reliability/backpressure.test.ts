@@ -88,12 +88,13 @@ describe('reliability: ingest backpressure', () => {
 
     it('refuses on processing lag alone when the count bound is off', async () => {
       await t.close();
-      t = await startTestEngine({ dataDir: ':memory:', ingestLimits: limits({ maxPendingEvents: 0, maxLagMs: 300 }) });
+      // A lag bound of 1.5 s: the 'Young enough' event must still pass on a loaded machine.
+      t = await startTestEngine({ dataDir: ':memory:', ingestLimits: limits({ maxPendingEvents: 0, maxLagMs: 1500 }) });
       await t.engine.processing.stopProcessing();
       expectAccepted(await t.ingest('/v1/track', { userId: uniqueId('lag'), event: 'Waiting' }), 1);
       await t.engine.admission.backpressure.refresh();
       expectAccepted(await t.ingest('/v1/track', { userId: uniqueId('lag'), event: 'Young enough' }), 1);
-      await sleep(350);
+      await sleep(1600);
       await t.engine.admission.backpressure.refresh();
       expectBackpressure(await t.ingest('/v1/track', { userId: uniqueId('lag'), event: 'Too late' }));
       await processOldest(t, 10);

@@ -78,9 +78,10 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
     }
   });
 
-  it('never truncates the WAL while writes go on, and truncates one over the limit once they stop', async () => {
-    // A pause of 10 rounds (500 ms): far above the trickle's 10 ms, so a slow machine cannot fake one.
-    const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread', walSizeLimitBytes: 1_000_000, walQuietRounds: 10 });
+  it('never truncates the WAL while writes go on, and truncates one over the limit once they stop', async function () {
+    this.timeout(20_000);
+    // A pause of 30 rounds (1.5 s): far above the trickle's 10 ms, so a slow machine cannot fake one.
+    const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread', walSizeLimitBytes: 1_000_000, walQuietRounds: 30 });
     const walFile = `${path.join(dataDir, EVENT_LOG_FILE)}-wal`;
     try {
       // A truncation inside the commit that restarts the WAL stalled every waiting write (see WalQuietWatch).
@@ -98,7 +99,7 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       expect(shrank, 'times the WAL file shrank while writes went on').to.equal(0);
-      expect(await eventually(() => sizeOf(walFile) === 0, 5000), `WAL ${sizeOf(walFile)} bytes after the writes stopped`).to.equal(true);
+      expect(await eventually(() => sizeOf(walFile) === 0, 8000), `WAL ${sizeOf(walFile)} bytes after the writes stopped`).to.equal(true);
       await storage.store.events.append([makeEvent({ message: { type: 'track', event: 'After', userId: 'user-2' } })], { dedupeWindowMs: 0, now: Date.now() });
     } finally {
       await storage.store.close();
