@@ -57,6 +57,7 @@ export interface SqliteStoreOptions {
    * truncates: with `external` checkpoints and no owner in the process, a WAL keeps its largest size.
    */
   walSizeLimitBytes?: number;
+  /** Rounds of 50 ms without a commit that make a pause (see walSizeLimitBytes). */
   walQuietRounds?: number;
   /** Hears a failed checkpoint round of the own thread. */
   onCheckpointError?: (message: string) => void;
