@@ -81,7 +81,7 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
   it('never truncates the WAL while writes go on, and truncates one over the limit once they stop', async function () {
     this.timeout(20_000);
     // A pause of 30 rounds (1.5 s): far above the trickle's 10 ms, so a slow machine cannot fake one.
-    const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread', walSizeLimitBytes: 1_000_000, walQuietRounds: 30 });
+    const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread', walTruncation: { sizeLimitBytes: 1_000_000, quietRounds: 30, lightRounds: 1_000_000 } });
     const walFile = `${path.join(dataDir, EVENT_LOG_FILE)}-wal`;
     try {
       // A truncation inside the commit that restarts the WAL stalled every waiting write (see WalQuietWatch).
@@ -107,6 +107,36 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
     const db = new Database(path.join(dataDir, EVENT_LOG_FILE), { readonly: true });
     try {
       expect((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 'every event kept through the truncation').to.equal(4081);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('truncates an oversized WAL under a light, steady trickle of writes too, keeping every write', async function () {
+    this.timeout(20_000);
+    // Light: at most 64 new frames per round for 10 rounds; a pause never comes (quietRounds out of reach).
+    const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread', walTruncation: { sizeLimitBytes: 1_000_000, quietRounds: 1_000_000, lightRounds: 10, lightFrames: 64 } });
+    const walFile = `${path.join(dataDir, EVENT_LOG_FILE)}-wal`;
+    let trickled = 0;
+    try {
+      await writeEvents(storage);
+      expect(sizeOf(walFile)).to.be.greaterThan(3_000_000);
+      let truncatedDuringTrickle = false;
+      for (let i = 0; i < 200 && !truncatedDuringTrickle; i++) {
+        await storage.store.events.append([makeEvent({ message: { type: 'track', event: 'Trickle', userId: 'user-3' } })], { dedupeWindowMs: 0, now: Date.now() });
+        trickled++;
+        truncatedDuringTrickle = sizeOf(walFile) < 1_000_000;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(truncatedDuringTrickle, `WAL ${sizeOf(walFile)} bytes after up to 2 s of trickle`).to.equal(true);
+      await storage.store.events.append([makeEvent({ message: { type: 'track', event: 'After', userId: 'user-3' } })], { dedupeWindowMs: 0, now: Date.now() });
+    } finally {
+      await storage.store.close();
+    }
+    const db = new Database(path.join(dataDir, EVENT_LOG_FILE), { readonly: true });
+    try {
+      const n = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+      expect(n, 'every event kept through the truncation').to.equal(4000 + trickled + 1);
     } finally {
       db.close();
     }

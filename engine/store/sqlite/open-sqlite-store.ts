@@ -21,6 +21,7 @@ import { SqliteLeaseStore } from './sqlite-lease-store.ts';
 import { SqliteFigureStore } from './sqlite-figure-store.ts';
 import { isTransientSqliteError } from './is-transient-error.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
+import type { WalQuietRule } from './wal-quiet-watch.ts';
 import { applyEventLogSchema, EVENT_LOG_FILE, moveEventLogIntoItsFile } from './sqlite-event-log-file.ts';
 
 /** Options of the embedded store. */
@@ -52,23 +53,22 @@ export interface SqliteStoreOptions {
    */
   syncOffThread?: boolean;
   /**
-   * WAL size above which the checkpoint thread truncates a WAL once its writes pause for
-   * `walQuietRounds` rounds of 50 ms (defaults 64 MB and 4; tests change them). Only the own thread
-   * truncates: with `external` checkpoints and no owner in the process, a WAL keeps its largest size.
+   * When the checkpoint thread truncates a WAL (see WalQuietWatch): one over `sizeLimitBytes`,
+   * after `quietRounds` rounds of 50 ms without a commit or `lightRounds` rounds of at most
+   * `lightFrames` new frames each (defaults 64 MB, 4, 1,200 and 64; tests change them). Only the
+   * own thread truncates: with `external` checkpoints and no owner in the process, a WAL keeps its largest size.
    */
-  walSizeLimitBytes?: number;
-  /** Rounds of 50 ms without a commit that make a pause (see walSizeLimitBytes). */
-  walQuietRounds?: number;
+  walTruncation?: Partial<WalQuietRule> & { sizeLimitBytes?: number };
   /** Hears a failed checkpoint round of the own thread. */
   onCheckpointError?: (message: string) => void;
 }
 
 /** WAL pages at which a writer checkpoints by itself anyway when the checkpoint thread is not keeping up (~200 MB). */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 50_000;
-/** Size above which the checkpoint thread truncates a WAL file once writes to it have stopped. */
+/** Size above which the checkpoint thread truncates a WAL file once writes to it pause or run light. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-/** Checkpoint rounds without a commit after which an oversized WAL is truncated (4 × 50 ms). */
-const WAL_QUIET_ROUNDS = 4;
+/** An oversized WAL is truncated after 4 rounds (200 ms) without a commit, or a minute of at most 64 new frames per round. */
+const WAL_QUIET_RULE: WalQuietRule = { quietRounds: 4, lightRounds: 1200, lightFrames: 64 };
 /** How often the checkpoint thread copies committed WAL frames into the database. */
 const CHECKPOINT_INTERVAL_MS = 50;
 
@@ -93,6 +93,12 @@ function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 
     db.pragma('journal_size_limit = -1');
   }
   return { db, mmapBytes };
+}
+
+/** The rule part of the walTruncation option. */
+function withoutSize(truncation: SqliteStoreOptions['walTruncation']): Partial<WalQuietRule> {
+  const { sizeLimitBytes: _size, ...rule } = truncation ?? {};
+  return rule;
 }
 
 /** Opens (creating if needed) the embedded SQLite store. */
@@ -126,7 +132,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, file, log);
   const checkpointer = checkpoints === 'own-thread'
-    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walSizeLimitBytes: options.walSizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES, walQuietRounds: options.walQuietRounds ?? WAL_QUIET_ROUNDS }, options.onCheckpointError ?? (() => {}))
+    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walSizeLimitBytes: options.walTruncation?.sizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES, walQuietRule: { ...WAL_QUIET_RULE, ...withoutSize(options.walTruncation) } }, options.onCheckpointError ?? (() => {}))
     : null;
   const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
   const writes = new SqliteWriteQueue(db, queueOptions);

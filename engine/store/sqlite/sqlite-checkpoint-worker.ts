@@ -20,7 +20,7 @@ const dbs = data.files.map((file) => {
 // PASSIVE: copies what no reader still needs and never waits for, nor blocks, a writer.
 const checkpoints = dbs.map((db) => db.prepare('PRAGMA wal_checkpoint(PASSIVE)'));
 const dataVersions = dbs.map((db) => db.prepare('PRAGMA data_version').pluck());
-const watches = dbs.map(() => new WalQuietWatch(data.walQuietRounds));
+const watches = dbs.map(() => new WalQuietWatch(data.walQuietRule));
 
 /**
  * Cuts an idle WAL larger than the limit back to nothing. Never waits: with a writer or a reader

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { WalQuietRule } from './wal-quiet-watch.ts';
 
 /** What the checkpoint thread is started with. */
 export interface CheckpointWorkerData {
@@ -6,10 +7,9 @@ export interface CheckpointWorkerData {
   files: string[];
   intervalMs: number;
   busyTimeoutMs: number;
-  /** A WAL file larger than this is truncated once its writes have paused (see WalQuietWatch). */
+  /** A WAL file larger than this is truncated once its writes pause or run light (see WalQuietWatch). */
   walSizeLimitBytes: number;
-  /** Rounds without a commit that make a pause. */
-  walQuietRounds: number;
+  walQuietRule: WalQuietRule;
 }
 
 /** What the checkpoint thread reports after each round. */
