@@ -21,7 +21,7 @@ import { SqliteLeaseStore } from './sqlite-lease-store.ts';
 import { SqliteFigureStore } from './sqlite-figure-store.ts';
 import { isTransientSqliteError } from './is-transient-error.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
-import type { WalQuietRule } from './wal-quiet-watch.ts';
+import type { WalTruncationRule } from './wal-quiet-watch.ts';
 import { applyEventLogSchema, EVENT_LOG_FILE, moveEventLogIntoItsFile } from './sqlite-event-log-file.ts';
 
 /** Options of the embedded store. */
@@ -58,17 +58,15 @@ export interface SqliteStoreOptions {
    * `lightFrames` new frames each (defaults 64 MB, 4, 1,200 and 64; tests change them). Only the
    * own thread truncates: with `external` checkpoints and no owner in the process, a WAL keeps its largest size.
    */
-  walTruncation?: Partial<WalQuietRule> & { sizeLimitBytes?: number };
+  walTruncation?: Partial<WalTruncationRule>;
   /** Hears a failed checkpoint round of the own thread. */
   onCheckpointError?: (message: string) => void;
 }
 
 /** WAL pages at which a writer checkpoints by itself anyway when the checkpoint thread is not keeping up (~200 MB). */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 50_000;
-/** Size above which the checkpoint thread truncates a WAL file once writes to it pause or run light. */
-const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-/** An oversized WAL is truncated after 4 rounds (200 ms) without a commit, or a minute of at most 64 new frames per round. */
-const WAL_QUIET_RULE: WalQuietRule = { quietRounds: 4, lightRounds: 1200, lightFrames: 64 };
+/** A WAL over 64 MB is truncated after 4 rounds (200 ms) without a commit, or a minute of at most 64 new frames per round. */
+const WAL_TRUNCATION: WalTruncationRule = { sizeLimitBytes: 64 * 1024 * 1024, quietRounds: 4, lightRounds: 1200, lightFrames: 64 };
 /** How often the checkpoint thread copies committed WAL frames into the database. */
 const CHECKPOINT_INTERVAL_MS = 50;
 
@@ -89,16 +87,10 @@ function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 
   if (checkpoints !== 'automatic') {
     db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     // No journal_size_limit: SQLite would truncate the WAL inside the commit that restarts it, a
-    // stall of tens of ms for every waiting write. The checkpoint thread truncates it when idle.
+    // stall of tens of ms for every waiting write. The checkpoint thread truncates it once writes pause or run light.
     db.pragma('journal_size_limit = -1');
   }
   return { db, mmapBytes };
-}
-
-/** The rule part of the walTruncation option. */
-function withoutSize(truncation: SqliteStoreOptions['walTruncation']): Partial<WalQuietRule> {
-  const { sizeLimitBytes: _size, ...rule } = truncation ?? {};
-  return rule;
 }
 
 /** Opens (creating if needed) the embedded SQLite store. */
@@ -132,7 +124,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, file, log);
   const checkpointer = checkpoints === 'own-thread'
-    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walSizeLimitBytes: options.walTruncation?.sizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES, walQuietRule: { ...WAL_QUIET_RULE, ...withoutSize(options.walTruncation) } }, options.onCheckpointError ?? (() => {}))
+    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walTruncation: { ...WAL_TRUNCATION, ...options.walTruncation } }, options.onCheckpointError ?? (() => {}))
     : null;
   const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
   const writes = new SqliteWriteQueue(db, queueOptions);

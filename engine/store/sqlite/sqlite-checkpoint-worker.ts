@@ -20,7 +20,7 @@ const dbs = data.files.map((file) => {
 // PASSIVE: copies what no reader still needs and never waits for, nor blocks, a writer.
 const checkpoints = dbs.map((db) => db.prepare('PRAGMA wal_checkpoint(PASSIVE)'));
 const dataVersions = dbs.map((db) => db.prepare('PRAGMA data_version').pluck());
-const watches = dbs.map(() => new WalQuietWatch(data.walQuietRule));
+const watches = dbs.map(() => new WalQuietWatch(data.walTruncation));
 
 /**
  * Cuts an idle WAL larger than the limit back to nothing. Never waits: with a writer or a reader
@@ -29,9 +29,8 @@ const watches = dbs.map(() => new WalQuietWatch(data.walQuietRule));
  * writers retry the lock on a timer).
  */
 function truncateIfLarge(index: number): void {
-  const walFile = `${data.files[index]}-wal`;
-  const size = fs.existsSync(walFile) ? fs.statSync(walFile).size : 0;
-  if (size <= data.walSizeLimitBytes) return;
+  const size = fs.statSync(`${data.files[index]}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+  if (size <= data.walTruncation.sizeLimitBytes) return;
   const db = dbs[index]!;
   db.pragma('busy_timeout = 0');
   try {

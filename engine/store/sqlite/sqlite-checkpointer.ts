@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { WalQuietRule } from './wal-quiet-watch.ts';
+import type { WalTruncationRule } from './wal-quiet-watch.ts';
 
 /** What the checkpoint thread is started with. */
 export interface CheckpointWorkerData {
@@ -7,9 +7,8 @@ export interface CheckpointWorkerData {
   files: string[];
   intervalMs: number;
   busyTimeoutMs: number;
-  /** A WAL file larger than this is truncated once its writes pause or run light (see WalQuietWatch). */
-  walSizeLimitBytes: number;
-  walQuietRule: WalQuietRule;
+  /** When a WAL file is truncated (see WalQuietWatch). */
+  walTruncation: WalTruncationRule;
 }
 
 /** What the checkpoint thread reports after each round. */

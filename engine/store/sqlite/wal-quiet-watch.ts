@@ -14,6 +14,11 @@ export interface WalQuietRule {
   lightFrames: number;
 }
 
+/** The whole truncation rule: a WAL file larger than `sizeLimitBytes`, when WalQuietWatch says so. */
+export interface WalTruncationRule extends WalQuietRule {
+  sizeLimitBytes: number;
+}
+
 /**
  * Watches one file's passive checkpoints and says when its WAL may be truncated: every frame
  * copied, and either no commit by any other connection for `quietRounds` rounds in a row, or only

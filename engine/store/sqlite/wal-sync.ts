@@ -6,10 +6,10 @@ import fs from 'node:fs';
  *
  * Why: with `synchronous=FULL` every COMMIT waits for its fsync on the thread that commits. On
  * the processing thread that was a third of its time (profiled at 1,000 deliveries/s): time in
- * which it could not process anything. Syncing after the commit, off the thread, keeps the
- * guarantee callers rely on (a write resolves only once it is on disk) while the thread goes on
- * with other work. The WAL is append-only between restarts, so one fdatasync makes every frame
- * written before it durable: calls that arrive while a sync runs share the next one.
+ * which it could not process anything. Its writes now resolve once committed, and what acts
+ * outside the engine on them (a send) first asks for a sync here (Store.durable), off the thread,
+ * while the thread goes on with other work. The WAL is append-only between restarts, so one
+ * fdatasync makes every frame written before it durable: calls that arrive while a sync runs share the next one.
  *
  * SQLite keeps the `-wal` file (the same inode; it truncates it but never replaces it) for as long
  * as a connection to the database is open, so the descriptor opened here stays valid.
