@@ -9,7 +9,7 @@
  * (one active instance per profile) and each event makes exactly one delivery.
  *
  * Phases (BENCH_PHASES=paced,burst,dispatch):
- * - warm-up: BENCH_WARMUP_SECONDS of paced events (not measured);
+ * - warm-up: BENCH_WARMUP_SECONDS (default 15) of paced events, not measured: past the JIT's tier-up wave;
  * - paced: /v1/track at BENCH_DELIVERY_RATE events/s (default 1,000) for BENCH_SECONDS, open loop.
  *   Latency = sink received the payload − the moment the ingest request was due (not when it was
  *   sent), so a stall anywhere counts against the engine (no coordinated omission). An event is

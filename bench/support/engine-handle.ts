@@ -6,7 +6,7 @@ import type { EngineReply, EngineRequest, EngineStats } from './engine-messages.
 
 const ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
 /** Node options the engine runs with in production (`npm start`, the Dockerfile), beyond the benchmark's own. */
-const ENGINE_NODE_ARGS = ['--max-semi-space-size=4'];
+const ENGINE_NODE_ARGS = ['--max-semi-space-size=4', '--concurrent-turbofan-max-threads=1'];
 
 /** The benchmark's side of an engine running in its own process (on its own core). */
 export interface EngineProcess {
