@@ -9,9 +9,12 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
+# MALLOC_ARENA_MAX=2: glibc gives each busy thread its own malloc arena; with the engine's threads (HTTP,
+# processing, checkpoints, libuv, V8) that kept ~20 MB more resident at 1,000,000 active instances.
 ENV NODE_ENV=production \
     PORT=3000 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    MALLOC_ARENA_MAX=2
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY engine ./engine

@@ -7,6 +7,8 @@ import type { EngineReply, EngineRequest, EngineStats } from './engine-messages.
 const ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
 /** Node options the engine runs with in production (`npm start`, the Dockerfile), beyond the benchmark's own. */
 const ENGINE_NODE_ARGS = ['--max-semi-space-size=4', '--concurrent-turbofan-max-threads=1'];
+/** Environment the engine runs with in production (`npm start`, the Dockerfile). */
+const ENGINE_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /** The benchmark's side of an engine running in its own process (on its own core). */
 export interface EngineProcess {
@@ -66,7 +68,7 @@ export async function startEngineProcess(options: {
   const args = config ? [options.dataDir, JSON.stringify(config)] : [options.dataDir];
   const child = fork(ENTRY, args, {
     execArgv: [...process.execArgv, ...ENGINE_NODE_ARGS, ...(options.nodeArgs ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    env: { ...process.env, ...ENGINE_ENV, ...options.env },
   });
   const ready = await nextReply(child, 'ready');
   const request = <K extends EngineReply['kind']>(message: EngineRequest, kind: K): Promise<ReplyOf<K>> => {
