@@ -5,10 +5,13 @@ import { benchOptions } from '../bench-options.ts';
 import type { EngineReply, EngineRequest, EngineStats } from './engine-messages.ts';
 
 const ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
-/** Node options the engine runs with in production (`npm start`, the Dockerfile), beyond the benchmark's own. */
-const ENGINE_NODE_ARGS = ['--max-semi-space-size=4', '--concurrent-turbofan-max-threads=1'];
+/**
+ * Node options the engine runs with in production (`npm start`, the Dockerfile), beyond the benchmark's own.
+ * test/docs/run-settings.test.ts keeps the three in step.
+ */
+export const ENGINE_NODE_ARGS = ['--max-semi-space-size=4', '--concurrent-turbofan-max-threads=1'];
 /** Environment the engine runs with in production (`npm start`, the Dockerfile). */
-const ENGINE_ENV = { MALLOC_ARENA_MAX: '2' };
+export const ENGINE_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /** The benchmark's side of an engine running in its own process (on its own core). */
 export interface EngineProcess {

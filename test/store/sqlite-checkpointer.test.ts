@@ -19,6 +19,21 @@ async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
 
 const sizeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
 
+/** Events in the event log's file of a closed store, read on a connection of its own. */
+function storedEvents(dataDir: string): number {
+  const db = new Database(path.join(dataDir, EVENT_LOG_FILE), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Appends one small track event. */
+async function appendOne(storage: ReturnType<typeof openSqliteStorage>, event: string, userId: string): Promise<void> {
+  await storage.store.events.append([makeEvent({ message: { type: 'track', event, userId } })], { dedupeWindowMs: 0, now: Date.now() });
+}
+
 describe('sqlite store: WAL checkpoints on their own thread', () => {
   let dataDir: string;
   beforeEach(() => { dataDir = tempDataDir(); });
@@ -70,12 +85,7 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
     const storage = openSqliteStorage({ dataDir, checkpoints: 'own-thread' });
     await writeEvents(storage);
     await storage.store.close();
-    const db = new Database(path.join(dataDir, EVENT_LOG_FILE), { readonly: true });
-    try {
-      expect((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).to.equal(4000);
-    } finally {
-      db.close();
-    }
+    expect(storedEvents(dataDir)).to.equal(4000);
   });
 
   it('never truncates the WAL while writes go on, and truncates one over the limit once they stop', async function () {
@@ -92,7 +102,7 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
       let largest = 0;
       let shrank = 0;
       for (let i = 0; i < 80; i++) {
-        await storage.store.events.append([makeEvent({ message: { type: 'track', event: 'Trickle', userId: 'user-2' } })], { dedupeWindowMs: 0, now: Date.now() });
+        await appendOne(storage, 'Trickle', 'user-2');
         const size = sizeOf(walFile);
         if (size < largest) shrank++;
         largest = Math.max(largest, size);
@@ -100,16 +110,11 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
       }
       expect(shrank, 'times the WAL file shrank while writes went on').to.equal(0);
       expect(await eventually(() => sizeOf(walFile) === 0, 8000), `WAL ${sizeOf(walFile)} bytes after the writes stopped`).to.equal(true);
-      await storage.store.events.append([makeEvent({ message: { type: 'track', event: 'After', userId: 'user-2' } })], { dedupeWindowMs: 0, now: Date.now() });
+      await appendOne(storage, 'After', 'user-2');
     } finally {
       await storage.store.close();
     }
-    const db = new Database(path.join(dataDir, EVENT_LOG_FILE), { readonly: true });
-    try {
-      expect((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 'every event kept through the truncation').to.equal(4081);
-    } finally {
-      db.close();
-    }
+    expect(storedEvents(dataDir), 'every event kept through the truncation').to.equal(4081);
   });
 
   it('truncates an oversized WAL under a light, steady trickle of writes too, keeping every write', async function () {
@@ -123,23 +128,17 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
       expect(sizeOf(walFile)).to.be.greaterThan(3_000_000);
       let truncatedDuringTrickle = false;
       for (let i = 0; i < 200 && !truncatedDuringTrickle; i++) {
-        await storage.store.events.append([makeEvent({ message: { type: 'track', event: 'Trickle', userId: 'user-3' } })], { dedupeWindowMs: 0, now: Date.now() });
+        await appendOne(storage, 'Trickle', 'user-3');
         trickled++;
         truncatedDuringTrickle = sizeOf(walFile) < 1_000_000;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       expect(truncatedDuringTrickle, `WAL ${sizeOf(walFile)} bytes after up to 2 s of trickle`).to.equal(true);
-      await storage.store.events.append([makeEvent({ message: { type: 'track', event: 'After', userId: 'user-3' } })], { dedupeWindowMs: 0, now: Date.now() });
+      await appendOne(storage, 'After', 'user-3');
     } finally {
       await storage.store.close();
     }
-    const db = new Database(path.join(dataDir, EVENT_LOG_FILE), { readonly: true });
-    try {
-      const n = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
-      expect(n, 'every event kept through the truncation').to.equal(4000 + trickled + 1);
-    } finally {
-      db.close();
-    }
+    expect(storedEvents(dataDir), 'every event kept through the truncation').to.equal(4000 + trickled + 1);
   });
 
   it('an in-memory store keeps automatic checkpoints and starts no thread', async () => {

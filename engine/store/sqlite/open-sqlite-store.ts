@@ -55,7 +55,7 @@ export interface SqliteStoreOptions {
   /**
    * When the checkpoint thread truncates a WAL (see WalQuietWatch): one over `sizeLimitBytes`,
    * after `quietRounds` rounds of 50 ms without a commit or `lightRounds` rounds of at most
-   * `lightFrames` new frames each (defaults 64 MB, 4, 1,200 and 64; tests change them). Only the
+   * `lightFrames` new frames each (defaults: WAL_TRUNCATION below; tests change them). Only the
    * own thread truncates: with `external` checkpoints and no owner in the process, a WAL keeps its largest size.
    */
   walTruncation?: Partial<WalTruncationRule>;
