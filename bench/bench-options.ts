@@ -12,12 +12,13 @@ export interface BenchOptions {
   /** ingest: warm-up seconds before the first phase, half batches, half single calls (BENCH_WARMUP_SECONDS, default 4). */
   readonly warmupSeconds: number;
   /**
-   * delivery: seconds of paced events before the paced phase (BENCH_WARMUP_SECONDS, default 15). Why
-   * longer than ingest's: at 1,000 events/s V8 moves the engine's hot functions up to its optimizing
-   * compiler all at once ~10 s in, and that one compile wave stalls deliveries for ~400 ms (measured:
-   * bench/RESULTS.md, tenth session); the paced phase measures the steady state after it.
+   * delivery and timers: seconds of the same load before a steady-state latency is measured (delivery's
+   * paced phase, timers' sustained phase; BENCH_WARMUP_SECONDS, default 15). Why longer than ingest's:
+   * under load V8 moves the engine's hot functions up to its optimizing compiler all at once ~10 s in,
+   * and that one compile wave stalls deliveries for ~400 ms (bench/RESULTS.md, tenth session); a just
+   * started engine also fires timers more slowly until its code is compiled (eleventh session).
    */
-  readonly deliveryWarmupSeconds: number;
+  readonly latencyWarmupSeconds: number;
   /** Connections of the batch phase (BENCH_BATCH_CONNECTIONS, default 8). */
   readonly batchConnections: number;
   /** Events per batch request (BENCH_BATCH_SIZE, default 100). */
@@ -136,7 +137,7 @@ export function benchOptions(env: Env = process.env): BenchOptions {
   return Object.freeze({
     phaseSeconds: num(env, 'BENCH_SECONDS', 10, 0.5),
     warmupSeconds: num(env, 'BENCH_WARMUP_SECONDS', 4, 0),
-    deliveryWarmupSeconds: num(env, 'BENCH_WARMUP_SECONDS', 15, 0),
+    latencyWarmupSeconds: num(env, 'BENCH_WARMUP_SECONDS', 15, 0),
     batchConnections: Math.round(num(env, 'BENCH_BATCH_CONNECTIONS', 8, 1)),
     batchSize: Math.round(num(env, 'BENCH_BATCH_SIZE', 100, 1)),
     singleConnections: Math.round(num(env, 'BENCH_SINGLE_CONNECTIONS', 64, 1)),

@@ -5,9 +5,11 @@
  * Both phases publish "TimerDue → delay until the date in the event (`properties.due_at`) → send
  * → exit": a property-date delay, so every instance's due time is exactly the one chosen here, on
  * the real clock.
- * - sustained: timers come due at a fixed rate (10,000/s for 10 s by default). Lateness = the
- *   journey time at which the engine fired a timer (its 'delay_over' activity)
- *   minus the due time it stored (`data.waitedUntil`).
+ * - sustained: timers come due at a fixed rate (10,000/s for 10 s by default), after a warm-up of
+ *   the same rate (BENCH_WARMUP_SECONDS, default 15) that is reported apart: the engine has just
+ *   been started, and until its code is compiled it fires timers more slowly than the rate (see
+ *   BenchOptions.latencyWarmupSeconds). Lateness = the journey time at which the engine fired a timer
+ *   (its 'delay_over' activity) minus the due time it stored (`data.waitedUntil`).
  * - burst: 100,000 timers all due at the same instant; drain time = the last one's fire time
  *   minus that instant.
  * Instances are entered through /v1/batch (100 track events per request, distinct users) when the
@@ -210,32 +212,51 @@ function reportCpu(w: { enginePercent: number; otherCores: number | null; rssMb:
   if ((w.otherCores ?? 0) > OTHER_LOAD_WARNING_CORES) log(`  WARNING: other processes used ${fmt(w.otherCores!, 2)} cores during this phase; its figures are disturbed`);
 }
 
-/** Phase (a): timers coming due at a fixed rate. */
-async function sustained() {
-  const rate = options.timerRatePerSecond;
-  const total = Math.round(rate * options.timerSeconds);
-  const windowMs = options.timerSeconds * 1000;
-  const p = await prepare('sustained', total, (i, t0) => t0 + Math.floor((i * 1000) / rate));
-  log(`  ${fmt(total)} timers due at ${fmt(rate)}/s from ${new Date(p.t0).toISOString()} for ${fmt(options.timerSeconds, 1)} s`);
-  const w = await watch('sustained', p.b, p.journeyId, total, p.t0, p.t0 + windowMs + options.drainTimeoutSeconds * 1000);
+/** Lateness of the firings due in [from, to), with the timers due then that had not fired by the stop counted as that late. */
+function latenessOf(w: Awaited<ReturnType<typeof watch>>, from: number, to: number) {
   const lateness: number[] = [];
+  const firedMs: number[] = [];
   let lastFired = 0;
   for (let i = 0; i < w.firings.dueMs.length; i++) {
-    lateness.push(w.firings.firedMs[i]! - w.firings.dueMs[i]!);
+    const due = w.firings.dueMs[i]!;
+    if (due < from || due >= to) continue;
+    lateness.push(w.firings.firedMs[i]! - due);
+    firedMs.push(w.firings.firedMs[i]!);
     lastFired = Math.max(lastFired, w.firings.firedMs[i]!);
   }
   // A timer still waiting when the engine was stopped was at least this late: counted as such (a lower bound).
-  for (const due of w.unfiredDue) lateness.push(w.stoppedAt - due);
-  const late = distribution(lateness);
-  const fired = w.firings.dueMs.length;
-  const perSecond = histogram(w.firings.firedMs, p.t0, 1000);
-  const achieved = (fired / (Math.max(lastFired, p.t0 + windowMs) - p.t0)) * 1000;
-  log(`  fired ${fmt(fired)} of ${fmt(total)} timers (${fmt(w.completed)} instances completed, ${fmt(w.deliveries)} deliveries); ${fmt(achieved)} timers/s from the first due time to the last firing`
-    + (fired < total ? `; ${fmt(total - fired)} NOT fired ${fmt((w.stoppedAt - p.t0 - windowMs) / 1000, 1)} s after the window closed` : `; the last ${fmt((lastFired - p.t0 - windowMs) / 1000, 2)} s after the window closed`));
+  const unfired = w.unfiredDue.filter((due) => due >= from && due < to);
+  for (const due of unfired) lateness.push(w.stoppedAt - due);
+  return { late: distribution(lateness), fired: firedMs.length, firedMs, lastFired, unfired: unfired.length };
+}
+
+/** Phase (a): timers coming due at a fixed rate, after a warm-up at that rate. */
+async function sustained() {
+  const rate = options.timerRatePerSecond;
+  const total = Math.round(rate * options.timerSeconds);
+  const warmup = Math.round(rate * options.latencyWarmupSeconds);
+  const windowMs = options.timerSeconds * 1000;
+  const dueAt = (i: number, t0: number) => t0 + Math.floor((i * 1000) / rate);
+  const p = await prepare('sustained', warmup + total, dueAt);
+  // The measured window starts with the first timer after the warm-up's.
+  const start = dueAt(warmup, p.t0);
+  if (warmup > 0) log(`  warm-up: ${fmt(warmup)} timers due at ${fmt(rate)}/s from ${new Date(p.t0).toISOString()} (${fmt(options.latencyWarmupSeconds, 1)} s, reported apart)`);
+  log(`  ${fmt(total)} timers due at ${fmt(rate)}/s from ${new Date(start).toISOString()} for ${fmt(options.timerSeconds, 1)} s`);
+  const w = await watch('sustained', p.b, p.journeyId, warmup + total, start, start + windowMs + options.drainTimeoutSeconds * 1000);
+  const warm = warmup > 0 ? latenessOf(w, p.t0, start) : null;
+  const m = latenessOf(w, start, Number.POSITIVE_INFINITY);
+  const perSecond = histogram(m.firedMs, start, 1000);
+  const achieved = (m.fired / (Math.max(m.lastFired, start + windowMs) - start)) * 1000;
+  if (warm) log(`  warm-up lateness (engine just started, not the target's figure): ${dist(warm.late)}${warm.unfired > 0 ? `; ${fmt(warm.unfired)} had not fired` : ''}`);
+  log(`  fired ${fmt(m.fired)} of ${fmt(total)} timers (${fmt(w.completed)} instances completed, ${fmt(w.deliveries)} deliveries, warm-up included); ${fmt(achieved)} timers/s from the first due time to the last firing`
+    + (m.fired < total ? `; ${fmt(total - m.fired)} NOT fired ${fmt((w.stoppedAt - start - windowMs) / 1000, 1)} s after the window closed` : `; the last ${fmt((m.lastFired - start - windowMs) / 1000, 2)} s after the window closed`));
   log(`  fired per second from the first due time: ${perSecond.map((n) => fmt(n)).join(' ')}`);
-  log(`  lateness (fired - due): ${dist(late)}${w.unfiredDue.length > 0 ? ` — a LOWER BOUND: ${fmt(w.unfiredDue.length)} timers had not fired and count as late as the stop` : ''}`);
+  log(`  lateness (fired - due): ${dist(m.late)}${m.unfired > 0 ? ` — a LOWER BOUND: ${fmt(m.unfired)} timers had not fired and count as late as the stop` : ''}`);
   reportCpu(w);
-  return { rate, total, fired, achieved, late, unfired: w.unfiredDue.length, setup: p.setup, setupSeconds: p.setupSeconds, entryRatePerS: p.entryRatePerS, enginePercent: w.enginePercent, otherCores: w.otherCores, rssMb: w.rssMb };
+  return {
+    rate, total, fired: m.fired, achieved, late: m.late, unfired: m.unfired, warmupSeconds: warmup > 0 ? options.latencyWarmupSeconds : 0, warmLate: warm?.late ?? null,
+    setup: p.setup, setupSeconds: p.setupSeconds, entryRatePerS: p.entryRatePerS, enginePercent: w.enginePercent, otherCores: w.otherCores, rssMb: w.rssMb,
+  };
 }
 
 /** Phase (b): every timer due at the same instant. */
@@ -290,6 +311,8 @@ try {
     sustained_offered_per_s: a?.rate ?? null, sustained_timers: a?.total ?? null, sustained_fired: a?.fired ?? null,
     sustained_achieved_per_s: a ? Math.round(a.achieved) : null,
     lateness_ms: late ? { p50: r2(late.p50), p90: r2(late.p90), p99: r2(late.p99), p999: r2(late.p999), max: r2(late.max), lower_bound: (a?.unfired ?? 0) > 0 } : null,
+    sustained_warmup_s: a?.warmupSeconds ?? null,
+    warmup_lateness_ms: a?.warmLate ? { p50: r2(a.warmLate.p50), p99: r2(a.warmLate.p99), max: r2(a.warmLate.max) } : null,
     burst_timers: b?.total ?? null, burst_fired: b?.fired ?? null, burst_drain_s: b ? r2(b.drainSeconds) : null, burst_drain_projected: b ? !b.allFired : null,
     burst_timers_per_s: b ? Math.round(b.ratePerS) : null,
     entries_per_s_http: { sustained: a ? Math.round(a.entryRatePerS) : null, burst: b ? Math.round(b.entryRatePerS) : null },

@@ -63,9 +63,9 @@ async function paced(client: IngestClient, phase: PhaseEvents, ratePerSecond: nu
   return { seconds: (performance.now() - started) / 1000, failed, firstError, maxInFlight };
 }
 
-/** Warm-up: the JIT (past its tier-up wave, see BenchOptions.deliveryWarmupSeconds), the sink's keep-alive connections, SQLite's page cache. */
+/** Warm-up: the JIT (past its tier-up wave, see BenchOptions.latencyWarmupSeconds), the sink's keep-alive connections, SQLite's page cache. */
 export async function warmUp(b: DeliveryBench, client: IngestClient): Promise<void> {
-  const warmCount = Math.round(b.options.deliveryWarmupSeconds * b.options.deliveryRatePerSecond);
+  const warmCount = Math.round(b.options.latencyWarmupSeconds * b.options.deliveryRatePerSecond);
   if (warmCount <= 0) return;
   const warm = b.ledger.add(new PhaseEvents(b.runId, 'w', warmCount));
   b.expected += warmCount;
