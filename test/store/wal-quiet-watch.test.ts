@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { WalQuietWatch, type CheckpointResult } from '../../engine/store/sqlite/wal-quiet-watch.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
+import { openWalPair } from '../support/wal-pair.ts';
 
 describe('WalQuietWatch: when an idle WAL may be truncated', () => {
   const copied = (log: number) => ({ busy: 0, log, checkpointed: log });
@@ -64,12 +65,7 @@ describe('WalQuietWatch: when an idle WAL may be truncated', () => {
     let checkpointer: Database.Database;
     beforeEach(() => {
       dir = tempDataDir();
-      const file = path.join(dir, 'watched.db');
-      writer = new Database(file);
-      writer.pragma('journal_mode = WAL');
-      writer.pragma('wal_autocheckpoint = 0');
-      writer.exec('CREATE TABLE t (v INTEGER)');
-      checkpointer = new Database(file);
+      ({ writer, checkpointer } = openWalPair(path.join(dir, 'watched.db'), 'CREATE TABLE t (v INTEGER)'));
     });
     afterEach(() => {
       writer.close();

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './sqlite-checkpointer.ts';
 import { WalQuietWatch, type CheckpointResult } from './wal-quiet-watch.ts';
+import { restartIfLarge, type WalCheckpointStatements } from './wal-restart.ts';
 
 const data = workerData as CheckpointWorkerData;
 const port = parentPort!;
@@ -17,8 +18,10 @@ const dbs = data.files.map((file) => {
   db.pragma('wal_autocheckpoint = 0');
   return db;
 });
-// PASSIVE: copies what no reader still needs and never waits for, nor blocks, a writer.
-const checkpoints = dbs.map((db) => db.prepare('PRAGMA wal_checkpoint(PASSIVE)'));
+const statements: WalCheckpointStatements[] = dbs.map((db) => ({
+  passive: db.prepare('PRAGMA wal_checkpoint(PASSIVE)'),
+  restart: db.prepare('PRAGMA wal_checkpoint(RESTART)'),
+}));
 const dataVersions = dbs.map((db) => db.prepare('PRAGMA data_version').pluck());
 const watches = dbs.map(() => new WalQuietWatch(data.walTruncation));
 
@@ -39,16 +42,19 @@ function truncateIfLarge(index: number): void {
     db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
   }
 }
+
+
 let timer: NodeJS.Timeout | null = null;
 
 function round(): void {
   let log = 0;
   let checkpointed = 0;
-  for (const [index, checkpoint] of checkpoints.entries()) {
+  for (const [index, checkpoint] of statements.entries()) {
     try {
-      const [result] = checkpoint.all() as CheckpointResult[];
+      const [result] = checkpoint.passive.all() as CheckpointResult[];
       log += result?.log ?? 0;
       checkpointed += result?.checkpointed ?? 0;
+      if (result !== undefined) restartIfLarge(dbs[index]!, checkpoint, data.walRestart, result, data.busyTimeoutMs);
       if (result !== undefined && watches[index]!.observe(result, dataVersions[index]!.get() as number)) {
         watches[index]!.reset();
         truncateIfLarge(index);

@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { WalTruncationRule } from './wal-quiet-watch.ts';
+import type { WalRestartRule } from './wal-restart.ts';
+
 
 /** What the checkpoint thread is started with. */
 export interface CheckpointWorkerData {
@@ -9,6 +11,8 @@ export interface CheckpointWorkerData {
   busyTimeoutMs: number;
   /** When a WAL file is truncated (see WalQuietWatch). */
   walTruncation: WalTruncationRule;
+  /** When a WAL too busy to restart by itself is restarted (see restartIfLarge). */
+  walRestart: WalRestartRule;
 }
 
 /** What the checkpoint thread reports after each round. */
@@ -30,12 +34,15 @@ export class SqliteCheckpointer {
   readonly #worker: Worker;
   readonly #exited: Promise<void>;
   #rounds = 0;
+  #walFrames = 0;
 
   private constructor(worker: Worker) {
     this.#worker = worker;
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (message: FromCheckpointWorker) => {
-      if (message.type === 'round') this.#rounds++;
+      if (message.type !== 'round') return;
+      this.#rounds++;
+      this.#walFrames = message.log;
     });
   }
 
@@ -54,6 +61,11 @@ export class SqliteCheckpointer {
   /** Checkpoint rounds completed so far (tests read it). */
   get rounds(): number {
     return this.#rounds;
+  }
+
+  /** Frames in the WALs at the end of the last round, summed over the files (tests read it). */
+  get walFrames(): number {
+    return this.#walFrames;
   }
 
   /** Stops the thread after its round in flight and closes its connection. */
