@@ -1,6 +1,7 @@
 /**
  * Benchmark settings from the environment: the only module under bench/ that reads process.env.
- * Every figure has a default that keeps `npm run bench` under ~90 s on the project's 2-core machine.
+ * Every figure has a default that keeps one benchmark's run near 90 s on the project's 2-core machine
+ * (`timers` ~100 s since its sustained phase warms up).
  */
 
 type Env = Readonly<Record<string, string | undefined>>;
