@@ -17,7 +17,7 @@ export interface BenchOptions {
    * paced phase, timers' sustained phase; BENCH_WARMUP_SECONDS, default 15). Why longer than ingest's:
    * under load V8 moves the engine's hot functions up to its optimizing compiler all at once ~10 s in,
    * and that one compile wave stalls deliveries for ~400 ms (bench/RESULTS.md, tenth session); a just
-   * started engine also fires timers more slowly until its code is compiled (eleventh session).
+   * started engine also fires timers at about half speed for its first seconds (eleventh session).
    */
   readonly latencyWarmupSeconds: number;
   /** Connections of the batch phase (BENCH_BATCH_CONNECTIONS, default 8). */

@@ -43,7 +43,6 @@ function truncateIfLarge(index: number): void {
   }
 }
 
-
 let timer: NodeJS.Timeout | null = null;
 
 function round(): void {

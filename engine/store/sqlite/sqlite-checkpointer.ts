@@ -2,7 +2,6 @@ import { Worker } from 'node:worker_threads';
 import type { WalTruncationRule } from './wal-quiet-watch.ts';
 import type { WalRestartRule } from './wal-restart.ts';
 
-
 /** What the checkpoint thread is started with. */
 export interface CheckpointWorkerData {
   /** Database files, each checkpointed in turn every round. */
