@@ -60,8 +60,6 @@ export interface SqliteStoreOptions {
    * own thread truncates: with `external` checkpoints and no owner in the process, a WAL keeps its largest size.
    */
   walTruncation?: Partial<WalTruncationRule>;
-  /** Overrides of when the checkpoint thread restarts a WAL that writes never let restart by itself (tests). */
-  walRestart?: Partial<WalRestartRule>;
   /** Hears a failed checkpoint round of the own thread. */
   onCheckpointError?: (message: string) => void;
 }
@@ -133,7 +131,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, file, log);
   const checkpointer = checkpoints === 'own-thread'
-    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walTruncation: { ...WAL_TRUNCATION, ...options.walTruncation }, walRestart: { ...WAL_RESTART, ...options.walRestart } }, options.onCheckpointError ?? (() => {}))
+    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walTruncation: { ...WAL_TRUNCATION, ...options.walTruncation }, walRestart: WAL_RESTART }, options.onCheckpointError ?? (() => {}))
     : null;
   const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
   const writes = new SqliteWriteQueue(db, queueOptions);

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './sqlite-checkpointer.ts';
 import { WalQuietWatch, type CheckpointResult } from './wal-quiet-watch.ts';
-import { restartIfLarge, type WalCheckpointStatements } from './wal-restart.ts';
+import { restartIfLarge, withoutWaiting, type WalCheckpointStatements } from './wal-restart.ts';
 
 const data = workerData as CheckpointWorkerData;
 const port = parentPort!;
@@ -35,12 +35,7 @@ function truncateIfLarge(index: number): void {
   const size = fs.statSync(`${data.files[index]}-wal`, { throwIfNoEntry: false })?.size ?? 0;
   if (size <= data.walTruncation.sizeLimitBytes) return;
   const db = dbs[index]!;
-  db.pragma('busy_timeout = 0');
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
-  }
+  withoutWaiting(db, data.busyTimeoutMs, () => db.pragma('wal_checkpoint(TRUNCATE)'));
 }
 
 let timer: NodeJS.Timeout | null = null;

@@ -33,15 +33,12 @@ export class SqliteCheckpointer {
   readonly #worker: Worker;
   readonly #exited: Promise<void>;
   #rounds = 0;
-  #walFrames = 0;
 
   private constructor(worker: Worker) {
     this.#worker = worker;
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (message: FromCheckpointWorker) => {
-      if (message.type !== 'round') return;
-      this.#rounds++;
-      this.#walFrames = message.log;
+      if (message.type === 'round') this.#rounds++;
     });
   }
 
@@ -60,11 +57,6 @@ export class SqliteCheckpointer {
   /** Checkpoint rounds completed so far (tests read it). */
   get rounds(): number {
     return this.#rounds;
-  }
-
-  /** Frames in the WALs at the end of the last round, summed over the files (tests read it). */
-  get walFrames(): number {
-    return this.#walFrames;
   }
 
   /** Stops the thread after its round in flight and closes its connection. */

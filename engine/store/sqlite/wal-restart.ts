@@ -40,11 +40,16 @@ export function restartIfLarge(db: Database, statements: WalCheckpointStatements
     if (again.busy !== 0 || again.log === log) break;
     log = again.log;
   }
+  withoutWaiting(db, busyTimeoutMs, () => statements.restart.all());
+  return true;
+}
+
+/** Runs `work` on the connection with no busy wait, then puts its busy timeout back. */
+export function withoutWaiting<T>(db: Database, busyTimeoutMs: number, work: () => T): T {
   db.pragma('busy_timeout = 0');
   try {
-    statements.restart.all();
+    return work();
   } finally {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   }
-  return true;
 }
