@@ -20,6 +20,8 @@ export interface SinkRequest {
   json: any;
   /** Date.now() when it arrived. */
   at: number;
+  /** 1-based number of the TCP connection it came on, in the order the sink accepted them. */
+  connection: number;
 }
 
 /** How the sink answers one request; `hang` never answers (until the sink closes). */
@@ -39,6 +41,8 @@ export interface Sink {
   handler: SinkHandler;
   /** Resolves once `count` requests arrived (rejects after `timeoutMs`). */
   waitForRequests(count: number, timeoutMs?: number): Promise<void>;
+  /** How many TCP connections the sink has accepted so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -48,6 +52,8 @@ export async function startSink(handler: SinkHandler = () => ({ status: 200, bod
   const current = new Map<string, number>();
   const peak = new Map<string, number>();
   const sockets = new Set<net.Socket>();
+  const connectionOf = new WeakMap<net.Socket, number>();
+  let accepted = 0;
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const bump = (path: string, by: number) => {
     const now = (current.get(path) ?? 0) + by;
@@ -69,6 +75,7 @@ export async function startSink(handler: SinkHandler = () => ({ status: 200, bod
         waiters.push({ count, resolve: () => { clearTimeout(timer); resolve(); } });
       });
     },
+    connections: () => accepted,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -82,7 +89,7 @@ export async function startSink(handler: SinkHandler = () => ({ status: 200, bod
       let json: unknown;
       try { json = JSON.parse(body); } catch { json = undefined; }
       const path = (req.url ?? '/').split('?')[0]!;
-      const r: SinkRequest = { n: requests.length, method: req.method ?? '', path, headers: req.headers, body, json, at: Date.now() };
+      const r: SinkRequest = { n: requests.length, method: req.method ?? '', path, headers: req.headers, body, json, at: Date.now(), connection: connectionOf.get(req.socket) ?? 0 };
       requests.push(r);
       for (const w of waiters.splice(0)) {
         if (requests.length >= w.count) w.resolve();
@@ -101,7 +108,11 @@ export async function startSink(handler: SinkHandler = () => ({ status: 200, bod
       res.end(text, finish);
     });
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    connectionOf.set(s, ++accepted);
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   sink.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   return sink;
