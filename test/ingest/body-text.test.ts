@@ -68,10 +68,23 @@ describe('ingest and API bodies: UTF-8 text and finite numbers', () => {
     expect((await t.api('GET', '/api/v1/audiences')).body.audiences.map((a: { name: string }) => a.name)).not.to.include('Big spenders');
   });
 
+  it('refuses overflows spelled with a long mantissa and a short exponent, after whitespace, negative, or in an array', async () => {
+    const longMantissa = `1${'0'.repeat(240)}e70`;
+    for (const [body, path] of [
+      [`{"userId":"u-long","event":"Big","properties":{"n":${longMantissa}}}`, '/properties/n'],
+      [`{\n  "userId": "u-pretty",\n  "event": "Big",\n  "properties": {\n    "n":\n      -1.5e400\n  }\n}`, '/properties/n'],
+      [`{"userId":"u-array","event":"Big","properties":{"list":[1, 2e308]}}`, '/properties/list/1'],
+    ] as const) {
+      const res = await t.ingest('/v1/track', body);
+      expect(res.status, body.slice(0, 80)).to.equal(400);
+      expect(res.body.error).to.include({ code: 'invalid_json', path });
+    }
+  });
+
   it('keeps numbers that only look large: 1e308, 1e-400 (zero) and exponents inside strings', async () => {
-    const res = await t.ingest('/v1/track', '{"userId":"u-fine","event":"e400","properties":{"max":1e308,"tiny":1e-400,"code":"E999"}}');
+    const res = await t.ingest('/v1/track', '{"userId":"u-fine","event":"e400","messageId":"ajs-3e512-4e1000","properties":{"max":1e308,"tiny":1e-400,"code":"E999","id":"9e400"}}');
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     const [stored] = (await storedEvents(t)).filter((e) => e.userId === 'u-fine');
-    expect(stored!.properties).to.deep.equal({ max: 1e308, tiny: 0, code: 'E999' });
+    expect(stored!.properties).to.deep.equal({ max: 1e308, tiny: 0, code: 'E999', id: '9e400' });
   });
 });
