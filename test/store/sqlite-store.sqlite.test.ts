@@ -6,6 +6,7 @@ import { openSqliteStorage, openSqliteStore, SQLITE_FILE } from '../../engine/st
 import { SqliteWriteQueue } from '../../engine/store/sqlite/sqlite-write-queue.ts';
 import { SPACE_A, SPACE_B, T0, idsOf, makeEvent, makeProfile, makeSpace } from '../contract/store-fixtures.ts';
 import { useSqliteFileStore } from '../support/sqlite-file-store.ts';
+import { removeDir, tempDataDir } from '../support/test-engine.ts';
 
 describe('sqlite store: adapter specifics', () => {
   const fx = useSqliteFileStore();
@@ -110,6 +111,33 @@ describe('sqlite write queue', () => {
     expect(db.inTransaction).to.equal(false);
   });
 
+  it('after a failing write, replays its batch one write at a time before the writes queued after it, and rolls back what the batch did first', async () => {
+    const order: string[] = [];
+    const outcomes = await Promise.allSettled([
+      queue.run(() => { order.push('a'); return insert(1); }),
+      queue.run(() => { order.push('b'); insert(2); insert(1); }),
+      queue.run(() => { order.push('c'); return insert(3); }),
+      queue.run(() => { order.push('d'); return insert(4); }),
+      queue.run(() => { order.push('e'); return insert(5); }),
+    ]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    // The first batch (maxBatch 3) ran whole until b failed, was rolled back, and ran again one by one; then d and e.
+    expect(order).to.deep.equal(['a', 'b', 'a', 'b', 'c', 'd', 'e']);
+    expect(rows()).to.deep.equal([1, 3, 4, 5]);
+    expect(queue.commitCount).to.equal(2);
+    expect(db.inTransaction).to.equal(false);
+  });
+
+  it('a write run twice (before a later write of its batch failed, and on replay) is committed once', async () => {
+    db.exec('CREATE TABLE log (n INTEGER)');
+    const outcomes = await Promise.allSettled([
+      queue.run(() => db.prepare('INSERT INTO log (n) VALUES (1)').run().changes),
+      queue.run(() => { throw new Error('refused'); }),
+    ]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected']);
+    expect(db.prepare('SELECT count(*) AS n FROM log').get()).to.deep.equal({ n: 1 });
+  });
+
   it('splits a long queue into batches of maxBatch and resolves every write with its result', async () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => queue.run(() => { insert(i); return i * 10; })));
     expect(results).to.deep.equal([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
@@ -121,5 +149,42 @@ describe('sqlite write queue', () => {
     db.close();
     const outcomes = await Promise.allSettled(writes);
     expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
+  });
+});
+
+describe('sqlite write queue that never waits for the lock (retryBusy)', () => {
+  let dir: string;
+  let db: Database.Database;
+  let other: Database.Database;
+  beforeEach(() => {
+    dir = tempDataDir();
+    db = new Database(path.join(dir, 'q.db'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+    other = new Database(path.join(dir, 'q.db'));
+    other.pragma('busy_timeout = 0');
+  });
+  afterEach(() => {
+    if (db.open) db.close();
+    if (other.open) other.close();
+    removeDir(dir);
+  });
+  const insert = (x: number) => db.prepare('INSERT INTO t (x) VALUES (?)').run(x).changes;
+  const rows = () => (db.prepare('SELECT x FROM t ORDER BY x').all() as Array<{ x: number }>).map((r) => r.x);
+
+  it('while another connection holds the lock, keeps the event loop free and commits once it is released, a failing write rolled back alone', async () => {
+    const queue = new SqliteWriteQueue(db, { maxBatch: 10, retryBusy: true });
+    other.exec('BEGIN IMMEDIATE');
+    const writes = Promise.allSettled([queue.run(() => insert(1)), queue.run(() => { insert(2); insert(1); }), queue.run(() => insert(3))]);
+    // Timers still fire: the queue retries the lock on a timer instead of sleeping in SQLite's busy handler.
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(Date.now() - started).to.be.below(1_000);
+    expect(queue.commitCount).to.equal(0);
+    other.exec('COMMIT');
+    const outcomes = await writes;
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    expect(rows()).to.deep.equal([1, 3]);
+    expect(queue.commitCount).to.equal(1);
   });
 });
