@@ -196,7 +196,7 @@ export class SqliteWriteQueue {
    * Why no savepoint around the batch: SQLite then keeps the original of every page the batch
    * changes in a statement journal, which spills to a temporary file past 64 KB. On the ingest
    * thread that was 2.7 writes to /var/tmp for every write to the WAL (strace); without it single
-   * calls went from ~9,850 to ~11,400 events/s.
+   * calls gained ~4% (five interleaved pairs, bench/RESULTS.md).
    */
   #runAll(batch: QueuedWrite[]): Outcome[] | null {
     const outcomes: Outcome[] = [];
