@@ -20,6 +20,8 @@ const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.
  * cannot hold) is read as the last millisecond of its minute; a fraction beyond milliseconds is cut.
  */
 export function parseIsoTime(value: string): number {
+  const canonical = canonicalIsoTime(value);
+  if (canonical !== undefined) return canonical;
   const match = ISO_DATE_TIME.exec(value);
   if (match === null) return Number.NaN;
   const [, y, mo, d, h, mi, s, fraction = '', sign, oh = '0', om = '0'] = match;
@@ -35,6 +37,40 @@ export function parseIsoTime(value: string): number {
   const ms = date.getTime() - offsetMs;
   if (second === 60 && new Date(ms).getUTCHours() * 60 + new Date(ms).getUTCMinutes() !== 23 * 60 + 59) return Number.NaN;
   return ms;
+}
+
+/**
+ * The common spelling, `YYYY-MM-DDTHH:MM:SS.sssZ` (what `Date#toISOString` and Segment's libraries
+ * send), read from fixed positions; undefined for anything else, including years before 100 and
+ * leap seconds, which the general reading handles. Why: the regular expression and its captures
+ * cost ~450 ns a call, run for each timestamp a message carries (validation, then normalizing);
+ * this costs a tenth of that.
+ */
+function canonicalIsoTime(value: string): number | undefined {
+  if (value.length !== 24 || value.charCodeAt(23) !== 90 || value.charCodeAt(10) !== 84 || value.charCodeAt(19) !== 46
+    || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return undefined;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  const hour = digits(value, 11, 2);
+  const minute = digits(value, 14, 2);
+  const second = digits(value, 17, 2);
+  const ms = digits(value, 20, 3);
+  // A non-digit gives NaN, which fails every comparison below.
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return undefined;
+  if (day > daysInMonth(year, month)) return Number.NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** The decimal number spelled by `length` characters of `text` from `start`; NaN if one is not a digit. */
+function digits(text: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { parseIsoTime } from '../../engine/ingest/normalize-message.ts';
 import { validateMessage } from '../../engine/ingest/validate-message.ts';
 
@@ -39,5 +40,24 @@ describe('ingest: parseIsoTime', () => {
       expect(parseIsoTime(text), text).to.be.NaN;
       expect(() => validateMessage({ userId: 'u', event: 'E', timestamp: text }, 'track', '', null), text).to.throw(/\/timestamp must be an ISO-8601 date-time/);
     }
+  });
+
+  it('reads the common spelling (toISOString\'s) exactly as the general reading does, real dates or not', () => {
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    const canonical = fc.tuple(
+      fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }),
+      fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 999 }),
+    ).map(([y, mo, d, h, mi, s, ms]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}Z`);
+    // One character replaced by any other: separators, letters and signs where digits belong.
+    const mangled = fc.tuple(canonical, fc.integer({ min: 0, max: 23 }), fc.constantFrom('a', ' ', '-', '+', ':', '.', '/', 'Z', '9', '0'))
+      .map(([text, at, c]) => text.slice(0, at) + c + text.slice(at + 1));
+    fc.assert(fc.property(fc.oneof(canonical, mangled), (text) => {
+      // The same instant spelled with an offset (so not the common spelling) goes through the general reading.
+      const general = parseIsoTime(text.replace(/Z$/, '+00:00'));
+      const fast = parseIsoTime(text);
+      expect(Number.isNaN(fast) ? 'NaN' : fast, text).to.equal(Number.isNaN(general) ? 'NaN' : general);
+    }), { numRuns: 20_000, seed: 20261124 });
+    expect(parseIsoTime('2024-02-29T12:34:56.789Z')).to.equal(Date.UTC(2024, 1, 29, 12, 34, 56, 789));
+    expect(parseIsoTime('2023-02-29T12:34:56.789Z')).to.be.NaN;
   });
 });
