@@ -88,14 +88,26 @@ function asId(value: unknown): string | null {
  * When the event happened: the client's `timestamp`, else `originalTimestamp` corrected for the
  * client's clock skew (receivedAt - (sentAt - originalTimestamp)), as Segment computes it.
  */
-function eventTime(m: Record<string, unknown>, receivedAt: number): number {
+function eventTime(m: Record<string, unknown>, sentAt: unknown, receivedAt: number): number {
   if (typeof m['timestamp'] === 'string') return parseIsoTime(m['timestamp']);
   if (typeof m['originalTimestamp'] === 'string') {
     const original = parseIsoTime(m['originalTimestamp']);
-    if (typeof m['sentAt'] === 'string') return receivedAt - (parseIsoTime(m['sentAt']) - original);
+    if (typeof sentAt === 'string') return receivedAt - (parseIsoTime(sentAt) - original);
     return original;
   }
   return receivedAt;
+}
+
+let lastReceivedAt = Number.NaN;
+let lastReceivedIso = '';
+
+/** `receivedAt` as ISO text; the messages of a batch share one, so the last is kept. */
+function isoOf(receivedAt: number): string {
+  if (receivedAt !== lastReceivedAt) {
+    lastReceivedIso = new Date(receivedAt).toISOString();
+    lastReceivedAt = receivedAt;
+  }
+  return lastReceivedIso;
 }
 
 /** Envelope fields a batch shares with its messages. */
@@ -112,8 +124,8 @@ export function normalizeMessage(
   const { writeKey: _writeKey, ...rest } = raw;
   const sentAt = typeof rest['sentAt'] === 'string' ? rest['sentAt'] : envelope.sentAt;
   const id = newEventId();
-  const timestamp = new Date(eventTime({ ...rest, sentAt }, receivedAt)).toISOString();
-  const receivedIso = new Date(receivedAt).toISOString();
+  const timestamp = new Date(eventTime(rest, sentAt, receivedAt)).toISOString();
+  const receivedIso = isoOf(receivedAt);
   const userId = asId(rest['userId']);
   const anonymousId = asId(rest['anonymousId']);
   const messageId = typeof rest['messageId'] === 'string' ? rest['messageId'] : `engine-${id}`;
