@@ -112,10 +112,10 @@ function readAll(source: Readable, limitBytes: number): Promise<Buffer | null> {
       done();
       reject(error);
     };
-    // A stream closed before its end (a client gone, the request timeout) fails like the iterator did.
+    // A stream closed before its end: a client gone, or the request timeout (see readFailure).
     const onClose = () => {
       done();
-      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      reject(new Error('the body stream closed before its end'));
     };
     source.on('data', onData);
     source.once('end', onEnd);

@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './sqlite-checkpointer.ts';
 import { WalQuietWatch, type CheckpointResult } from './wal-quiet-watch.ts';
-import { restartIfLarge, withoutWaiting, type WalCheckpointStatements } from './wal-restart.ts';
+import { restartIfLarge, type WalCheckpointStatements } from './wal-restart.ts';
+import { withoutWaiting } from './without-waiting.ts';
 
 const data = workerData as CheckpointWorkerData;
 const port = parentPort!;

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { CheckpointResult } from './wal-quiet-watch.ts';
+import { withoutWaiting } from './without-waiting.ts';
 
 /**
  * When the checkpoint thread restarts a WAL that writes never pause long enough to restart by
@@ -42,14 +43,4 @@ export function restartIfLarge(db: Database, statements: WalCheckpointStatements
   }
   withoutWaiting(db, busyTimeoutMs, () => statements.restart.all());
   return true;
-}
-
-/** Runs `work` on the connection with no busy wait, then puts its busy timeout back. */
-export function withoutWaiting<T>(db: Database, busyTimeoutMs: number, work: () => T): T {
-  db.pragma('busy_timeout = 0');
-  try {
-    return work();
-  } finally {
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  }
 }
