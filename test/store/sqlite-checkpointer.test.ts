@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -86,6 +87,17 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
     await writeEvents(storage);
     await storage.store.close();
     expect(storedEvents(dataDir)).to.equal(4000);
+  });
+
+  it('finishes closing in a process with nothing else to keep it alive', () => {
+    // The thread does not keep the process alive while it runs; it must while it stops, or a
+    // script's `await store.close()` never returns (the process leaves with code 13).
+    const script = `import { openSqliteStorage } from ${JSON.stringify(new URL('../../engine/store/sqlite/open-sqlite-store.ts', import.meta.url).href)};
+      const { store } = openSqliteStorage({ dataDir: ${JSON.stringify(dataDir)}, checkpoints: 'own-thread' });
+      await store.close();
+      console.log('closed');`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect({ status: run.status, stdout: run.stdout.trim() }, run.stderr).to.deep.equal({ status: 0, stdout: 'closed' });
   });
 
   it('never truncates the WAL while writes go on, and truncates one over the limit once they stop', async function () {

@@ -61,6 +61,9 @@ export class SqliteCheckpointer {
 
   /** Stops the thread after its round in flight and closes its connection. */
   async stop(): Promise<void> {
+    // Held while stopping: a caller with nothing else alive (a script that opened a store) would
+    // otherwise see its process leave with the close still pending and the connections open.
+    this.#worker.ref();
     this.#worker.postMessage({ type: 'stop' });
     await this.#exited;
   }
