@@ -55,6 +55,8 @@ export interface BenchOptions {
    * null starts a FerretDB of its own (scripts/ferretdb.sh) for the run and stops it at the end.
    */
   readonly mongodbUri: string | null;
+  /** event-log: events appended per run (BENCH_LOG_EVENTS, default 200000). */
+  readonly logEvents: number;
   /** Only these phases of a benchmark (BENCH_PHASES, comma-separated, e.g. `single`); null runs all. */
   readonly phases: readonly string[] | null;
   /** timers: timers coming due per second in the sustained phase (BENCH_TIMER_RATE, default 10000). */
@@ -150,6 +152,7 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     keepData: env['BENCH_KEEP_DATA'] === '1',
     store: storeKind(env['BENCH_STORE']),
     mongodbUri: serverUri(env['BENCH_MONGODB_URI']),
+    logEvents: num(env, 'BENCH_LOG_EVENTS', 200_000, 10_000),
     phases: env['BENCH_PHASES'] ? Object.freeze(env['BENCH_PHASES'].split(',').map((p) => p.trim()).filter(Boolean)) : null,
     timerRatePerSecond: Math.round(num(env, 'BENCH_TIMER_RATE', 10_000, 1)),
     timerSeconds: num(env, 'BENCH_TIMER_SECONDS', 10, 1),
