@@ -25,8 +25,11 @@ import { calibrateCpuMs, machineInfo } from './support/machine.ts';
 const REQUEST_EVENTS = 100;
 const IN_FLIGHT = 4;
 const DEDUPE_WINDOW_MS = 86_400_000;
-/** Secondary indexes of the log measured by dropping them (sqlite-event-log-file.ts). */
-const INDEXES = ['events_user', 'events_id', 'events_space', 'message_ids_age'] as const;
+/**
+ * Secondary indexes of the log measured by dropping them (sqlite-event-log-file.ts). The user index
+ * is not among them: the checkpoint thread keeps it in the main file (sqlite-user-index.ts), off this path.
+ */
+const INDEXES = ['events_id', 'events_space', 'message_ids_age'] as const;
 
 const options = benchOptions();
 const events = Math.max(10_000, Math.round(options.logEvents));
@@ -107,7 +110,7 @@ for (const index of INDEXES) {
 }
 
 const bare = await run(INDEXES);
-console.log(`without all four: ${fmt(bare.eventsPerSecond)} events/s, ${fmt(bare.microsPerEvent, 2)} µs per event `
+console.log(`without all three: ${fmt(bare.eventsPerSecond)} events/s, ${fmt(bare.microsPerEvent, 2)} µs per event `
   + '(the row, its messageId claim and the group commit)');
 
 console.log('BENCH ' + JSON.stringify({

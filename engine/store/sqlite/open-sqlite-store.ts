@@ -23,6 +23,7 @@ import { isTransientSqliteError } from './is-transient-error.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import type { WalRestartRule } from './wal-restart.ts';
 import type { WalTruncationRule } from './wal-quiet-watch.ts';
+import { applyUserIndexSchema, UserIndexer } from './sqlite-user-index.ts';
 import { applyEventLogSchema, EVENT_LOG_FILE, moveEventLogIntoItsFile } from './sqlite-event-log-file.ts';
 
 /** Options of the embedded store. */
@@ -100,6 +101,26 @@ function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 
   return { db, mmapBytes };
 }
 
+/** How often an in-memory store adds new log events to its user index. */
+const MEMORY_INDEX_INTERVAL_MS = 200;
+
+/**
+ * Keeps the user index of an in-memory store (one connection, no checkpoint thread) through its
+ * write queue. A file opened without a checkpoint thread of its own (tests, tools) has no indexer:
+ * its readers take every event above the watermark from the log, so answers stay complete.
+ */
+function indexInMemory(db: Database.Database, writes: SqliteWriteQueue): NodeJS.Timeout {
+  const indexer = new UserIndexer(db, 'main', { busyTimeoutMs: BUSY_TIMEOUT_MS });
+  const timer = setInterval(() => {
+    // Checked first, so that an idle store does not commit an empty transaction five times a second.
+    if (!indexer.hasWork()) return;
+    // A failed round leaves the watermark where it was: the next one tries again.
+    writes.run(() => indexer.indexChunk()).catch(() => {});
+  }, MEMORY_INDEX_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}
+
 /** Opens (creating if needed) the embedded SQLite store. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   return openSqliteStorage(options).store;
@@ -126,12 +147,13 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   const offThread = options.syncOffThread === true && options.synchronous !== 'normal' && file !== ':memory:';
   const { db, mmapBytes } = openConnection(file, options, checkpoints, offThread);
   applySqliteSchema(db);
+  applyUserIndexSchema(db);
   // In memory there is one connection (nothing shares it), so the log's tables live in it.
   const log = logFile === ':memory:' ? db : openConnection(logFile, options, checkpoints, false).db;
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, file, log);
   const checkpointer = checkpoints === 'own-thread'
-    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walTruncation: { ...WAL_TRUNCATION, ...options.walTruncation }, walRestart: WAL_RESTART }, options.onCheckpointError ?? (() => {}))
+    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walTruncation: { ...WAL_TRUNCATION, ...options.walTruncation }, walRestart: WAL_RESTART, userIndex: { mainFile: file, logFile } }, options.onCheckpointError ?? (() => {}))
     : null;
   const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
   const writes = new SqliteWriteQueue(db, queueOptions);
@@ -139,6 +161,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   const logWrites = log === db ? writes : new SqliteWriteQueue(log, queueOptions);
   const durable = (mark?: number) => walSync?.sync(mark) ?? Promise.resolve();
   const events = new SqliteEventStore({ db: log, writes: logWrites }, { db, writes }, durable);
+  const memoryIndexer = log === db ? indexInMemory(db, writes) : null;
   const rows = new SqliteEffectRows(db);
   writes.addBuffer(rows.counters);
   const pings = [db, log].map((connection) => connection.prepare('SELECT 1'));
@@ -170,6 +193,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
       // A clean stop leaves everything on disk.
       await walSync?.sync();
       await walSync?.close();
+      if (memoryIndexer) clearInterval(memoryIndexer);
       await checkpointer?.stop();
       if (log !== db) log.close();
       db.close();

@@ -1,7 +1,7 @@
 /**
  * Entry point of the checkpoint thread (see SqliteCheckpointer): copies committed WAL frames back
  * into the database file on its own connection, so that the threads that write never run a
- * checkpoint inside one of their commits.
+ * checkpoint inside one of their commits; and adds new log events to the user index.
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,6 +10,7 @@ import type { CheckpointWorkerData, FromCheckpointWorker } from './sqlite-checkp
 import { WalQuietWatch, type CheckpointResult } from './wal-quiet-watch.ts';
 import { restartIfLarge, type WalCheckpointStatements } from './wal-restart.ts';
 import { withoutWaiting } from './without-waiting.ts';
+import { UserIndexer } from './sqlite-user-index.ts';
 
 const data = workerData as CheckpointWorkerData;
 const port = parentPort!;
@@ -25,6 +26,19 @@ const statements: WalCheckpointStatements[] = dbs.map((db) => ({
 }));
 const dataVersions = dbs.map((db) => db.prepare('PRAGMA data_version').pluck());
 const watches = dbs.map(() => new WalQuietWatch(data.walTruncation));
+const indexer = data.userIndex === null ? null : openIndexer(data.userIndex);
+
+/** A connection of its own to the main file, with the log attached, for the user index. */
+function openIndexer(files: { mainFile: string; logFile: string }): { db: Database.Database; indexer: UserIndexer } {
+  const db = new Database(files.mainFile);
+  db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
+  db.pragma('wal_autocheckpoint = 0');
+  // Why no fsync at its commits: the index and its watermark commit together, so a commit lost to
+  // a power cut only sends the watermark back, and the next round indexes those events again.
+  db.pragma('synchronous = NORMAL');
+  db.prepare('ATTACH DATABASE ? AS log').run(files.logFile);
+  return { db, indexer: new UserIndexer(db, 'log', { busyTimeoutMs: data.busyTimeoutMs }) };
+}
 
 /**
  * Cuts an idle WAL larger than the limit back to nothing. Never waits: with a writer or a reader
@@ -58,6 +72,11 @@ function round(): void {
       port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies FromCheckpointWorker);
     }
   }
+  try {
+    indexer?.indexer.step();
+  } catch (error) {
+    port.postMessage({ type: 'error', message: `user index: ${error instanceof Error ? error.message : String(error)}` } satisfies FromCheckpointWorker);
+  }
   port.postMessage({ type: 'round', log, checkpointed } satisfies FromCheckpointWorker);
   timer = setTimeout(round, data.intervalMs);
 }
@@ -66,6 +85,7 @@ port.on('message', (message: { type: 'stop' }) => {
   if (message.type !== 'stop') return;
   if (timer) clearTimeout(timer);
   for (const db of dbs) db.close();
+  indexer?.db.close();
   // Nothing else keeps the thread alive: it ends once the port is closed.
   port.close();
 });

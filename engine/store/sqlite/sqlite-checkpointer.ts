@@ -12,6 +12,8 @@ export interface CheckpointWorkerData {
   walTruncation: WalTruncationRule;
   /** When a WAL too busy to restart by itself is restarted (see restartIfLarge). */
   walRestart: WalRestartRule;
+  /** The files whose log events the thread adds to user_events every round (see UserIndexer), or null. */
+  userIndex: { mainFile: string; logFile: string } | null;
 }
 
 /** What the checkpoint thread reports after each round. */
@@ -22,7 +24,8 @@ export type FromCheckpointWorker =
 
 /**
  * Runs SQLite's WAL checkpoints on a thread of their own (sqlite-checkpoint-worker.ts), for a
- * file whose writers have turned their automatic checkpoints off.
+ * file whose writers have turned their automatic checkpoints off; the same thread keeps the user
+ * index of the event log (sqlite-user-index.ts) off the threads that write.
  *
  * Why: with automatic checkpoints, whichever connection commits past 1,000 WAL pages copies the
  * WAL into the database inside that commit, on the thread that serves ingest or processing (about

@@ -2,11 +2,21 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { AppendOutcome, EventBacklog, EventQuery, EventRecord, EventStore, MessageType } from '../event-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { keepSeqAboveCursor, PROCESSED_SEQ_KEY } from './sqlite-event-log-file.ts';
+import { USER_INDEXED_SEQ_KEY, userIndexedSeq } from './sqlite-user-index.ts';
 
 interface EventRow {
   seq: number; id: string; space_id: string; message_id: string; type: MessageType; name: string | null;
   user_id: string | null; anonymous_id: string | null; timestamp: string; received_at: string; message: string;
 }
+
+/** Conditions on a log row besides its space and user, with their parameters. */
+interface RowFilters {
+  where: string[];
+  params: Array<string | number>;
+}
+
+/** Fewest user_events entries read per page when a user's events are listed (see #userRows). */
+const USER_SEQ_PAGE = 64;
 
 /** Expired message ids deleted per transaction by pruneDedupe. */
 export const PRUNE_CHUNK = 5000;
@@ -24,6 +34,7 @@ export interface SqliteFile {
  */
 export class SqliteEventStore implements EventStore {
   readonly #db: Database;
+  readonly #main: Database;
   readonly #writes: SqliteWriteQueue;
   readonly #mainWrites: SqliteWriteQueue;
   readonly #mainDurable: () => Promise<void>;
@@ -34,7 +45,8 @@ export class SqliteEventStore implements EventStore {
   readonly #setCursor: Statement;
   readonly #getById: Statement;
   readonly #getByMessageId: Statement;
-  readonly #getByUserMessageId: Statement;
+  readonly #userWatermark: Statement;
+  readonly #userSeqs: Statement;
   readonly #eventOfMessageId: Statement;
   readonly #backlog: Statement;
   /** seq of each event handed out by pending(), so markProcessed can advance the cursor. */
@@ -45,6 +57,7 @@ export class SqliteEventStore implements EventStore {
   constructor(log: SqliteFile, main: SqliteFile, mainDurable: () => Promise<void>) {
     const db = log.db;
     this.#db = db;
+    this.#main = main.db;
     this.#writes = log.writes;
     this.#mainWrites = main.writes;
     this.#mainDurable = mainDurable;
@@ -60,16 +73,18 @@ export class SqliteEventStore implements EventStore {
     this.#getById = db.prepare('SELECT * FROM events WHERE id = ? AND space_id = ?');
     // No index on events.message_id: a random-order index costs ingest a quarter of its rate
     // (measured). Within the dedupe window message_ids names the event; after it, a user's events
-    // are read through events_user, and only an anonymous lookup scans the space's log.
+    // are read through user_events, and only an anonymous lookup scans the space's log.
     this.#eventOfMessageId = db.prepare('SELECT event_id FROM message_ids WHERE space_id = ? AND message_id = ?');
-    this.#getByUserMessageId = db.prepare('SELECT * FROM events WHERE space_id = ? AND user_id = ? AND message_id = ? ORDER BY seq DESC LIMIT 1');
+    this.#userWatermark = main.db.prepare('SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?').pluck();
+    this.#userSeqs = main.db.prepare('SELECT seq FROM user_events WHERE space_id = ? AND user_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').pluck();
     this.#getByMessageId = db.prepare('SELECT * FROM events WHERE space_id = ? AND message_id = ? ORDER BY seq DESC LIMIT 1');
     this.#backlog = db.prepare(`SELECT (SELECT max(seq) FROM events) AS last,
       (SELECT received_at FROM events WHERE seq > ? ORDER BY seq LIMIT 1) AS oldest`);
     this.#getCursor = main.db.prepare('SELECT CAST(value AS INTEGER) AS cursor FROM meta WHERE key = ?');
     this.#cursor = this.#storedCursor();
-    // Opened on a log older than the main file (restored alone), new events must still come after the cursor.
-    keepSeqAboveCursor(db, this.#cursor);
+    // Opened on a log older than the main file (restored alone), new events must still come after
+    // the cursor, and after the user index's watermark (readers take only what is above it from the log).
+    keepSeqAboveCursor(db, Math.max(this.#cursor, userIndexedSeq(main.db)));
   }
 
   append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]> {
@@ -141,6 +156,7 @@ export class SqliteEventStore implements EventStore {
       this.#db.prepare('DELETE FROM events WHERE space_id = ?').run(spaceId);
       this.#db.prepare('DELETE FROM message_ids WHERE space_id = ?').run(spaceId);
     });
+    await this.#mainWrites.run(() => this.#main.prepare('DELETE FROM user_events WHERE space_id = ?').run(spaceId));
   }
 
   async findByMessageId(spaceId: string, messageId: string, hint: { userId?: string } = {}): Promise<EventRecord | null> {
@@ -149,32 +165,57 @@ export class SqliteEventStore implements EventStore {
       const event = await this.get(spaceId, claim.event_id);
       return event && (hint.userId === undefined || event.userId === hint.userId) ? event : null;
     }
-    const row = (hint.userId !== undefined
-      ? this.#getByUserMessageId.get(spaceId, hint.userId, messageId)
-      : this.#getByMessageId.get(spaceId, messageId)) as EventRow | undefined;
+    const row = hint.userId !== undefined
+      ? this.#userRows(spaceId, hint.userId, { where: ['message_id = ?'], params: [messageId] }, Number.MAX_SAFE_INTEGER, 1)[0]
+      : this.#getByMessageId.get(spaceId, messageId) as EventRow | undefined;
     return row ? toEvent(row) : null;
   }
 
   async list(spaceId: string, query: EventQuery): Promise<{ items: EventRecord[]; nextCursor: string | null }> {
-    const where = ['space_id = ?'];
-    const params: Array<string | number> = [spaceId];
-    if (query.userId !== undefined) { where.push('user_id = ?'); params.push(query.userId); }
-    if (query.anonymousId !== undefined) { where.push('anonymous_id = ?'); params.push(query.anonymousId); }
-    if (query.type !== undefined) { where.push('type = ?'); params.push(query.type); }
-    if (query.name !== undefined) { where.push('name = ?'); params.push(query.name); }
+    const filters: RowFilters = { where: [], params: [] };
+    if (query.anonymousId !== undefined) { filters.where.push('anonymous_id = ?'); filters.params.push(query.anonymousId); }
+    if (query.type !== undefined) { filters.where.push('type = ?'); filters.params.push(query.type); }
+    if (query.name !== undefined) { filters.where.push('name = ?'); filters.params.push(query.name); }
+    let before = Number.MAX_SAFE_INTEGER;
     if (query.cursor !== undefined) {
-      const seq = Number(query.cursor);
-      if (!Number.isSafeInteger(seq)) return { items: [], nextCursor: null };
-      where.push('seq < ?');
-      params.push(seq);
+      before = Number(query.cursor);
+      if (!Number.isSafeInteger(before)) return { items: [], nextCursor: null };
     }
-    params.push(query.limit + 1);
-    const rows = this.#db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...params) as EventRow[];
+    const rows = query.userId !== undefined
+      ? this.#userRows(spaceId, query.userId, filters, before, query.limit + 1)
+      : this.#db.prepare(`SELECT * FROM events WHERE ${['space_id = ?', 'seq < ?', ...filters.where].join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+        .all(spaceId, before, ...filters.params, query.limit + 1) as EventRow[];
     const page = rows.slice(0, query.limit);
     return {
       items: page.map(toEvent),
       nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null,
     };
+  }
+
+  /**
+   * A user's events below seq `before`, newest first, at most `limit`: those not indexed yet from
+   * the log's end, then the rest through user_events (see sqlite-user-index.ts) a page of seqs at
+   * a time. The watermark is read first: entries up to it are complete, whatever the indexer does
+   * meanwhile, and an entry whose event was purged finds no row.
+   */
+  #userRows(spaceId: string, userId: string, filters: RowFilters, before: number, limit: number): EventRow[] {
+    const indexed = (this.#userWatermark.get(USER_INDEXED_SEQ_KEY) as number | undefined) ?? 0;
+    const matches = ['space_id = ?', 'user_id = ?', ...filters.where].join(' AND ');
+    const rows = this.#db.prepare(`SELECT * FROM events WHERE seq > ? AND seq < ? AND ${matches} ORDER BY seq DESC LIMIT ?`)
+      .all(indexed, before, spaceId, userId, ...filters.params, limit) as EventRow[];
+    const bySeqs = this.#db.prepare(`SELECT * FROM events WHERE seq IN (SELECT value FROM json_each(?)) AND ${matches} ORDER BY seq DESC`);
+    let below = Math.min(before, indexed + 1);
+    while (rows.length < limit) {
+      // Filters may drop entries, so a page asks for at least USER_SEQ_PAGE of them.
+      const wanted = Math.max(limit - rows.length, USER_SEQ_PAGE);
+      const seqs = this.#userSeqs.all(spaceId, userId, below, wanted) as number[];
+      if (seqs.length === 0) break;
+      const found = bySeqs.all(JSON.stringify(seqs), spaceId, userId, ...filters.params) as EventRow[];
+      rows.push(...found.slice(0, limit - rows.length));
+      if (seqs.length < wanted) break;
+      below = seqs[seqs.length - 1]!;
+    }
+    return rows;
   }
 
   /**
