@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { AppendOutcome, EventBacklog, EventQuery, EventRecord, EventStore, MessageType } from '../event-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { keepSeqAboveCursor, PROCESSED_SEQ_KEY } from './sqlite-event-log-file.ts';
-import { USER_INDEXED_SEQ_KEY, userIndexedSeq } from './sqlite-user-index.ts';
+import { USER_INDEXED_SEQ_KEY } from './sqlite-user-index.ts';
 
 interface EventRow {
   seq: number; id: string; space_id: string; message_id: string; type: MessageType; name: string | null;
@@ -38,14 +38,13 @@ export class SqliteEventStore implements EventStore {
   readonly #writes: SqliteWriteQueue;
   readonly #mainWrites: SqliteWriteQueue;
   readonly #mainDurable: () => Promise<void>;
-  readonly #getCursor: Statement;
+  readonly #metaNumber: Statement;
   readonly #claimMessageId: Statement;
   readonly #insert: Statement;
   readonly #pending: Statement;
   readonly #setCursor: Statement;
   readonly #getById: Statement;
   readonly #getByMessageId: Statement;
-  readonly #userWatermark: Statement;
   readonly #userSeqs: Statement;
   readonly #eventOfMessageId: Statement;
   readonly #backlog: Statement;
@@ -76,16 +75,16 @@ export class SqliteEventStore implements EventStore {
     // (measured). Within the dedupe window message_ids names the event; after it, a user's events
     // are read through user_events, and only an anonymous lookup scans the space's log.
     this.#eventOfMessageId = db.prepare('SELECT event_id FROM message_ids WHERE space_id = ? AND message_id = ?');
-    this.#userWatermark = main.db.prepare('SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?').pluck();
     this.#userSeqs = main.db.prepare('SELECT seq FROM user_events WHERE space_id = ? AND user_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').pluck();
     this.#getByMessageId = db.prepare('SELECT * FROM events WHERE space_id = ? AND message_id = ? ORDER BY seq DESC LIMIT 1');
     this.#backlog = db.prepare(`SELECT (SELECT max(seq) FROM events) AS last,
       (SELECT received_at FROM events WHERE seq > ? ORDER BY seq LIMIT 1) AS oldest`);
-    this.#getCursor = main.db.prepare('SELECT CAST(value AS INTEGER) AS cursor FROM meta WHERE key = ?');
+    // The processing cursor and the user index's watermark, each a number under its key in the main file's meta.
+    this.#metaNumber = main.db.prepare('SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?').pluck();
     this.#cursor = this.#storedCursor();
     // Opened on a log older than the main file (restored alone), new events must still come after
     // the cursor, and after the user index's watermark (readers take only what is above it from the log).
-    keepSeqAboveCursor(db, Math.max(this.#cursor, userIndexedSeq(main.db)));
+    keepSeqAboveCursor(db, Math.max(this.#cursor, this.#userIndexed()));
   }
 
   append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]> {
@@ -102,7 +101,12 @@ export class SqliteEventStore implements EventStore {
    * own connection.
    */
   #storedCursor(): number {
-    return (this.#getCursor.get(PROCESSED_SEQ_KEY) as { cursor: number } | undefined)?.cursor ?? 0;
+    return (this.#metaNumber.get(PROCESSED_SEQ_KEY) as number | undefined) ?? 0;
+  }
+
+  /** The last log seq whose user is in user_events (see sqlite-user-index.ts); 0 before the first round. */
+  #userIndexed(): number {
+    return (this.#metaNumber.get(USER_INDEXED_SEQ_KEY) as number | undefined) ?? 0;
   }
 
   async pending(limit: number): Promise<EventRecord[]> {
@@ -200,7 +204,7 @@ export class SqliteEventStore implements EventStore {
    * meanwhile, and an entry whose event was purged finds no row.
    */
   #userRows(spaceId: string, userId: string, filters: RowFilters, before: number, limit: number): EventRow[] {
-    const indexed = (this.#userWatermark.get(USER_INDEXED_SEQ_KEY) as number | undefined) ?? 0;
+    const indexed = this.#userIndexed();
     const matches = ['space_id = ?', 'user_id = ?', ...filters.where].join(' AND ');
     const rows = this.#db.prepare(`SELECT * FROM events WHERE seq > ? AND seq < ? AND ${matches} ORDER BY seq DESC LIMIT ?`)
       .all(indexed, before, spaceId, userId, ...filters.params, limit) as EventRow[];

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { withoutWaiting } from './without-waiting.ts';
+import { beganWithoutWaiting } from './without-waiting.ts';
 
 /**
  * Which of the event log's events each user sent, kept behind the log instead of by its writes.
@@ -27,12 +27,6 @@ export function applyUserIndexSchema(db: Database): void {
       PRIMARY KEY (space_id, user_id, seq)) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS user_events_seq ON user_events (seq);
   `);
-}
-
-/** The watermark as stored: every event up to it is in user_events (0 before the first round). */
-export function userIndexedSeq(main: Database): number {
-  const row = main.prepare('SELECT CAST(value AS INTEGER) AS seq FROM meta WHERE key = ?').get(USER_INDEXED_SEQ_KEY) as { seq: number } | undefined;
-  return row?.seq ?? 0;
 }
 
 /**
@@ -109,12 +103,7 @@ export class UserIndexer {
 
   /** Runs `fn` in a write transaction, or answers false without waiting when the lock is taken. */
   #inTransaction(fn: () => void): boolean {
-    try {
-      withoutWaiting(this.#db, this.#busyTimeoutMs, () => this.#db.exec('BEGIN IMMEDIATE'));
-    } catch (error) {
-      if (error instanceof Error && 'code' in error && error.code === 'SQLITE_BUSY') return false;
-      throw error;
-    }
+    if (!beganWithoutWaiting(this.#db, this.#busyTimeoutMs, () => this.#db.exec('BEGIN IMMEDIATE'))) return false;
     try {
       fn();
       this.#db.exec('COMMIT');

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { withoutWaiting } from './without-waiting.ts';
+import { beganWithoutWaiting } from './without-waiting.ts';
 
 /** How long a blocking statement waits for another connection's write lock. */
 export const BUSY_TIMEOUT_MS = 30_000;
@@ -170,18 +170,13 @@ export class SqliteWriteQueue {
    * lock, schedules another try shortly (the queue is left as it is) and answers false.
    */
   #beginWithoutWaiting(): boolean {
-    try {
-      // Only this BEGIN must not wait; every other statement keeps the connection's busy timeout.
-      withoutWaiting(this.#db, BUSY_TIMEOUT_MS, () => this.#begin.run());
-      return true;
-    } catch (error) {
-      if (!(error instanceof Error && 'code' in error && error.code === 'SQLITE_BUSY')) throw error;
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setTimeout(() => this.#flushOne(), 0);
-      }
-      return false;
+    // Only this BEGIN must not wait; every other statement keeps the connection's busy timeout.
+    if (beganWithoutWaiting(this.#db, BUSY_TIMEOUT_MS, () => this.#begin.run())) return true;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setTimeout(() => this.#flushOne(), 0);
     }
+    return false;
   }
 
   /**

@@ -16,3 +16,17 @@ export function withoutWaiting<T>(db: Database, busyTimeoutMs: number, work: () 
     db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
   }
 }
+
+/**
+ * Starts a transaction with `begin` without waiting for the write lock: false when another
+ * connection holds it (the caller tries again later), any other error thrown.
+ */
+export function beganWithoutWaiting(db: Database, busyTimeoutMs: number, begin: () => unknown): boolean {
+  try {
+    withoutWaiting(db, busyTimeoutMs, begin);
+    return true;
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'SQLITE_BUSY') return false;
+    throw error;
+  }
+}
