@@ -57,6 +57,8 @@ export interface BenchOptions {
   readonly mongodbUri: string | null;
   /** event-log: events appended per run (BENCH_LOG_EVENTS, default 200000). */
   readonly logEvents: number;
+  /** activity-rows: records appended per run (BENCH_ACTIVITY_RECORDS, default 60000). */
+  readonly activityRecords: number;
   /** Only these phases of a benchmark (BENCH_PHASES, comma-separated, e.g. `single`); null runs all. */
   readonly phases: readonly string[] | null;
   /** timers: timers coming due per second in the sustained phase (BENCH_TIMER_RATE, default 10000). */
@@ -153,6 +155,7 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     store: storeKind(env['BENCH_STORE']),
     mongodbUri: serverUri(env['BENCH_MONGODB_URI']),
     logEvents: num(env, 'BENCH_LOG_EVENTS', 200_000, 10_000),
+    activityRecords: num(env, 'BENCH_ACTIVITY_RECORDS', 60_000, 10_000),
     phases: env['BENCH_PHASES'] ? Object.freeze(env['BENCH_PHASES'].split(',').map((p) => p.trim()).filter(Boolean)) : null,
     timerRatePerSecond: Math.round(num(env, 'BENCH_TIMER_RATE', 10_000, 1)),
     timerSeconds: num(env, 'BENCH_TIMER_SECONDS', 10, 1),
