@@ -3,15 +3,10 @@ import { EngineError, invalidRequest } from '../errors.ts';
 import { limitParam, onlyParams, stringParam } from '../http/query-params.ts';
 import type { ProfileFinder } from '../profiles/profile-finder.ts';
 import type { ProfileRef } from '../profiles/profile-ref.ts';
-import type { ActivityQuery, ActivityRecord, ActivityStore, ActivityType } from '../store/activity-store.ts';
+import { ACTIVITY_TYPES, type ActivityQuery, type ActivityRecord, type ActivityStore, type ActivityType } from '../store/activity-store.ts';
 import { decodeActivityCursor, encodeActivityCursor } from './activity-cursor.ts';
 import { timeRangeParams } from './time-range.ts';
 
-/** Every activity type, for validating `?type=`. */
-export const ACTIVITY_TYPES: readonly ActivityType[] = [
-  'entered', 'trigger_ignored', 'step_reached', 'waiting', 'delay_over', 'event_matched', 'event_ignored',
-  'timed_out', 'branch_chosen', 'looped', 'converted', 'send_recorded', 'send_skipped', 'completed', 'exited',
-];
 
 const PROFILE_KEYS = ['userId', 'anonymousId', 'email', 'profileId'] as const;
 

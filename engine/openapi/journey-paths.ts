@@ -2,7 +2,7 @@ import { journeySchema } from '../journeys/definition/journey-schema.ts';
 import { MAX_JOURNEY_DOCUMENT_BYTES } from '../journeys/journey-input.ts';
 import type { JourneyStatus, VersionState } from '../store/journey-store.ts';
 import type { InstanceStatus } from '../store/instance-store.ts';
-import type { ActivityType } from '../store/activity-store.ts';
+import { ACTIVITY_TYPES } from '../store/activity-store.ts';
 import { componentsFromDraft07 } from './from-draft-07.ts';
 import {
   arrayOf, everyMember, json, jsonBody, name200, nextCursor, noContent, nullable, object, op, pageParams, pathParam, queryParam,
@@ -16,11 +16,6 @@ export const JOURNEY_STATUSES = everyMember<JourneyStatus>()(['draft', 'publishe
 const VERSION_STATES = everyMember<VersionState>()(['live', 'draining', 'exiting', 'retired']);
 const INSTANCE_STATUSES = everyMember<InstanceStatus>()(['active', 'completed', 'exited']);
 
-/** Every activity type, in the order of engine/store/activity-store.ts. */
-export const ACTIVITY_TYPES = everyMember<ActivityType>()([
-  'entered', 'trigger_ignored', 'step_reached', 'waiting', 'delay_over', 'event_matched', 'event_ignored', 'timed_out', 'branch_chosen', 'looped',
-  'converted', 'send_recorded', 'send_skipped', 'completed', 'exited',
-]);
 
 const int: Schema = { type: 'integer' };
 

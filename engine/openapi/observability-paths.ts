@@ -1,8 +1,8 @@
 import { CONDITION_OPERATORS } from '../conditions/condition.ts';
 import { ENTRY_CHECKS } from '../journeys/runtime/entry-decision.ts';
-import { ACTIVITY_TYPES as ACTIVITY_TYPE_FILTERS } from '../observability/activity-log.ts';
 import { MAX_TIMELINE_ENTRIES } from '../observability/instance-timeline.ts';
-import { ACTIVITY_TYPES, JOURNEY_STATUSES } from './journey-paths.ts';
+import { JOURNEY_STATUSES } from './journey-paths.ts';
+import { ACTIVITY_TYPES } from '../store/activity-store.ts';
 import {
   arrayOf, json, nextCursor, nullable, object, op, pageParams, pathParam, queryParam, schemaRef, str, timestamp,
   type ApiArea, type Schema,
@@ -139,7 +139,7 @@ export const observabilityArea: ApiArea = {
           queryParam('email', 'Only activity of the profile with this email.'),
           queryParam('profileId', 'Only activity of this profile.'),
           queryParam('instanceId', 'Only activity of this instance.'),
-          queryParam('type', 'Only activity of this type.', { type: 'string', enum: ACTIVITY_TYPE_FILTERS }),
+          queryParam('type', 'Only activity of this type.', { type: 'string', enum: ACTIVITY_TYPES }),
           queryParam('step', 'Only activity at this step id.'),
           ...pageParams,
         ],

@@ -4,6 +4,15 @@ export type ActivityType =
   | 'timed_out' | 'branch_chosen' | 'looped' | 'converted' | 'send_recorded' | 'send_skipped'
   | 'completed' | 'exited';
 
+/** Every activity type. */
+export const ACTIVITY_TYPES = [
+  'entered', 'trigger_ignored', 'step_reached', 'waiting', 'delay_over', 'event_matched', 'event_ignored',
+  'timed_out', 'branch_chosen', 'looped', 'converted', 'send_recorded', 'send_skipped', 'completed', 'exited',
+] as const satisfies readonly ActivityType[];
+// The list names every type: a type added above without it here fails to compile (readers that merge over types rely on it).
+const everyType: [Exclude<ActivityType, (typeof ACTIVITY_TYPES)[number]>] extends [never] ? true : never = true;
+void everyType;
+
 /** One append-only record of what happened, with the reason for each decision. */
 export interface ActivityRecord {
   /** Deterministic (instance, revision, index) so replays do not duplicate it. */

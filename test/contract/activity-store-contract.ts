@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { ActivityPosition, ActivityQuery, ActivityRecord } from '../../engine/store/activity-store.ts';
+import { ACTIVITY_TYPES, type ActivityPosition, type ActivityQuery, type ActivityRecord } from '../../engine/store/activity-store.ts';
 import { firstIdAt } from '../../engine/ids.ts';
 import { SPACE_A, SPACE_B, T0, idsOf, iso, useFreshStore, type MakeStore } from './store-fixtures.ts';
 import { JOURNEY_1, makeActivity, makeInstance } from './runtime-fixtures.ts';
@@ -64,6 +64,33 @@ export function activityStoreContract(makeStore: MakeStore): void {
       expect(await list({ after: position('act-c') })).to.deep.equal([]);
       expect(await list({ after: position('act-f'), order: 'desc' })).to.deep.equal([]);
       expect(idsOf(await list({ after: { at: iso(2500), id: 'zzz' }, limit: 10 })), 'a position needs no stored record').to.deep.equal(['act-a', 'act-c']);
+    });
+
+    it('lists the whole log across every type in one order, page by page, in both directions and within a time range', async () => {
+      // Three records of each type, their times interleaved across types, two pairs sharing a time.
+      const records = ACTIVITY_TYPES.flatMap((type, t) => [0, 1, 2].map((k) => makeActivity({
+        id: `act-${String(t).padStart(2, '0')}-${k}`, type, at: iso((k * ACTIVITY_TYPES.length + ((t * 7) % ACTIVITY_TYPES.length)) * 1000 + (t % 2 === 0 ? 0 : 1)),
+      })));
+      records.push(makeActivity({ id: 'act-same-1', type: 'exited', at: iso(4000) }), makeActivity({ id: 'act-same-0', type: 'entered', at: iso(4000) }));
+      await s.store.activities.append(records);
+      const ordered = [...records].sort((a, b) => (a.at === b.at ? (a.id < b.id ? -1 : 1) : a.at < b.at ? -1 : 1)).map((a) => a.id);
+      for (const order of ['asc', 'desc'] as const) {
+        for (const limit of [1, 7, 100]) {
+          const ids: string[] = [];
+          let after: ActivityPosition | null = null;
+          for (;;) {
+            const page: ActivityRecord[] = await list({ after, order, limit });
+            ids.push(...idsOf(page));
+            if (page.length < limit) break;
+            after = page[page.length - 1]!;
+          }
+          expect(ids, `${order} by ${limit}`).to.deep.equal(order === 'asc' ? ordered : [...ordered].reverse());
+        }
+      }
+      const from = iso(10_000);
+      const to = iso(30_000);
+      expect(idsOf(await list({ from, to, order: 'desc', limit: 5 }))).to.deep.equal(
+        [...records].filter((a) => a.at >= from && a.at < to).sort((a, b) => (a.at === b.at ? (a.id < b.id ? 1 : -1) : a.at < b.at ? 1 : -1)).slice(0, 5).map((a) => a.id));
     });
 
     it('filters by instance, profile, type, step and time range, combined', async () => {

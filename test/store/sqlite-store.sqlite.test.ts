@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { openSqliteStorage, openSqliteStore, SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import { SqliteWriteQueue } from '../../engine/store/sqlite/sqlite-write-queue.ts';
-import { SPACE_A, SPACE_B, T0, idsOf, makeEvent, makeProfile, makeSpace } from '../contract/store-fixtures.ts';
+import { SPACE_A, SPACE_B, T0, idsOf, iso, makeEvent, makeProfile, makeSpace } from '../contract/store-fixtures.ts';
+import { JOURNEY_1, makeActivity } from '../contract/runtime-fixtures.ts';
 import { useSqliteFileStore } from '../support/sqlite-file-store.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
 
@@ -82,6 +83,23 @@ describe('sqlite store: adapter specifics', () => {
     await fx.reopen();
     expect(await fx.store.spaces.getSpace(SPACE_A)).to.not.equal(null);
     expect(await fx.store.events.pending(10)).to.have.length(1);
+  });
+
+  it('drops the whole-log activity index of older versions on opening, and still lists the log', async () => {
+    await fx.store.activities.append([makeActivity({ id: 'act-1', at: iso(1000), type: 'entered' }), makeActivity({ id: 'act-2', at: iso(2000) })]);
+    await fx.store.close();
+    const old = new Database(path.join(fx.dataDir, SQLITE_FILE));
+    old.exec('CREATE INDEX activities_journey ON activities (journey_id, at, id)');
+    old.close();
+    await fx.reopen();
+    const check = new Database(path.join(fx.dataDir, SQLITE_FILE), { readonly: true });
+    try {
+      expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activities'").pluck().all())
+        .to.include('activities_type').and.not.include('activities_journey');
+    } finally {
+      check.close();
+    }
+    expect(idsOf(await fx.store.activities.list(SPACE_A, JOURNEY_1, { limit: 10, order: 'desc' }))).to.deep.equal(['act-2', 'act-1']);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { ActivityQuery, ActivityRecord, ActivityStore } from '../activity-store.ts';
+import { ACTIVITY_TYPES, type ActivityQuery, type ActivityRecord, type ActivityStore } from '../activity-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { activityFromRow, type SqliteEffectRows } from './sqlite-effect-rows.ts';
 
@@ -9,19 +9,23 @@ function marks(values: readonly unknown[]): string {
 }
 
 /**
- * The index a query reads: the most selective filter's. Named, because without statistics the
- * planner takes the journey index for every filter and scans the whole log for a rare profile.
+ * The index a query reads: the most selective filter's (null: the whole log, see #listAllTypes).
+ * Named, because without statistics the planner picks one index for every filter and scans the
+ * whole log for a rare profile.
  */
-function indexFor(q: ActivityQuery): string {
+function indexFor(q: ActivityQuery): string | null {
   if (q.instanceId !== undefined) return 'activities_instance';
   if (q.stepId !== undefined) return 'activities_step';
   if (q.type !== undefined) return 'activities_type';
-  return 'activities_journey';
+  return null;
 }
+
+type ActivityRow = Parameters<typeof activityFromRow>[0];
 
 /**
  * SQLite adapter of ActivityStore: append-only, ids are time-ordered so inserts stay sequential.
- * Each filter of the log has an index ending in (at, id) (see sqlite-schema.ts).
+ * Each filter of the log has an index ending in (at, id), and the whole log is read through the
+ * type index (see sqlite-schema.ts).
  */
 export class SqliteActivityStore implements ActivityStore {
   readonly #db: Database;
@@ -48,7 +52,30 @@ export class SqliteActivityStore implements ActivityStore {
     const params: Array<string | number> = [journeyId, spaceId];
     if (q.instanceId !== undefined) { where.push('instance_id = ?'); params.push(q.instanceId); }
     if (q.profileIds !== undefined) { where.push(`profile_id IN (${marks(q.profileIds)})`); params.push(...q.profileIds); }
-    return this.#select(indexFor(q), where, params, q);
+    const index = indexFor(q);
+    return index === null ? this.#listAllTypes(spaceId, journeyId, q) : this.#select(index, where, params, q);
+  }
+
+  /**
+   * A page of the journey's whole log: the first page of each type from activities_type (the
+   * (at, id) of each, read from the index alone), merged, and only the page's own records read.
+   * At most types × limit index entries, whatever the log's size.
+   */
+  #listAllTypes(spaceId: string, journeyId: string, q: ActivityQuery): ActivityRecord[] {
+    const desc = q.order === 'desc';
+    const direction = desc ? 'DESC' : 'ASC';
+    const clauses = ['journey_id = ?', 'type = ?'];
+    const bounds: Array<string | number> = [];
+    if (q.from !== undefined) { clauses.push('at >= ?'); bounds.push(q.from); }
+    if (q.to !== undefined) { clauses.push('at < ?'); bounds.push(q.to); }
+    if (q.after) { clauses.push(`(at, id) ${desc ? '<' : '>'} (?, ?)`); bounds.push(q.after.at, q.after.id); }
+    const perType = `SELECT * FROM (SELECT at, id FROM activities INDEXED BY activities_type WHERE ${clauses.join(' AND ')}
+      ORDER BY at ${direction}, id ${direction} LIMIT ?)`;
+    // The space is checked on the records: a journey id belongs to one space, so it keeps all of a page or none.
+    const sql = `SELECT a.* FROM (${ACTIVITY_TYPES.map(() => perType).join(' UNION ALL ')} ORDER BY at ${direction}, id ${direction} LIMIT ?) p
+      CROSS JOIN activities a ON a.id = p.id WHERE a.space_id = ? ORDER BY p.at ${direction}, p.id ${direction}`;
+    const values = ACTIVITY_TYPES.flatMap((type) => [journeyId, type, ...bounds, q.limit]);
+    return (this.#prepared(sql).all(...values, q.limit, spaceId) as ActivityRow[]).map(activityFromRow);
   }
 
   /**
@@ -84,6 +111,11 @@ export class SqliteActivityStore implements ActivityStore {
     values.push(q.limit);
     const direction = desc ? 'DESC' : 'ASC';
     const sql = `SELECT * FROM activities INDEXED BY ${index} WHERE ${clauses.join(' AND ')} ORDER BY at ${direction}, id ${direction} LIMIT ?`;
+    return (this.#prepared(sql).all(...values) as ActivityRow[]).map(activityFromRow);
+  }
+
+  /** A statement prepared once per SQL text. */
+  #prepared(sql: string): Statement {
     let statement = this.#statements.get(sql);
     if (!statement) {
       // Bounded: IN lists of different lengths make different statements.
@@ -91,7 +123,7 @@ export class SqliteActivityStore implements ActivityStore {
       statement = this.#db.prepare(sql);
       this.#statements.set(sql, statement);
     }
-    return (statement.all(...values) as Array<Parameters<typeof activityFromRow>[0]>).map(activityFromRow);
+    return statement;
   }
 
   purgeBefore(beforeId: string, limit: number): Promise<number> {

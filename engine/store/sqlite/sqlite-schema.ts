@@ -84,8 +84,11 @@ export function applySqliteSchema(db: Database): void {
     -- newest first, is a backward range scan that stops after one page, whatever the log's size.
     -- A profile's records are its instances' (activities_instance) plus its ignored triggers
     -- (activities_untracked): no random-order profile index on every row (it cost a third of
-    -- the append rate, measured).
-    CREATE INDEX IF NOT EXISTS activities_journey ON activities (journey_id, at, id);
+    -- the append rate, measured). The whole log has no index of its own: a page of it merges one
+    -- page of each type from activities_type. Why: each index puts a journey's new entries at its
+    -- range's end, so every commit wrote a page per journey it touched (bench/activity-rows);
+    -- without it the timer burst gained ~4.5% and journey entries ~9% (bench/RESULTS.md, fourteenth session).
+    DROP INDEX IF EXISTS activities_journey;
     CREATE INDEX IF NOT EXISTS activities_type ON activities (journey_id, type, at, id);
     CREATE INDEX IF NOT EXISTS activities_step ON activities (journey_id, step_id, at, id) WHERE step_id IS NOT NULL;
     CREATE INDEX IF NOT EXISTS activities_instance ON activities (instance_id, at, id) WHERE instance_id IS NOT NULL;
