@@ -7,7 +7,6 @@ import { ACTIVITY_TYPES, type ActivityQuery, type ActivityRecord, type ActivityS
 import { decodeActivityCursor, encodeActivityCursor } from './activity-cursor.ts';
 import { timeRangeParams } from './time-range.ts';
 
-
 const PROFILE_KEYS = ['userId', 'anonymousId', 'email', 'profileId'] as const;
 
 /** One page of a journey's activity log, newest first. */

@@ -16,7 +16,6 @@ export const JOURNEY_STATUSES = everyMember<JourneyStatus>()(['draft', 'publishe
 const VERSION_STATES = everyMember<VersionState>()(['live', 'draining', 'exiting', 'retired']);
 const INSTANCE_STATUSES = everyMember<InstanceStatus>()(['active', 'completed', 'exited']);
 
-
 const int: Schema = { type: 'integer' };
 
 const schemas: Record<string, Schema> = {
