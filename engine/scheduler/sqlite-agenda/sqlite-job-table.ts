@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { newId } from '../../ids.ts';
 import { toJobId, type JobParameters } from 'agenda';
+import { StatementCache } from '../../store/sqlite/statement-cache.ts';
 
 /** A value better-sqlite3 binds or returns for the jobs table. */
 export type SqlValue = string | number | null;
@@ -101,13 +102,14 @@ export class SqliteJobTable {
   readonly sqlName: string;
   readonly #db: Database;
   readonly #name: string;
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements: StatementCache;
 
   constructor(db: Database, tableName: string) {
     if (!TABLE_NAME.test(tableName)) throw new Error(`invalid Agenda table name "${tableName}": use letters, digits and _`);
     this.#db = db;
     this.#name = tableName;
     this.sqlName = `"${tableName}"`;
+    this.#statements = new StatementCache(db);
   }
 
   /** Creates the table and its indexes if they do not exist (idempotent). */
@@ -154,12 +156,7 @@ export class SqliteJobTable {
 
   /** A prepared statement for `sql`, prepared once per distinct text. */
   prepare(sql: string): Statement {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    return this.#statements.get(sql);
   }
 
   /** The stored job with this id, or undefined. */

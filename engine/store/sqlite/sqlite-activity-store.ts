@@ -1,7 +1,8 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { ACTIVITY_TYPES, type ActivityQuery, type ActivityRecord, type ActivityStore } from '../activity-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { activityFromRow, type SqliteEffectRows } from './sqlite-effect-rows.ts';
+import { StatementCache } from './statement-cache.ts';
 
 /** `?, ?, …` for a list. */
 function marks(values: readonly unknown[]): string {
@@ -32,12 +33,13 @@ export class SqliteActivityStore implements ActivityStore {
   readonly #writes: SqliteWriteQueue;
   readonly #rows: SqliteEffectRows;
   /** Prepared statements by SQL text: a filter combination is prepared once. */
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements: StatementCache;
 
   constructor(db: Database, writes: SqliteWriteQueue, rows: SqliteEffectRows) {
     this.#db = db;
     this.#writes = writes;
     this.#rows = rows;
+    this.#statements = new StatementCache(db);
   }
 
   append(records: ActivityRecord[]): Promise<void> {
@@ -75,7 +77,7 @@ export class SqliteActivityStore implements ActivityStore {
     const sql = `SELECT a.* FROM (${ACTIVITY_TYPES.map(() => perType).join(' UNION ALL ')} ORDER BY at ${direction}, id ${direction} LIMIT ?) p
       CROSS JOIN activities a ON a.id = p.id WHERE a.space_id = ? ORDER BY p.at ${direction}, p.id ${direction}`;
     const values = ACTIVITY_TYPES.flatMap((type) => [journeyId, type, ...bounds, q.limit]);
-    return (this.#prepared(sql).all(...values, q.limit, spaceId) as ActivityRow[]).map(activityFromRow);
+    return (this.#statements.get(sql).all(...values, q.limit, spaceId) as ActivityRow[]).map(activityFromRow);
   }
 
   /**
@@ -111,19 +113,7 @@ export class SqliteActivityStore implements ActivityStore {
     values.push(q.limit);
     const direction = desc ? 'DESC' : 'ASC';
     const sql = `SELECT * FROM activities INDEXED BY ${index} WHERE ${clauses.join(' AND ')} ORDER BY at ${direction}, id ${direction} LIMIT ?`;
-    return (this.#prepared(sql).all(...values) as ActivityRow[]).map(activityFromRow);
-  }
-
-  /** A statement prepared once per SQL text. */
-  #prepared(sql: string): Statement {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      // Bounded: IN lists of different lengths make different statements.
-      if (this.#statements.size > 500) this.#statements.clear();
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    return (this.#statements.get(sql).all(...values) as ActivityRow[]).map(activityFromRow);
   }
 
   purgeBefore(beforeId: string, limit: number): Promise<number> {

@@ -3,6 +3,7 @@ import type { AppendOutcome, EventBacklog, EventQuery, EventRecord, EventStore, 
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { keepSeqAboveCursor, PROCESSED_SEQ_KEY } from './sqlite-event-log-file.ts';
 import { USER_INDEXED_SEQ_KEY } from './sqlite-user-index.ts';
+import { StatementCache } from './statement-cache.ts';
 
 interface EventRow {
   seq: number; id: string; space_id: string; message_id: string; type: MessageType; name: string | null;
@@ -48,6 +49,8 @@ export class SqliteEventStore implements EventStore {
   readonly #userSeqs: Statement;
   readonly #eventOfMessageId: Statement;
   readonly #backlog: Statement;
+  /** The log's queries built from their filters (list, a user's events). */
+  readonly #statements: StatementCache;
   /** seq of each event handed out by pending(), so markProcessed can advance the cursor. */
   readonly #seqOf = new Map<string, number>();
   #cursor: number;
@@ -60,6 +63,7 @@ export class SqliteEventStore implements EventStore {
     this.#writes = log.writes;
     this.#mainWrites = main.writes;
     this.#mainDurable = mainDurable;
+    this.#statements = new StatementCache(db);
     // One statement decides "new or duplicate": it inserts, or refreshes a row older than the
     // window, and changes one row only in those two cases. Why not RETURNING: SQLite gathers its
     // rows in a temporary table first, 0.9 µs of a 2.6 µs claim (measured).
@@ -188,7 +192,7 @@ export class SqliteEventStore implements EventStore {
     }
     const rows = query.userId !== undefined
       ? this.#userRows(spaceId, query.userId, filters, before, query.limit + 1)
-      : this.#db.prepare(`SELECT * FROM events WHERE ${['space_id = ?', 'seq < ?', ...filters.where].join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+      : this.#statements.get(`SELECT * FROM events WHERE ${['space_id = ?', 'seq < ?', ...filters.where].join(' AND ')} ORDER BY seq DESC LIMIT ?`)
         .all(spaceId, before, ...filters.params, query.limit + 1) as EventRow[];
     const page = rows.slice(0, query.limit);
     return {
@@ -206,9 +210,9 @@ export class SqliteEventStore implements EventStore {
   #userRows(spaceId: string, userId: string, filters: RowFilters, before: number, limit: number): EventRow[] {
     const indexed = this.#userIndexed();
     const matches = ['space_id = ?', 'user_id = ?', ...filters.where].join(' AND ');
-    const rows = this.#db.prepare(`SELECT * FROM events WHERE seq > ? AND seq < ? AND ${matches} ORDER BY seq DESC LIMIT ?`)
+    const rows = this.#statements.get(`SELECT * FROM events WHERE seq > ? AND seq < ? AND ${matches} ORDER BY seq DESC LIMIT ?`)
       .all(indexed, before, spaceId, userId, ...filters.params, limit) as EventRow[];
-    const bySeqs = this.#db.prepare(`SELECT * FROM events WHERE seq IN (SELECT value FROM json_each(?)) AND ${matches} ORDER BY seq DESC`);
+    const bySeqs = this.#statements.get(`SELECT * FROM events WHERE seq IN (SELECT value FROM json_each(?)) AND ${matches} ORDER BY seq DESC`);
     let below = Math.min(before, indexed + 1);
     while (rows.length < limit) {
       // Filters may drop entries, so a page asks for at least USER_SEQ_PAGE of them.
