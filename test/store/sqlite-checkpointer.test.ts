@@ -153,6 +153,45 @@ describe('sqlite store: WAL checkpoints on their own thread', () => {
     expect(storedEvents(dataDir), 'every event kept through the truncation').to.equal(4000 + trickled + 1);
   });
 
+  it('restarts a WAL that back-to-back writes never let restart, once it holds the rule\'s size, and not before', async function () {
+    this.timeout(20_000);
+    /**
+     * Commits with no pause (each waits only for the one before), as the processing thread does
+     * under load, until the thread restarted a WAL, for at most `ms` or `most` writes.
+     */
+    async function writeWithoutPause(storage: ReturnType<typeof openSqliteStorage>, ms: number, most = Number.POSITIVE_INFINITY): Promise<number> {
+      const until = Date.now() + ms;
+      let written = 0;
+      while (Date.now() < until && written < most && (storage.checkpointer?.restarts ?? 0) === 0) {
+        await appendOne(storage, 'Busy', 'user-4');
+        written++;
+      }
+      return written;
+    }
+    // 256 KB: 32 frames of 8 KB pages, passed within the first rounds.
+    const small = openSqliteStorage({ dataDir, checkpoints: 'own-thread', walRestart: { bytes: 256 * 1024 } });
+    let written = 0;
+    try {
+      written = await writeWithoutPause(small, 8000);
+      expect(small.checkpointer?.restarts, `after ${written} writes`).to.be.greaterThan(0);
+    } finally {
+      await small.store.close();
+    }
+    expect(storedEvents(dataDir), 'every write kept through the restarts').to.equal(written);
+    // The same writes under the default rule (64 MB, far above them), and a few rounds more: no restart.
+    const otherDir = tempDataDir();
+    const large = openSqliteStorage({ dataDir: otherDir, checkpoints: 'own-thread' });
+    try {
+      const rounds = large.checkpointer?.rounds ?? 0;
+      expect(await writeWithoutPause(large, 8000, written)).to.equal(written);
+      expect(await eventually(() => (large.checkpointer?.rounds ?? 0) >= rounds + 3)).to.equal(true);
+      expect(large.checkpointer?.restarts).to.equal(0);
+    } finally {
+      await large.store.close();
+      removeDir(otherDir);
+    }
+  });
+
   it('an in-memory store keeps automatic checkpoints and starts no thread', async () => {
     const storage = openSqliteStorage({ dataDir: ':memory:', checkpoints: 'own-thread' });
     expect(storage.checkpointer).to.equal(null);

@@ -7,6 +7,7 @@ import { SqliteWriteQueue } from '../../engine/store/sqlite/sqlite-write-queue.t
 import { SPACE_A, SPACE_B, T0, idsOf, iso, makeEvent, makeProfile, makeSpace } from '../contract/store-fixtures.ts';
 import { JOURNEY_1, makeActivity } from '../contract/runtime-fixtures.ts';
 import { useSqliteFileStore } from '../support/sqlite-file-store.ts';
+import { EVENT_LOG_FILE } from '../../engine/store/sqlite/sqlite-event-log-file.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
 
 describe('sqlite store: adapter specifics', () => {
@@ -100,6 +101,60 @@ describe('sqlite store: adapter specifics', () => {
       check.close();
     }
     expect(idsOf(await fx.store.activities.list(SPACE_A, JOURNEY_1, { limit: 10, order: 'desc' }))).to.deep.equal(['act-2', 'act-1']);
+  });
+
+  /** Page size of a closed store's file. */
+  function pageSizeOf(file: string): number {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.pragma('page_size', { simple: true }) as number;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('creates both files with 8 KB pages, and sizes the writers\' fallback checkpoint in bytes (~200 MB)', async () => {
+    const dataDir = path.join(fx.dataDir, 'fresh');
+    const storage = openSqliteStorage({ dataDir, checkpoints: 'external' });
+    try {
+      expect(storage.db.pragma('wal_autocheckpoint', { simple: true })).to.equal(25_600);
+      await storage.store.events.append([makeEvent()], { dedupeWindowMs: 0, now: T0 });
+    } finally {
+      await storage.store.close();
+    }
+    expect(pageSizeOf(path.join(dataDir, SQLITE_FILE))).to.equal(8192);
+    expect(pageSizeOf(path.join(dataDir, EVENT_LOG_FILE))).to.equal(8192);
+  });
+
+  it('keeps the 4 KB pages of a file created before, with its data and a fallback checkpoint still ~200 MB, until converted as the README says', async () => {
+    const dataDir = path.join(fx.dataDir, 'older');
+    fs.mkdirSync(dataDir);
+    const older = new Database(path.join(dataDir, SQLITE_FILE));
+    older.pragma('page_size = 4096');
+    older.pragma('journal_mode = WAL');
+    older.close();
+    const first = openSqliteStorage({ dataDir, checkpoints: 'external' });
+    await first.store.spaces.createSpace(makeSpace({ id: SPACE_A }));
+    await first.store.close();
+    const again = openSqliteStorage({ dataDir, checkpoints: 'external' });
+    try {
+      expect(again.db.pragma('page_size', { simple: true })).to.equal(4096);
+      expect(again.db.pragma('wal_autocheckpoint', { simple: true })).to.equal(51_200);
+      expect((await again.store.spaces.getSpace(SPACE_A))?.id).to.equal(SPACE_A);
+    } finally {
+      await again.store.close();
+    }
+    // The README's conversion, with the engine stopped.
+    const converting = new Database(path.join(dataDir, SQLITE_FILE));
+    converting.exec('PRAGMA journal_mode=DELETE; PRAGMA page_size=8192; VACUUM; PRAGMA journal_mode=WAL');
+    converting.close();
+    const converted = openSqliteStorage({ dataDir, checkpoints: 'external' });
+    try {
+      expect(converted.db.pragma('page_size', { simple: true })).to.equal(8192);
+      expect((await converted.store.spaces.getSpace(SPACE_A))?.id).to.equal(SPACE_A);
+    } finally {
+      await converted.store.close();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import type { CheckpointResult } from '../../engine/store/sqlite/wal-quiet-watch.ts';
-import { restartIfLarge, type WalCheckpointStatements, type WalRestartRule } from '../../engine/store/sqlite/wal-restart.ts';
+import { restartIfLarge, walRestartRuleFor, type WalCheckpointStatements, type WalRestartRule } from '../../engine/store/sqlite/wal-restart.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
 import { openWalPair } from '../support/wal-pair.ts';
 
@@ -116,5 +116,14 @@ describe('restartIfLarge: a WAL that writes never let restart', () => {
       reader.close();
     }
     expect(checkpointer.pragma('busy_timeout', { simple: true }), 'busy timeout put back').to.equal(5000);
+  });
+});
+
+describe('walRestartRuleFor: the restart size in frames of a file\'s pages', () => {
+  it('divides the size by the page size, rounding up, and keeps 0 as never', () => {
+    expect(walRestartRuleFor({ bytes: 64 * 1024 * 1024, catchUpPasses: 4 }, 4096)).to.deep.equal({ frames: 16_384, catchUpPasses: 4 });
+    expect(walRestartRuleFor({ bytes: 64 * 1024 * 1024, catchUpPasses: 4 }, 8192)).to.deep.equal({ frames: 8192, catchUpPasses: 4 });
+    expect(walRestartRuleFor({ bytes: 10_000, catchUpPasses: 1 }, 8192)).to.deep.equal({ frames: 2, catchUpPasses: 1 });
+    expect(walRestartRuleFor({ bytes: 0, catchUpPasses: 4 }, 8192).frames).to.equal(0);
   });
 });

@@ -21,7 +21,7 @@ import { SqliteLeaseStore } from './sqlite-lease-store.ts';
 import { SqliteFigureStore } from './sqlite-figure-store.ts';
 import { isTransientSqliteError } from './is-transient-error.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
-import type { WalRestartRule } from './wal-restart.ts';
+import type { WalRestartSize } from './wal-restart.ts';
 import type { WalTruncationRule } from './wal-quiet-watch.ts';
 import { applyUserIndexSchema, UserIndexer } from './sqlite-user-index.ts';
 import { applyEventLogSchema, EVENT_LOG_FILE, moveEventLogIntoItsFile } from './sqlite-event-log-file.ts';
@@ -61,20 +61,31 @@ export interface SqliteStoreOptions {
    * own thread truncates: with `external` checkpoints and no owner in the process, a WAL keeps its largest size.
    */
   walTruncation?: Partial<WalTruncationRule>;
+  /** When the checkpoint thread restarts a WAL that writes never let restart (default: WAL_RESTART below; tests change it). */
+  walRestart?: Partial<WalRestartSize>;
   /** Hears a failed checkpoint round of the own thread. */
   onCheckpointError?: (message: string) => void;
 }
 
-/** WAL pages at which a writer checkpoints by itself anyway when the checkpoint thread is not keeping up (~200 MB). */
-const FALLBACK_AUTOCHECKPOINT_PAGES = 50_000;
+/**
+ * Page size of a new database file. Why 8 KB and not SQLite's 4 KB: a commit's cost goes mostly by
+ * the pages it dirties, and the engine's commits append to many B-trees at once. Paired runs
+ * (bench/RESULTS.md, fifteenth session): timer burst +10–18%, journeys' follow-ups +13%, the event
+ * log's write path −7% per event, disk per instance 857 → 815 bytes; journeys' entries, spread
+ * over 100 journeys' index ranges, unchanged. 16 and 32 KB made the burst faster still but cost
+ * entries 20–50%. SQLite fixes a file's page size when it creates it: older files keep theirs.
+ */
+const PAGE_SIZE_BYTES = 8192;
+/** WAL size at which a writer checkpoints by itself anyway when the checkpoint thread is not keeping up. */
+const FALLBACK_AUTOCHECKPOINT_BYTES = 200 * 1024 * 1024;
 /** A WAL over 64 MB is truncated after 4 rounds (200 ms) without a commit, or a minute of at most 64 new frames per round. */
 const WAL_TRUNCATION: WalTruncationRule = { sizeLimitBytes: 64 * 1024 * 1024, quietRounds: 4, lightRounds: 1200, lightFrames: 64 };
 /**
- * A WAL of 16,384 frames (64 MB), all copied, is restarted by the checkpoint thread after up to 4
- * catch-up passes (see restartIfLarge). Why 64 MB: the size the truncation rule treats as large;
- * 8,192 frames and waiting 10 ms for the write lock were measured too and did no better.
+ * A WAL of 64 MB, all copied, is restarted by the checkpoint thread after up to 4 catch-up passes
+ * (see restartIfLarge). Why 64 MB: the size the truncation rule treats as large; 32 MB and waiting
+ * 10 ms for the write lock were measured too and did no better.
  */
-const WAL_RESTART: WalRestartRule = { frames: 16_384, catchUpPasses: 4 };
+const WAL_RESTART: WalRestartSize = { bytes: 64 * 1024 * 1024, catchUpPasses: 4 };
 /** How often the checkpoint thread copies committed WAL frames into the database. */
 const CHECKPOINT_INTERVAL_MS = 50;
 
@@ -84,6 +95,8 @@ export const SQLITE_FILE = 'engine.db';
 /** Opens one file of the store with the settings every connection to it shares. */
 function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 'own-thread' | 'external' | 'automatic', syncOffThread: boolean): { db: Database.Database; mmapBytes: number } {
   const db = new Database(file);
+  // Before the journal mode: a WAL file's page size can no longer change (an existing file ignores it).
+  db.pragma(`page_size = ${PAGE_SIZE_BYTES}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'normal' || syncOffThread ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = OFF');
@@ -93,7 +106,7 @@ function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 
   // Two connections write (the HTTP thread's and the processing thread's): wait for the lock rather than fail.
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (checkpoints !== 'automatic') {
-    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    db.pragma(`wal_autocheckpoint = ${Math.ceil(FALLBACK_AUTOCHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
     // No journal_size_limit: SQLite would truncate the WAL inside the commit that restarts it, a
     // stall of tens of ms for every waiting write. The checkpoint thread truncates it once writes pause or run light.
     db.pragma('journal_size_limit = -1');
@@ -153,7 +166,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   applyEventLogSchema(log);
   if (log !== db) moveEventLogIntoItsFile(db, file, log);
   const checkpointer = checkpoints === 'own-thread'
-    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walTruncation: { ...WAL_TRUNCATION, ...options.walTruncation }, walRestart: WAL_RESTART, userIndex: { mainFile: file, logFile } }, options.onCheckpointError ?? (() => {}))
+    ? SqliteCheckpointer.start({ files: [file, logFile], intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: BUSY_TIMEOUT_MS, walTruncation: { ...WAL_TRUNCATION, ...options.walTruncation }, walRestart: { ...WAL_RESTART, ...options.walRestart }, userIndex: { mainFile: file, logFile } }, options.onCheckpointError ?? (() => {}))
     : null;
   const queueOptions = { maxBatch: options.maxWriteBatch ?? 5000, retryBusy: options.nonBlockingLock ?? false };
   const writes = new SqliteWriteQueue(db, queueOptions);

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CheckpointWorkerData, FromCheckpointWorker } from './sqlite-checkpointer.ts';
 import { WalQuietWatch, type CheckpointResult } from './wal-quiet-watch.ts';
-import { restartIfLarge, type WalCheckpointStatements } from './wal-restart.ts';
+import { restartIfLarge, walRestartRuleFor, type WalCheckpointStatements } from './wal-restart.ts';
 import { withoutWaiting } from './without-waiting.ts';
 import { UserIndexer } from './sqlite-user-index.ts';
 
@@ -24,6 +24,7 @@ const statements: WalCheckpointStatements[] = dbs.map((db) => ({
   passive: db.prepare('PRAGMA wal_checkpoint(PASSIVE)'),
   restart: db.prepare('PRAGMA wal_checkpoint(RESTART)'),
 }));
+const restartRules = dbs.map((db) => walRestartRuleFor(data.walRestart, db.pragma('page_size', { simple: true }) as number));
 const dataVersions = dbs.map((db) => db.prepare('PRAGMA data_version').pluck());
 const watches = dbs.map(() => new WalQuietWatch(data.walTruncation));
 const indexer = data.userIndex === null ? null : openIndexer(data.userIndex);
@@ -58,12 +59,13 @@ let timer: NodeJS.Timeout | null = null;
 function round(): void {
   let log = 0;
   let checkpointed = 0;
+  let restarts = 0;
   for (const [index, checkpoint] of statements.entries()) {
     try {
       const [result] = checkpoint.passive.all() as CheckpointResult[];
       log += result?.log ?? 0;
       checkpointed += result?.checkpointed ?? 0;
-      if (result !== undefined) restartIfLarge(dbs[index]!, checkpoint, data.walRestart, result, data.busyTimeoutMs);
+      if (result !== undefined && restartIfLarge(dbs[index]!, checkpoint, restartRules[index]!, result, data.busyTimeoutMs)) restarts++;
       if (result !== undefined && watches[index]!.observe(result, dataVersions[index]!.get() as number)) {
         watches[index]!.reset();
         truncateIfLarge(index);
@@ -77,7 +79,7 @@ function round(): void {
   } catch (error) {
     port.postMessage({ type: 'error', message: `user index: ${error instanceof Error ? error.message : String(error)}` } satisfies FromCheckpointWorker);
   }
-  port.postMessage({ type: 'round', log, checkpointed } satisfies FromCheckpointWorker);
+  port.postMessage({ type: 'round', log, checkpointed, restarts } satisfies FromCheckpointWorker);
   timer = setTimeout(round, data.intervalMs);
 }
 

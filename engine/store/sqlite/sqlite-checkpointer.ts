@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { WalTruncationRule } from './wal-quiet-watch.ts';
-import type { WalRestartRule } from './wal-restart.ts';
+import type { WalRestartSize } from './wal-restart.ts';
 
 /** What the checkpoint thread is started with. */
 export interface CheckpointWorkerData {
@@ -10,16 +10,16 @@ export interface CheckpointWorkerData {
   busyTimeoutMs: number;
   /** When a WAL file is truncated (see WalQuietWatch). */
   walTruncation: WalTruncationRule;
-  /** When a WAL too busy to restart by itself is restarted (see restartIfLarge). */
-  walRestart: WalRestartRule;
+  /** When a WAL too busy to restart by itself is restarted (see restartIfLarge), by size: the files' page sizes may differ. */
+  walRestart: WalRestartSize;
   /** The files whose log events the thread adds to user_events every round (see UserIndexer), or null. */
   userIndex: { mainFile: string; logFile: string } | null;
 }
 
 /** What the checkpoint thread reports after each round. */
 export type FromCheckpointWorker =
-  /** log and checkpointed: WAL frames, summed over the files. */
-  | { type: 'round'; log: number; checkpointed: number }
+  /** log and checkpointed: WAL frames, summed over the files; restarts: RESTART checkpoints the round ran (restartIfLarge). */
+  | { type: 'round'; log: number; checkpointed: number; restarts: number }
   | { type: 'error'; message: string };
 
 /**
@@ -36,12 +36,15 @@ export class SqliteCheckpointer {
   readonly #worker: Worker;
   readonly #exited: Promise<void>;
   #rounds = 0;
+  #restarts = 0;
 
   private constructor(worker: Worker) {
     this.#worker = worker;
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (message: FromCheckpointWorker) => {
-      if (message.type === 'round') this.#rounds++;
+      if (message.type !== 'round') return;
+      this.#rounds++;
+      this.#restarts += message.restarts;
     });
   }
 
@@ -60,6 +63,11 @@ export class SqliteCheckpointer {
   /** Checkpoint rounds completed so far (tests read it). */
   get rounds(): number {
     return this.#rounds;
+  }
+
+  /** RESTART checkpoints the thread ran on WALs that writes never let restart, so far (tests read it). */
+  get restarts(): number {
+    return this.#restarts;
   }
 
   /** Stops the thread after its round in flight and closes its connection. */

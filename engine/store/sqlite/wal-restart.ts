@@ -12,6 +12,18 @@ export interface WalRestartRule {
   catchUpPasses: number;
 }
 
+/** The restart rule by WAL size, for files whose page sizes differ (see walRestartRuleFor). */
+export interface WalRestartSize {
+  /** WAL bytes (frames × page size) from which the WAL is restarted; 0: never. */
+  bytes: number;
+  catchUpPasses: number;
+}
+
+/** The frame count of `size` in a file of `pageSize`-byte pages (a frame holds one page). */
+export function walRestartRuleFor(size: WalRestartSize, pageSize: number): WalRestartRule {
+  return { frames: Math.ceil(size.bytes / pageSize), catchUpPasses: size.catchUpPasses };
+}
+
 /** The checkpoint statements of the checkpoint thread's connection to one file. */
 export interface WalCheckpointStatements {
   /** `PRAGMA wal_checkpoint(PASSIVE)`: copies what no reader still needs; never waits for, nor blocks, a writer. */
