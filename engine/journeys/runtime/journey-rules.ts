@@ -75,7 +75,7 @@ function goals(run: Run, event: EventRecord, ended: boolean, session: Session): 
     }
     // `first`: the journey's "converted" figure counts instances, its per-goal figures count goals.
     const first = Object.keys(run.instance.conversions).length === 0;
-    run.instance.conversions[goal.id] = new Date(run.env.now).toISOString();
+    run.instance.conversions[goal.id] = run.nowIso;
     record(run, 'converted', {
       eventId: event.id, reason: `goal '${goal.id}' reached by ${event.name}${ended ? ` after the instance ${run.instance.status}` : ''}`,
       data: { goal: goal.id, first },

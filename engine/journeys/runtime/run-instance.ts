@@ -84,7 +84,7 @@ export function runInstance(instance: InstanceRecord, input: RunInput, env: RunE
 }
 
 function changedBy(run: Run, instance: InstanceRecord): RunResult {
-  run.instance.updatedAt = new Date(run.env.now).toISOString();
+  run.instance.updatedAt = run.nowIso;
   run.instance.rev = instance.rev + 1;
   run.instance.outbox = run.effects;
   return { instance: run.instance, effects: run.effects, changed: true };

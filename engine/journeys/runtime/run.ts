@@ -50,6 +50,8 @@ export interface Run {
   steps: Map<string, Step>;
   /** Steps executed in this run (guards against runaway graphs). */
   transitions: number;
+  /** `env.now` as ISO-8601, made once: every record of the run carries it. */
+  nowIso: string;
 }
 
 /** Most steps one run may execute before the instance is stopped (cycles are bounded by validation). */
@@ -63,6 +65,7 @@ export function beginRun(instance: InstanceRecord, env: RunEnv): Run {
     env,
     steps: new Map(env.definition.steps.map((s) => [s.id, s])),
     transitions: 0,
+    nowIso: new Date(env.now).toISOString(),
   };
 }
 
@@ -74,7 +77,7 @@ export function record(run: Run, type: ActivityType, details: { stepId?: string 
     activity: {
       id: env.newId(), spaceId: env.spaceId, journeyId: env.journeyId, version: env.version, instanceId: instance.id,
       profileId: instance.profileId, type, stepId: details.stepId === undefined ? instance.stepId : details.stepId,
-      eventId: details.eventId ?? null, at: new Date(env.now).toISOString(), reason: details.reason ?? null, data: details.data ?? null,
+      eventId: details.eventId ?? null, at: run.nowIso, reason: details.reason ?? null, data: details.data ?? null,
     },
   });
 }
@@ -89,7 +92,7 @@ export function endInstance(run: Run, status: 'completed' | 'exited', reason: st
   record(run, status, { reason, eventId, data: i.wait !== null ? { cause, leftWait: true } : { cause } });
   i.status = status;
   i.endReason = reason;
-  i.endedAt = new Date(run.env.now).toISOString();
+  i.endedAt = run.nowIso;
   i.stepId = null;
   i.wait = null;
   i.wakeAt = null;

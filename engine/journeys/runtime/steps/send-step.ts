@@ -40,7 +40,7 @@ export function recordSend(run: Run, spec: SendSpec, stepId: string): void {
     return;
   }
   const idempotencyKey = `${instance.id}:${stepId}:${instance.iteration}`;
-  const at = new Date(env.now).toISOString();
+  const at = run.nowIso;
   const target = spec.target ?? null;
   const delivery: DeliveryRecord = {
     id: env.newId(), spaceId: env.spaceId, journeyId: env.journeyId, version: env.version, instanceId: instance.id,
