@@ -69,10 +69,10 @@ export interface SqliteStoreOptions {
 
 /**
  * Page size of a new database file. Why 8 KB and not SQLite's 4 KB: a commit's cost goes mostly by
- * the pages it dirties, and the engine's commits append to many B-trees at once. Paired runs
- * (bench/RESULTS.md, fifteenth session): timer burst +10–18%, journeys' follow-ups +13%, the event
- * log's write path −7% per event, disk per instance 857 → 815 bytes; journeys' entries, spread
- * over 100 journeys' index ranges, unchanged. 16 and 32 KB made the burst faster still but cost
+ * the pages it dirties, and the engine's commits append to many B-trees at once. Interleaved pairs
+ * (bench/RESULTS.md, fifteenth session): timer burst +21%, journeys' follow-ups +11–27%, the event
+ * log's write path −7% per event, disk per instance 857 → 815 bytes; journeys' entries, spread over
+ * 100 journeys' index ranges, at least unchanged. 16 and 32 KB made the burst faster still but cost
  * entries 20–50%. SQLite fixes a file's page size when it creates it: older files keep theirs.
  */
 const PAGE_SIZE_BYTES = 8192;
