@@ -21,7 +21,7 @@ import { SqliteLeaseStore } from './sqlite-lease-store.ts';
 import { SqliteFigureStore } from './sqlite-figure-store.ts';
 import { isTransientSqliteError } from './is-transient-error.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
-import type { WalRestartSize } from './wal-restart.ts';
+import { walFrames, type WalRestartSize } from './wal-restart.ts';
 import type { WalTruncationRule } from './wal-quiet-watch.ts';
 import { applyUserIndexSchema, UserIndexer } from './sqlite-user-index.ts';
 import { applyEventLogSchema, EVENT_LOG_FILE, moveEventLogIntoItsFile } from './sqlite-event-log-file.ts';
@@ -106,7 +106,7 @@ function openConnection(file: string, options: SqliteStoreOptions, checkpoints: 
   // Two connections write (the HTTP thread's and the processing thread's): wait for the lock rather than fail.
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (checkpoints !== 'automatic') {
-    db.pragma(`wal_autocheckpoint = ${Math.ceil(FALLBACK_AUTOCHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
+    db.pragma(`wal_autocheckpoint = ${walFrames(FALLBACK_AUTOCHECKPOINT_BYTES, db.pragma('page_size', { simple: true }) as number)}`);
     // No journal_size_limit: SQLite would truncate the WAL inside the commit that restarts it, a
     // stall of tens of ms for every waiting write. The checkpoint thread truncates it once writes pause or run light.
     db.pragma('journal_size_limit = -1');

@@ -19,9 +19,14 @@ export interface WalRestartSize {
   catchUpPasses: number;
 }
 
-/** The frame count of `size` in a file of `pageSize`-byte pages (a frame holds one page). */
+/** WAL frames holding `bytes` of a file with `pageSize`-byte pages (a frame holds one page). */
+export function walFrames(bytes: number, pageSize: number): number {
+  return Math.ceil(bytes / pageSize);
+}
+
+/** The restart rule of `size` in frames of a file with `pageSize`-byte pages. */
 export function walRestartRuleFor(size: WalRestartSize, pageSize: number): WalRestartRule {
-  return { frames: Math.ceil(size.bytes / pageSize), catchUpPasses: size.catchUpPasses };
+  return { frames: walFrames(size.bytes, pageSize), catchUpPasses: size.catchUpPasses };
 }
 
 /** The checkpoint statements of the checkpoint thread's connection to one file. */

@@ -18,6 +18,7 @@ export function buildPayload(run: Run, spec: SendSpec, stepId: string, idempoten
     type: 'track',
     event: spec.eventName,
     messageId: idempotencyKey,
+    // Not run.nowIso: the send preview calls this with a run it builds partly (instance and env only).
     timestamp: new Date(env.now).toISOString(),
     userId: env.profile.userId,
     anonymousId: env.profile.anonymousIds[0] ?? null,
