@@ -58,7 +58,7 @@ export class SqliteInstanceStore implements InstanceStore {
       if (this.#exists.get(i.id)) return 'exists';
       try {
         this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt, i.rev, leanInstanceDoc(i), null);
-        this.#rows.outbox(i.outbox);
+        this.#rows.outbox(i.outbox, 'fresh');
         return 'ok';
       } catch (error) {
         if (isUniqueViolation(error)) return 'active_conflict';
@@ -75,7 +75,7 @@ export class SqliteInstanceStore implements InstanceStore {
     const doc = leanInstanceDoc(i);
     return this.#writes.run(() => {
       if (this.#update.run(i.status, i.wakeAt, i.rev, doc, null, i.id, i.spaceId, expectedRev).changes !== 1) return 'version_conflict' as const;
-      this.#rows.outbox(i.outbox);
+      this.#rows.outbox(i.outbox, 'fresh');
       return 'ok' as const;
     });
   }
