@@ -48,6 +48,15 @@ export function eventStoreContract(makeStore: MakeStore): void {
         expect(idsOf(await s.store.events.pending(10))).to.deep.equal([first.id, other.id]);
       });
 
+      it('stores a large call whole and in order, repeats anywhere in it left out (SQLite writes rows several per statement)', async () => {
+        const events = Array.from({ length: 23 }, (_, i) => makeEvent({ messageId: `big-${i}`, name: `Event ${i}` }));
+        const repeats = [3, 9, 11].map((i) => makeEvent({ messageId: `big-${i}`, name: 'Repeat' }));
+        const call = [...events.slice(0, 5), repeats[0]!, ...events.slice(5, 12), repeats[1]!, repeats[2]!, ...events.slice(12)];
+        const outcomes = await s.store.events.append(call, at(T0));
+        expect(outcomes).to.deep.equal(call.map((e) => (e.name === 'Repeat' ? 'duplicate' : 'stored')));
+        expect(await s.store.events.pending(50)).to.deep.equal(events);
+      });
+
       it('does not store a messageId seen within the dedupe window', async () => {
         const first = makeEvent({ messageId: 'm-1' });
         await s.store.events.append([first], at(T0));

@@ -64,7 +64,7 @@ describe('sqlite effect rows: activity records', () => {
     expect(counted(counterKeys.stepReached('a'))).to.equal(6);
     // The stored id is in the second statement's rows: the first statement's rows go back with the transaction.
     const clash = [...records(10), first[0]!];
-    expect(() => append(clash, 'fresh')).to.throw(/already stored/);
+    expect(() => append(clash, 'fresh')).to.throw(/were stored already/);
     expect(stored()).to.deep.equal(first);
     expect(db.prepare('SELECT * FROM journey_counters ORDER BY key, span, bucket').all()).to.deep.equal(before);
   });

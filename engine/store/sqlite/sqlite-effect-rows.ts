@@ -4,17 +4,10 @@ import type { DeliveryRecord } from '../delivery-store.ts';
 import type { OutboxEntry } from '../instance-store.ts';
 import { activityCounters, type CounterChange } from '../journey-counters.ts';
 import { SqliteCounterRows } from './sqlite-figure-store.ts';
+import { MultiRowInsert } from './multi-row-insert.ts';
 
-/** The columns of one activity row, in the order of ACTIVITY_COLUMNS. */
+/** The columns of an activity row, in activityValues' order. */
 const ACTIVITY_COLUMNS = '(id, space_id, journey_id, instance_id, profile_id, type, step_id, at, doc)';
-const ACTIVITY_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
-/**
- * Most rows one insert statement carries for a run's new records. Why several rows per
- * statement: a timer firing writes five records, and one statement for all five cost ~0.9 µs
- * less per row than five (each `run` binds and steps on its own; bench/RESULTS.md, sixteenth
- * session). Beyond ~5 rows the saving flattens.
- */
-const ACTIVITY_ROWS_PER_INSERT = 8;
 
 /**
  * Where appended activity records come from. `fresh`: made by the run whose instance write
@@ -29,17 +22,15 @@ export type ActivityOrigin = 'fresh' | 'replayed';
  * outbox in the same transaction as the instance write. Synchronous: call inside a write-queue job.
  */
 export class SqliteEffectRows {
-  readonly #db: Database;
   readonly #activity: Statement;
-  /** Multi-row inserts by row count (2 to ACTIVITY_ROWS_PER_INSERT), prepared when first needed. */
-  readonly #activityRows = new Map<number, Statement>();
+  readonly #activityRows: MultiRowInsert;
   readonly #delivery: Statement;
   /** Journey counters, also moved by delivery status changes. */
   readonly counters: SqliteCounterRows;
 
   constructor(db: Database) {
-    this.#db = db;
-    this.#activity = db.prepare(`INSERT OR IGNORE INTO activities ${ACTIVITY_COLUMNS} VALUES ${ACTIVITY_VALUES}`);
+    this.#activity = db.prepare(`INSERT OR IGNORE INTO activities ${ACTIVITY_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#activityRows = new MultiRowInsert(db, `INSERT OR IGNORE INTO activities ${ACTIVITY_COLUMNS}`, 9);
     this.#delivery = db.prepare(`INSERT OR IGNORE INTO deliveries (id, space_id, idempotency_key, journey_id, instance_id, status, next_attempt_at, rev, doc)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.counters = new SqliteCounterRows(db);
@@ -52,15 +43,10 @@ export class SqliteEffectRows {
    */
   activities(records: readonly ActivityRecord[], origin: ActivityOrigin = 'replayed'): void {
     const changes: CounterChange[] = [];
-    if (origin === 'fresh' && records.length > 1) {
-      for (let start = 0; start < records.length; start += ACTIVITY_ROWS_PER_INSERT) {
-        const chunk = records.slice(start, start + ACTIVITY_ROWS_PER_INSERT);
-        const values: unknown[] = [];
-        for (const a of chunk) values.push(...activityValues(a));
-        const inserted = this.#activityInsert(chunk.length).run(...values).changes;
-        if (inserted !== chunk.length) throw new Error(`activity record ids already stored (${chunk.length - inserted} of ${chunk.map((a) => a.id).join(', ')})`);
-        for (const a of chunk) changes.push(...activityCounters(a));
-      }
+    if (origin === 'fresh') {
+      const inserted = this.#activityRows.run(records.map(activityValues));
+      if (inserted !== records.length) throw new Error(`${records.length - inserted} of activity records ${records.map((a) => a.id).join(', ')} were stored already`);
+      for (const a of records) changes.push(...activityCounters(a));
     } else {
       for (const a of records) {
         if (this.#activity.run(...activityValues(a)).changes === 1) changes.push(...activityCounters(a));
@@ -82,17 +68,6 @@ export class SqliteEffectRows {
       else this.delivery(entry.delivery);
     }
     this.activities(activities, origin);
-  }
-
-  #activityInsert(rows: number): Statement {
-    let statement = this.#activityRows.get(rows);
-    if (!statement) {
-      // Plain INSERT would be exact about duplicates but makes SQLite keep a statement journal for a
-      // multi-row statement (2.6× slower, measured); OR IGNORE with the change count is as exact here.
-      statement = this.#db.prepare(`INSERT OR IGNORE INTO activities ${ACTIVITY_COLUMNS} VALUES ${Array(rows).fill(ACTIVITY_VALUES).join(', ')}`);
-      this.#activityRows.set(rows, statement);
-    }
-    return statement;
   }
 }
 

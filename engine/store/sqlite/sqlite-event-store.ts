@@ -4,6 +4,7 @@ import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { keepSeqAboveCursor, PROCESSED_SEQ_KEY } from './sqlite-event-log-file.ts';
 import { USER_INDEXED_SEQ_KEY } from './sqlite-user-index.ts';
 import { StatementCache } from './statement-cache.ts';
+import { MultiRowInsert } from './multi-row-insert.ts';
 
 interface EventRow {
   seq: number; id: string; space_id: string; message_id: string; type: MessageType; name: string | null;
@@ -41,7 +42,7 @@ export class SqliteEventStore implements EventStore {
   readonly #mainDurable: () => Promise<void>;
   readonly #metaNumber: Statement;
   readonly #claimMessageId: Statement;
-  readonly #insert: Statement;
+  readonly #insert: MultiRowInsert;
   readonly #pending: Statement;
   readonly #setCursor: Statement;
   readonly #getById: Statement;
@@ -70,8 +71,8 @@ export class SqliteEventStore implements EventStore {
     this.#claimMessageId = db.prepare(`INSERT INTO message_ids (space_id, message_id, received_at, event_id) VALUES (?, ?, ?, ?)
       ON CONFLICT (space_id, message_id) DO UPDATE SET received_at = excluded.received_at, event_id = excluded.event_id
       WHERE message_ids.received_at <= ?`);
-    this.#insert = db.prepare(`INSERT INTO events (id, space_id, message_id, type, name, user_id, anonymous_id, timestamp, received_at, message)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    // OR IGNORE only for MultiRowInsert's sake: no row of the log can conflict (append checks the count).
+    this.#insert = new MultiRowInsert(db, 'INSERT OR IGNORE INTO events (id, space_id, message_id, type, name, user_id, anonymous_id, timestamp, received_at, message)', 10);
     this.#pending = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#setCursor = main.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.#getById = db.prepare('SELECT * FROM events WHERE id = ? AND space_id = ?');
@@ -93,11 +94,18 @@ export class SqliteEventStore implements EventStore {
 
   append(events: EventRecord[], options: { dedupeWindowMs: number; now: number }): Promise<AppendOutcome[]> {
     const windowStart = options.now - options.dedupeWindowMs;
-    return this.#writes.run(() => events.map((e): AppendOutcome => {
-      if (this.#claimMessageId.run(e.spaceId, e.messageId, options.now, e.id, windowStart).changes === 0) return 'duplicate';
-      this.#insert.run(e.id, e.spaceId, e.messageId, e.type, e.name, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e.message));
-      return 'stored';
-    }));
+    return this.#writes.run(() => {
+      const rows: unknown[][] = [];
+      const outcomes = events.map((e): AppendOutcome => {
+        if (this.#claimMessageId.run(e.spaceId, e.messageId, options.now, e.id, windowStart).changes === 0) return 'duplicate';
+        rows.push([e.id, e.spaceId, e.messageId, e.type, e.name, e.userId, e.anonymousId, e.timestamp, e.receivedAt, JSON.stringify(e.message)]);
+        return 'stored';
+      });
+      // Inserted after every claim, in the events' order: seq order is still arrival order.
+      const inserted = this.#insert.run(rows);
+      if (inserted !== rows.length) throw new Error(`${rows.length - inserted} of ${rows.length} events could not be stored`);
+      return outcomes;
+    });
   }
 
   /**
