@@ -1,8 +1,9 @@
 /**
  * The activity log's write path alone: what appending journey activity records costs the
  * processing thread, without HTTP, events or instances. Records go through the store's own row
- * writer (`SqliteEffectRows.activities`, counters included) on a file with the engine's schema and
- * the processing connection's settings (WAL, synchronous=NORMAL), a group commit at a time.
+ * writer (`SqliteEffectRows.activities`, counters included; each instance's records fresh, as its
+ * instance write stores them) on a file with the engine's schema, page size and the processing
+ * connection's settings (WAL, synchronous=NORMAL), a group commit at a time.
  *
  * Records belong to instances spread over many journeys (BENCH_JOURNEYS, default 100), five per
  * instance as a hold-until follow-up writes them. Each commit size is run as shipped, with the
@@ -22,6 +23,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { newId } from '../engine/ids.ts';
 import { applySqliteSchema } from '../engine/store/sqlite/sqlite-schema.ts';
+import { PAGE_SIZE_BYTES } from '../engine/store/sqlite/open-sqlite-store.ts';
 import { SqliteEffectRows } from '../engine/store/sqlite/sqlite-effect-rows.ts';
 import type { ActivityRecord, ActivityType } from '../engine/store/activity-store.ts';
 import { benchOptions } from './bench-options.ts';
@@ -88,6 +90,8 @@ function once(setup: (db: Database.Database) => void, commitSize: number): Run {
   const file = path.join(dir, 'engine.db');
   const db = new Database(file);
   try {
+    // The engine's page size for new files, set before the journal mode as the engine does.
+    db.pragma(`page_size = ${PAGE_SIZE_BYTES}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('wal_autocheckpoint = 0');
@@ -96,7 +100,8 @@ function once(setup: (db: Database.Database) => void, commitSize: number): Run {
     const rows = new SqliteEffectRows(db);
     const commit = (batch: readonly ActivityRecord[]) => {
       db.exec('BEGIN IMMEDIATE');
-      rows.activities(batch);
+      // Each instance's five records as its instance write stores them: fresh, several rows per statement.
+      for (let i = 0; i < batch.length; i += FOLLOW_UP.length) rows.activities(batch.slice(i, i + FOLLOW_UP.length), 'fresh');
       rows.counters.flush();
       db.exec('COMMIT');
     };

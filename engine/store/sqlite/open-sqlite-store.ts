@@ -75,7 +75,7 @@ export interface SqliteStoreOptions {
  * 100 journeys' index ranges, at least unchanged. 16 and 32 KB made the burst faster still but cost
  * entries 20–50%. SQLite fixes a file's page size when it creates it: older files keep theirs.
  */
-const PAGE_SIZE_BYTES = 8192;
+export const PAGE_SIZE_BYTES = 8192;
 /** WAL size at which a writer checkpoints by itself anyway when the checkpoint thread is not keeping up. */
 const FALLBACK_AUTOCHECKPOINT_BYTES = 200 * 1024 * 1024;
 /** A WAL over 64 MB is truncated after 4 rounds (200 ms) without a commit, or a minute of at most 64 new frames per round. */
