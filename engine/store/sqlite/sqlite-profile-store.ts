@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { IdentityKind, ProfileRecord, ProfileStore, ProfileWriteResult } from '../profile-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
+import { IdentityOwnerCache } from './identity-owner-cache.ts';
 
 /** Thrown inside a write to roll back its savepoint when an identity belongs to another profile. */
 class IdentityConflict extends Error {
@@ -20,6 +21,7 @@ export class SqliteProfileStore implements ProfileStore {
   readonly #update: Statement;
   readonly #claim: Statement;
   readonly #mergedInto: Statement;
+  readonly #owners: IdentityOwnerCache;
 
   constructor(db: Database, writes: SqliteWriteQueue) {
     this.#db = db;
@@ -34,6 +36,7 @@ export class SqliteProfileStore implements ProfileStore {
       WHERE space_id = ? AND id = ? AND version = ?`);
     this.#claim = db.prepare('INSERT INTO identities (space_id, kind, value, profile_id) VALUES (?, ?, ?, ?)');
     this.#mergedInto = db.prepare('SELECT merged_into FROM profiles WHERE space_id = ? AND id = ?');
+    this.#owners = new IdentityOwnerCache(this.#owner);
   }
 
   async get(spaceId: string, id: string): Promise<ProfileRecord | null> {
@@ -42,16 +45,27 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async findOwner(spaceId: string, kind: IdentityKind, value: string): Promise<ProfileRecord | null> {
-    const row = this.#owner.get(spaceId, kind, value) as { profile_id: string } | undefined;
-    return row ? this.get(spaceId, row.profile_id) : null;
+    const owner = this.#owners.find(spaceId, kind, value);
+    if (!owner) return null;
+    const profile = await this.get(spaceId, owner.profileId);
+    if (profile || !owner.remembered) return profile;
+    this.#owners.forget(spaceId, kind, value);
+    return this.findOwner(spaceId, kind, value);
   }
 
   async liveProfileId(spaceId: string, kind: IdentityKind, value: string): Promise<string | null> {
-    const owner = this.#owner.get(spaceId, kind, value) as { profile_id: string } | undefined;
-    let current: string | null = owner?.profile_id ?? null;
+    const owner = this.#owners.find(spaceId, kind, value);
+    let current: string | null = owner?.profileId ?? null;
     for (let hop = 0; current !== null && hop < MAX_MERGE_HOPS; hop++) {
       const row = this.#mergedInto.get(spaceId, current) as { merged_into: string | null } | undefined;
-      if (!row) return null;
+      if (!row) {
+        // A remembered owner that is gone (its space was deleted): read the claim again.
+        if (hop === 0 && owner!.remembered) {
+          this.#owners.forget(spaceId, kind, value);
+          return this.liveProfileId(spaceId, kind, value);
+        }
+        return null;
+      }
       if (row.merged_into === null) return current;
       current = row.merged_into;
     }
@@ -101,6 +115,8 @@ export class SqliteProfileStore implements ProfileStore {
       ...profile.anonymousIds.map((v): [IdentityKind, string] => ['anonymousId', v]),
     ];
     for (const [kind, value] of claims) {
+      // Claimed by this profile already (remembered; a claim never changes hands): nothing to check.
+      if (this.#owners.isOwner(profile.spaceId, kind, value, profile.id)) continue;
       const owner = this.#owner.get(profile.spaceId, kind, value) as { profile_id: string } | undefined;
       if (!owner) {
         this.#claim.run(profile.spaceId, kind, value, profile.id);
