@@ -85,7 +85,7 @@ export class SqliteActivityStore implements ActivityStore {
    * activities_instance) and its ignored triggers (activities_untracked), merged in order.
    */
   async #listOfProfiles(spaceId: string, journeyId: string, q: ActivityQuery, profileIds: readonly string[]): Promise<ActivityRecord[]> {
-    const instanceIds = (this.#db.prepare(`SELECT id FROM instances WHERE profile_id IN (${marks(profileIds)}) AND journey_id = ? AND space_id = ?`)
+    const instanceIds = (this.#statements.get(`SELECT id FROM instances WHERE profile_id IN (${marks(profileIds)}) AND journey_id = ? AND space_id = ?`)
       .all(...profileIds, journeyId, spaceId) as Array<{ id: string }>).map((r) => r.id);
     const untracked = this.#select('activities_untracked', ['journey_id = ?', 'space_id = ?', 'instance_id IS NULL', `profile_id IN (${marks(profileIds)})`],
       [journeyId, spaceId, ...profileIds], q);

@@ -3,6 +3,7 @@ import type { DeliveryQuery, DeliveryRecord, DeliveryStatus, DeliveryStore } fro
 import { deliveryCounters } from '../journey-counters.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import type { SqliteEffectRows } from './sqlite-effect-rows.ts';
+import { StatementCache } from './statement-cache.ts';
 
 function parse(row: { doc: string; next_attempt_at: number | null; rev: number }): DeliveryRecord {
   const d = JSON.parse(row.doc) as DeliveryRecord;
@@ -16,7 +17,6 @@ const COLUMNS = 'doc, next_attempt_at, rev';
 
 /** SQLite adapter of DeliveryStore; the idempotency key is unique per space. */
 export class SqliteDeliveryStore implements DeliveryStore {
-  readonly #db: Database;
   readonly #writes: SqliteWriteQueue;
   readonly #rows: SqliteEffectRows;
   readonly #get: Statement;
@@ -26,9 +26,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
   readonly #dueLeased: Statement;
   readonly #lease: Statement;
   readonly #next: Statement;
+  /** The list queries, built from their filters: each text prepared once. */
+  readonly #statements: StatementCache;
 
   constructor(db: Database, writes: SqliteWriteQueue, rows: SqliteEffectRows) {
-    this.#db = db;
     this.#writes = writes;
     this.#rows = rows;
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ? AND space_id = ?`);
@@ -42,6 +43,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
       ORDER BY next_attempt_at LIMIT ?`);
     this.#lease = db.prepare('UPDATE deliveries SET next_attempt_at = ?, rev = rev + 1 WHERE id = ? AND space_id = ? AND rev = ?');
     this.#next = db.prepare("SELECT min(next_attempt_at) AS at FROM deliveries WHERE status IN ('pending', 'retrying')");
+    this.#statements = new StatementCache(db);
   }
 
   insertIfAbsent(d: DeliveryRecord): Promise<'inserted' | 'exists'> {
@@ -87,19 +89,19 @@ export class SqliteDeliveryStore implements DeliveryStore {
     if (query.status !== undefined) { where.push('status = ?'); params.push(query.status); }
     if (query.journeyId !== undefined) { where.push('journey_id = ?'); params.push(query.journeyId); }
     params.push(query.limit);
-    const rows = this.#db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as Array<Parameters<typeof parse>[0]>;
+    const rows = this.#statements.get(`SELECT ${COLUMNS} FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as Array<Parameters<typeof parse>[0]>;
     return rows.map(parse);
   }
 
   async listByInstance(spaceId: string, instanceId: string): Promise<DeliveryRecord[]> {
     // Idempotency keys are "<instance id>:<step>:<iteration>": ':' sorts just before ';'.
-    const rows = this.#db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE space_id = ? AND idempotency_key >= ? AND idempotency_key < ?
+    const rows = this.#statements.get(`SELECT ${COLUMNS} FROM deliveries WHERE space_id = ? AND idempotency_key >= ? AND idempotency_key < ?
       AND instance_id = ? ORDER BY id`).all(spaceId, `${instanceId}:`, `${instanceId};`, instanceId) as Array<Parameters<typeof parse>[0]>;
     return rows.map(parse);
   }
 
   async listByJourney(spaceId: string, journeyId: string, options: { after?: string | null; limit: number }): Promise<DeliveryRecord[]> {
-    const rows = this.#db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE journey_id = ? AND space_id = ? AND id > ? ORDER BY id LIMIT ?`)
+    const rows = this.#statements.get(`SELECT ${COLUMNS} FROM deliveries WHERE journey_id = ? AND space_id = ? AND id > ? ORDER BY id LIMIT ?`)
       .all(journeyId, spaceId, options.after ?? '', options.limit) as Array<Parameters<typeof parse>[0]>;
     return rows.map(parse);
   }
