@@ -40,6 +40,7 @@ export async function openStorage(config: EngineConfig, role: 'engine' | 'proces
     // The engine thread's connection owns the checkpoint thread; the processing thread's leaves checkpoints to it.
     checkpoints: role === 'engine' ? 'own-thread' : 'external',
     onCheckpointError: (message) => logger?.warn('WAL checkpoint failed', { error: message }),
+    onUserIndexError: (message) => logger?.warn('indexing the users of new events failed; the next round tries again', { error: message }),
   });
   if (role === 'engine' && config.dataDir !== ':memory:' && mmapBytes < config.sqliteMmapBytes) {
     logger?.warn('SQLite maps less of the store file than SQLITE_MMAP_MB asks (its build sets the most)', {

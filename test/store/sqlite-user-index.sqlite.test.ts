@@ -171,6 +171,24 @@ describe('sqlite store: the user index behind the event log', () => {
     }
   });
 
+  it('an in-memory store reports a failed indexing round, and a later round catches up once it can', async () => {
+    const failures: string[] = [];
+    const storage = openSqliteStorage({ dataDir: ':memory:', onUserIndexError: (message) => failures.push(message) });
+    try {
+      // Renamed away, the table cannot take entries: every round fails until it is back.
+      storage.db.exec('ALTER TABLE user_events RENAME TO user_events_away');
+      const events = await appendEvents(storage, 'user-1', 3);
+      await eventually(() => failures.length >= 1);
+      expect(failures[0]).to.match(/user_events/);
+      expect(watermark(storage.db), 'a failed round leaves the watermark').to.equal(0);
+      storage.db.exec('ALTER TABLE user_events_away RENAME TO user_events');
+      await eventually(() => watermark(storage.db) === 3);
+      expect(await allPages(storage, { userId: 'user-1' }, 2)).to.deep.equal(events.map((e) => e.id).reverse());
+    } finally {
+      await storage.store.close();
+    }
+  });
+
   it('an older data directory loses the index on the log\'s table, and its events are indexed by the thread', async () => {
     const setup = openSqliteStorage({ dataDir });
     const events = await appendEvents(setup, 'user-1', 4);

@@ -65,6 +65,8 @@ export interface SqliteStoreOptions {
   walRestart?: Partial<WalRestartSize>;
   /** Hears a failed checkpoint round of the own thread. */
   onCheckpointError?: (message: string) => void;
+  /** Hears a failed round of an in-memory store's user indexer (the next round tries again). */
+  onUserIndexError?: (message: string) => void;
 }
 
 /**
@@ -122,13 +124,13 @@ const MEMORY_INDEX_INTERVAL_MS = 200;
  * write queue. A file opened without a checkpoint thread of its own (tests, tools) has no indexer:
  * its readers take every event above the watermark from the log, so answers stay complete.
  */
-function indexInMemory(db: Database.Database, writes: SqliteWriteQueue): NodeJS.Timeout {
+function indexInMemory(db: Database.Database, writes: SqliteWriteQueue, onError: (message: string) => void): NodeJS.Timeout {
   const indexer = new UserIndexer(db, 'main', { busyTimeoutMs: BUSY_TIMEOUT_MS });
   const timer = setInterval(() => {
     // Checked first, so that an idle store does not commit an empty transaction five times a second.
     if (!indexer.hasWork()) return;
     // A failed round leaves the watermark where it was: the next one tries again.
-    writes.run(() => indexer.indexChunk()).catch(() => {});
+    writes.run(() => indexer.indexChunk()).catch((error: unknown) => onError(error instanceof Error ? error.message : String(error)));
   }, MEMORY_INDEX_INTERVAL_MS);
   timer.unref();
   return timer;
@@ -174,7 +176,7 @@ export function openSqliteStorage(options: SqliteStoreOptions): {
   const logWrites = log === db ? writes : new SqliteWriteQueue(log, queueOptions);
   const durable = (mark?: number) => walSync?.sync(mark) ?? Promise.resolve();
   const events = new SqliteEventStore({ db: log, writes: logWrites }, { db, writes }, durable);
-  const memoryIndexer = log === db ? indexInMemory(db, writes) : null;
+  const memoryIndexer = log === db ? indexInMemory(db, writes, options.onUserIndexError ?? (() => {})) : null;
   const rows = new SqliteEffectRows(db);
   writes.addBuffer(rows.counters);
   const pings = [db, log].map((connection) => connection.prepare('SELECT 1'));
