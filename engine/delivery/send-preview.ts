@@ -10,7 +10,6 @@ import type { JourneyService } from '../journeys/journey-service.ts';
 import type { ProfileFinder } from '../profiles/profile-finder.ts';
 import { blankProfile } from '../profiles/apply-event.ts';
 import { buildPayload } from '../journeys/runtime/steps/send-step.ts';
-import type { Run } from '../journeys/runtime/run.ts';
 import type { DestinationService } from '../destination-instances/destination-service.ts';
 import { applyMapping, mapEvent } from '../../mappings/map-event.ts';
 import type { MappingProblem } from '../../mappings/mapping-problem.ts';
@@ -160,12 +159,9 @@ export class SendPreview {
     }
     const now = this.#o.clock.now();
     const person = profile ?? { ...blankProfile('preview', spaceId, new Date(now).toISOString(), new Date(now).toISOString()), userId: sampleUserId };
-    // buildPayload reads only the instance's id, context and identifier and the env's profile, time and journey.
-    const run = {
-      instance, env: { now, profile: person, journeyId, journeyName: doc.name, version },
-    } as unknown as Run;
+    const source = { instance, env: { now, profile: person, journeyId, journeyName: doc.name, version } };
     // The key a send from this instance at its current loop iteration carries.
-    return buildPayload(run, spec, stepId, `${instance.id}:${stepId}:${instance.iteration}`);
+    return buildPayload(source, spec, stepId, `${instance.id}:${stepId}:${instance.iteration}`);
   }
 }
 

@@ -2,7 +2,8 @@ import type { SendSpec } from '../../definition/journey-definition.ts';
 import type { DeliveryRecord } from '../../../store/delivery-store.ts';
 import type { SendEvent } from '../../../../mappings/send-event.ts';
 import { DELIVERY_HANDOFF_LEASE_MS } from '../../../delivery/delivery-lease.ts';
-import { record, type Run } from '../run.ts';
+import { record, type Run, type RunEnv } from '../run.ts';
+import type { InstanceRecord } from '../../../store/instance-store.ts';
 
 function pick<T>(source: Record<string, T>, selection: 'all' | string[] | undefined): Record<string, T> {
   if (selection === undefined || selection === 'all') return { ...source };
@@ -11,15 +12,22 @@ function pick<T>(source: Record<string, T>, selection: 'all' | string[] | undefi
   return out;
 }
 
+/** What a send's payload is made of: a run's, or the send preview's sample instance and person. */
+export interface PayloadSource {
+  instance: Pick<InstanceRecord, 'id' | 'context' | 'identifier'>;
+  env: Pick<RunEnv, 'now' | 'profile' | 'journeyId' | 'journeyName' | 'version'>;
+  /** `env.now` as ISO-8601, when the caller has it made already (a run makes it once for all its records). */
+  nowIso?: string;
+}
+
 /** The Segment event a send carries (mappings/send-event.ts): the chosen context entries and traits, and where it comes from. */
-export function buildPayload(run: Run, spec: SendSpec, stepId: string, idempotencyKey: string): SendEvent {
-  const { instance, env } = run;
+export function buildPayload(source: PayloadSource, spec: SendSpec, stepId: string, idempotencyKey: string): SendEvent {
+  const { instance, env } = source;
   return {
     type: 'track',
     event: spec.eventName,
     messageId: idempotencyKey,
-    // Not run.nowIso: the send preview calls this with a run it builds partly (instance and env only).
-    timestamp: new Date(env.now).toISOString(),
+    timestamp: source.nowIso ?? new Date(env.now).toISOString(),
     userId: env.profile.userId,
     anonymousId: env.profile.anonymousIds[0] ?? null,
     properties: { journey_context: pick(instance.context, spec.payload?.context) },
