@@ -6,7 +6,7 @@
  * `dead` marks a tombstone), `catalog` (`name`).
  */
 import { MongoClient, type Document } from 'mongodb';
-import type { EngineReader, StoredEvents } from './engine-reader.ts';
+import type { EngineReader, StoredEvents } from './engine-reader-types.ts';
 
 /** Counts per value of `status` among the documents `filter` selects. */
 async function byStatus(client: MongoClient, collection: string, filter: Document): Promise<Record<string, number>> {

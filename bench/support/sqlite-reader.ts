@@ -3,7 +3,7 @@
  * while the engine writes. The shared queries live in engine-db.ts (timers and journeys use them).
  */
 import { instanceCounts, openReadOnly, pendingEvents } from './engine-db.ts';
-import type { EngineReader, StoredEvents } from './engine-reader.ts';
+import type { EngineReader, StoredEvents } from './engine-reader-types.ts';
 
 /** Opens a read-only EngineReader on the engine's SQLite file. */
 export function openSqliteReader(dbFile: string): EngineReader {
