@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { openSqliteStorage, openSqliteStore, SQLITE_FILE } from '../../engine/store/sqlite/open-sqlite-store.ts';
 import { SqliteWriteQueue } from '../../engine/store/sqlite/sqlite-write-queue.ts';
 import { SPACE_A, SPACE_B, T0, idsOf, iso, makeEvent, makeProfile, makeSpace } from '../contract/store-fixtures.ts';
-import { JOURNEY_1, makeActivity } from '../contract/runtime-fixtures.ts';
+import { JOURNEY_1, makeActivity, makeInstance } from '../contract/runtime-fixtures.ts';
 import { useSqliteFileStore } from '../support/sqlite-file-store.ts';
 import { EVENT_LOG_FILE } from '../../engine/store/sqlite/sqlite-event-log-file.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
@@ -86,21 +86,51 @@ describe('sqlite store: adapter specifics', () => {
     expect(await fx.store.events.pending(10)).to.have.length(1);
   });
 
-  it('drops the whole-log activity index of older versions on opening, and still lists the log', async () => {
-    await fx.store.activities.append([makeActivity({ id: 'act-1', at: iso(1000), type: 'entered' }), makeActivity({ id: 'act-2', at: iso(2000) })]);
+  /** Closes the store, puts back the indexes of an older version (`oldSchema`), reopens, and answers the table's indexes. */
+  async function reopenWithOldIndex(oldSchema: string, table: string): Promise<string[]> {
     await fx.store.close();
     const old = new Database(path.join(fx.dataDir, SQLITE_FILE));
-    old.exec('CREATE INDEX activities_journey ON activities (journey_id, at, id)');
+    old.exec(oldSchema);
     old.close();
     await fx.reopen();
     const check = new Database(path.join(fx.dataDir, SQLITE_FILE), { readonly: true });
     try {
-      expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activities'").pluck().all())
-        .to.include('activities_type').and.not.include('activities_journey');
+      return check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck().all(table) as string[];
     } finally {
       check.close();
     }
+  }
+
+  it('drops the whole-log activity index of older versions on opening, and still lists the log', async () => {
+    await fx.store.activities.append([makeActivity({ id: 'act-1', at: iso(1000), type: 'entered' }), makeActivity({ id: 'act-2', at: iso(2000) })]);
+    const indexes = await reopenWithOldIndex('CREATE INDEX activities_journey ON activities (journey_id, at, id)', 'activities');
+    expect(indexes).to.include('activities_type').and.not.include('activities_journey');
     expect(idsOf(await fx.store.activities.list(SPACE_A, JOURNEY_1, { limit: 10, order: 'desc' }))).to.deep.equal(['act-2', 'act-1']);
+  });
+
+  it("replaces the journey-first active-key index of older versions with the profile-first one on opening, and still refuses a second active instance of a key", async () => {
+    const first = makeInstance({ identifier: 'order-1' });
+    expect(await fx.store.instances.insert(first)).to.equal('ok');
+    const indexes = await reopenWithOldIndex(`DROP INDEX instances_active_profile;
+      CREATE UNIQUE INDEX instances_active_key ON instances (journey_id, profile_id, identifier_key) WHERE status = 'active'`, 'instances');
+    expect(indexes).to.include('instances_active_profile').and.not.include('instances_active_key');
+    expect(await fx.store.instances.insert(makeInstance({ identifier: 'order-1' }))).to.equal('active_conflict');
+    expect(await fx.store.instances.countActive(SPACE_A, JOURNEY_1, first.profileId)).to.equal(1);
+  });
+
+  it("refuses an instance's key that another connection to the file committed (as the two threads write it)", async () => {
+    const other = openSqliteStorage({ dataDir: fx.dataDir, checkpoints: 'external' });
+    try {
+      const keyed = (identifier: string) => makeInstance({ identifier });
+      // Both stores queue their inserts in the same turn; each commits in its own transaction.
+      const outcomes = await Promise.all([fx.store.instances.insert(keyed('a')), other.store.instances.insert(keyed('a')),
+        other.store.instances.insert(keyed('b')), fx.store.instances.insert(keyed('b'))]);
+      expect([...outcomes.slice(0, 2)].sort(), 'key a').to.deep.equal(['active_conflict', 'ok']);
+      expect([...outcomes.slice(2)].sort(), 'key b').to.deep.equal(['active_conflict', 'ok']);
+      expect(await other.store.instances.countActive(SPACE_A, JOURNEY_1, makeInstance().profileId)).to.equal(2);
+    } finally {
+      await other.store.close();
+    }
   });
 
   /** Page size of a closed store's file. */
@@ -259,5 +289,34 @@ describe('sqlite write queue that never waits for the lock (retryBusy)', () => {
     expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
     expect(rows()).to.deep.equal([1, 3]);
     expect(queue.commitCount).to.equal(1);
+  });
+
+  it('when another connection takes the lock between a failed batch and its replay, the replay waits for it on a timer, then rolls the failing write back alone', async () => {
+    const queue = new SqliteWriteQueue(db, { maxBatch: 10, retryBusy: true });
+    let calls = 0;
+    const failing = () => {
+      calls++;
+      insert(2);
+      if (calls === 1) {
+        // The window between the queue's ROLLBACK and its next BEGIN, made deterministic: this write
+        // ends the queue's transaction itself and lets the other connection take the lock, as
+        // another thread could at that moment.
+        db.exec('ROLLBACK');
+        other.exec('BEGIN IMMEDIATE');
+      }
+      throw new Error('refused');
+    };
+    const writes = Promise.allSettled([queue.run(() => insert(1)), queue.run(failing), queue.run(() => insert(3))]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Nothing committed, and the event loop was free: the replay is waiting for the lock on a timer.
+    expect(queue.commitCount).to.equal(0);
+    expect(calls).to.equal(1);
+    other.exec('ROLLBACK');
+    const outcomes = await writes;
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    expect(calls).to.equal(2);
+    expect(rows()).to.deep.equal([1, 3]);
+    expect(queue.commitCount).to.equal(1);
+    expect(db.inTransaction).to.equal(false);
   });
 });

@@ -51,7 +51,9 @@ export class SqliteInstanceStore implements InstanceStore {
       WHERE id = ? AND space_id = ? AND rev = ?`);
     this.#markDone = db.prepare('UPDATE instances SET outbox = NULL WHERE id = ? AND space_id = ? AND rev = ?');
     this.#entered = db.prepare('SELECT 1 FROM instances WHERE profile_id = ? AND journey_id = ? AND space_id = ? LIMIT 1');
-    this.#countActive = db.prepare("SELECT count(*) AS n FROM instances WHERE profile_id = ? AND journey_id = ? AND space_id = ? AND status = 'active'");
+    // The queries of a profile's active instances name the partial index: without statistics the planner
+    // takes instances_profile, which also reads every ended instance the profile ever had.
+    this.#countActive = db.prepare("SELECT count(*) AS n FROM instances INDEXED BY instances_active_profile WHERE profile_id = ? AND journey_id = ? AND space_id = ? AND status = 'active'");
     this.#due = db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?`);
     this.#next = db.prepare("SELECT min(wake_at) AS at FROM instances WHERE status = 'active' AND wake_at IS NOT NULL");
     this.#statements = new StatementCache(db);
@@ -92,7 +94,7 @@ export class SqliteInstanceStore implements InstanceStore {
     if (profileIds.length === 0) return [];
     let statement = this.#activeFor.get(profileIds.length);
     if (!statement) {
-      statement = this.#db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
+      statement = this.#db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances INDEXED BY instances_active_profile WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
       AND space_id = ? AND status = 'active'`);
       if (this.#activeFor.size < 32) this.#activeFor.set(profileIds.length, statement);
     }
@@ -105,7 +107,7 @@ export class SqliteInstanceStore implements InstanceStore {
     if (profileIds.length === 0) return [];
     let statement = this.#refsFor.get(profileIds.length);
     if (!statement) {
-      statement = this.#db.prepare(`SELECT id, journey_id, version FROM instances WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
+      statement = this.#db.prepare(`SELECT id, journey_id, version FROM instances INDEXED BY instances_active_profile WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
       AND space_id = ? AND status = 'active'`);
       if (this.#refsFor.size < 32) this.#refsFor.set(profileIds.length, statement);
     }

@@ -63,7 +63,10 @@ export function applySqliteSchema(db: Database): void {
       PRIMARY KEY (space_id, key)) WITHOUT ROWID;
 
     -- identifier_key is the identifier value or '' so that the partial unique index enforces
-    -- "one active instance per journey, profile and identifier value". doc holds only what the
+    -- "one active instance per journey, profile and identifier value". Profile first: the same index
+    -- then gives a profile's active instances (routing each event, the per-profile limit) without
+    -- reading its ended ones, which pile up with every re-entry and were read by instances_profile
+    -- on every event (bench/RESULTS.md, seventeenth session). doc holds only what the
     -- columns do not (sqlite-instance-row.ts; older rows hold everything). A rowid table (not WITHOUT
     -- ROWID) because rows are several hundred bytes; the outbox has its own column so that
     -- materializing it frees its bytes without rewriting the document.
@@ -71,7 +74,8 @@ export function applySqliteSchema(db: Database): void {
       id TEXT NOT NULL UNIQUE, space_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,
       profile_id TEXT NOT NULL, identifier_key TEXT NOT NULL, status TEXT NOT NULL, wake_at INTEGER,
       rev INTEGER NOT NULL, doc TEXT NOT NULL, outbox TEXT);
-    CREATE UNIQUE INDEX IF NOT EXISTS instances_active_key ON instances (journey_id, profile_id, identifier_key) WHERE status = 'active';
+    DROP INDEX IF EXISTS instances_active_key;
+    CREATE UNIQUE INDEX IF NOT EXISTS instances_active_profile ON instances (profile_id, journey_id, identifier_key) WHERE status = 'active';
     CREATE INDEX IF NOT EXISTS instances_profile ON instances (profile_id, journey_id);
     CREATE INDEX IF NOT EXISTS instances_wake ON instances (wake_at) WHERE status = 'active' AND wake_at IS NOT NULL;
     CREATE INDEX IF NOT EXISTS instances_journey ON instances (journey_id, id);
