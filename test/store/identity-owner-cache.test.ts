@@ -43,6 +43,20 @@ describe('sqlite profile store: remembered identity owners', () => {
     expect(await file.store.profiles.update(nextVersion(first), 1), 'the first profile was deleted with its space').to.equal('version_conflict');
   });
 
+  it('follows the new owner from a merge walk too, when it is the first to meet the remembered owner gone', async () => {
+    const first = makeProfile({ userId: 'u1', userIds: ['u1'] });
+    expect(await file.store.profiles.insert(first)).to.equal('ok');
+    expect(await file.store.profiles.liveProfileId(SPACE_A, 'userId', 'u1')).to.equal(first.id);
+
+    expect(await other.spaces.deleteSpace(SPACE_A)).to.equal(true);
+    expect(await other.spaces.createSpace(makeSpace({ id: SPACE_A }))).to.equal('ok');
+    const second = makeProfile({ userId: 'u1', userIds: ['u1'] });
+    expect(await other.profiles.insert(second)).to.equal('ok');
+
+    expect(await file.store.profiles.liveProfileId(SPACE_A, 'userId', 'u1')).to.equal(second.id);
+    expect((await file.store.profiles.findOwner(SPACE_A, 'userId', 'u1'))?.id).to.equal(second.id);
+  });
+
   it('still refuses an identity remembered as another profile\'s', async () => {
     const owner = makeProfile({ userId: 'u1', userIds: ['u1'] });
     const rival = makeProfile({ userId: 'u2', userIds: ['u2'] });

@@ -22,14 +22,12 @@ export type ActivityOrigin = 'fresh' | 'replayed';
  * outbox in the same transaction as the instance write. Synchronous: call inside a write-queue job.
  */
 export class SqliteEffectRows {
-  readonly #activity: Statement;
   readonly #activityRows: MultiRowInsert;
   readonly #delivery: Statement;
   /** Journey counters, also moved by delivery status changes. */
   readonly counters: SqliteCounterRows;
 
   constructor(db: Database) {
-    this.#activity = db.prepare(`INSERT OR IGNORE INTO activities ${ACTIVITY_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#activityRows = new MultiRowInsert(db, `INSERT OR IGNORE INTO activities ${ACTIVITY_COLUMNS}`, 9);
     this.#delivery = db.prepare(`INSERT OR IGNORE INTO deliveries (id, space_id, idempotency_key, journey_id, instance_id, status, next_attempt_at, rev, doc)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -49,7 +47,7 @@ export class SqliteEffectRows {
       for (const a of records) changes.push(...activityCounters(a));
     } else {
       for (const a of records) {
-        if (this.#activity.run(...activityValues(a)).changes === 1) changes.push(...activityCounters(a));
+        if (this.#activityRows.run([activityValues(a)]) === 1) changes.push(...activityCounters(a));
       }
     }
     this.counters.apply(changes);

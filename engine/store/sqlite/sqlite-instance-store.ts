@@ -92,27 +92,30 @@ export class SqliteInstanceStore implements InstanceStore {
 
   async activeForProfiles(spaceId: string, profileIds: string[]): Promise<InstanceRecord[]> {
     if (profileIds.length === 0) return [];
-    let statement = this.#activeFor.get(profileIds.length);
-    if (!statement) {
-      statement = this.#db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances INDEXED BY instances_active_profile WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
-      AND space_id = ? AND status = 'active'`);
-      if (this.#activeFor.size < 32) this.#activeFor.set(profileIds.length, statement);
-    }
-    const rows = statement.all(...profileIds, spaceId) as InstanceRow[];
+    const rows = this.#activeOf(this.#activeFor, INSTANCE_ROW_COLUMNS, profileIds.length).all(...profileIds, spaceId) as InstanceRow[];
     // Sorted here rather than by ORDER BY: SQLite would build a temporary B-tree on every call.
     return rows.map((row) => parse(row)!).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async activeRefsForProfiles(spaceId: string, profileIds: string[]): Promise<Array<{ id: string; journeyId: string; version: number }>> {
     if (profileIds.length === 0) return [];
-    let statement = this.#refsFor.get(profileIds.length);
-    if (!statement) {
-      statement = this.#db.prepare(`SELECT id, journey_id, version FROM instances INDEXED BY instances_active_profile WHERE profile_id IN (${profileIds.map(() => '?').join(', ')})
-      AND space_id = ? AND status = 'active'`);
-      if (this.#refsFor.size < 32) this.#refsFor.set(profileIds.length, statement);
-    }
-    const rows = statement.all(...profileIds, spaceId) as Array<{ id: string; journey_id: string; version: number }>;
+    const rows = this.#activeOf(this.#refsFor, 'id, journey_id, version', profileIds.length).all(...profileIds, spaceId) as Array<{ id: string; journey_id: string; version: number }>;
     return rows.map((r) => ({ id: r.id, journeyId: r.journey_id, version: r.version })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * The query of `columns` of the active instances of `profiles` profiles (then the space), from
+   * `byLength`, prepared on first use. Why not the StatementCache: this runs for every processed
+   * event, and a map by length needs no SQL text built per call.
+   */
+  #activeOf(byLength: Map<number, Statement>, columns: string, profiles: number): Statement {
+    let statement = byLength.get(profiles);
+    if (!statement) {
+      statement = this.#db.prepare(`SELECT ${columns} FROM instances INDEXED BY instances_active_profile
+        WHERE profile_id IN (${Array(profiles).fill('?').join(', ')}) AND space_id = ? AND status = 'active'`);
+      if (byLength.size < 32) byLength.set(profiles, statement);
+    }
+    return statement;
   }
 
   async entriesByJourney(spaceId: string, profileIds: readonly string[]): Promise<JourneyEntries[]> {

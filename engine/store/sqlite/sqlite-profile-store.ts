@@ -45,31 +45,38 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async findOwner(spaceId: string, kind: IdentityKind, value: string): Promise<ProfileRecord | null> {
-    const owner = this.#owners.find(spaceId, kind, value);
-    if (!owner) return null;
-    const profile = await this.get(spaceId, owner.profileId);
-    if (profile || !owner.remembered) return profile;
-    this.#owners.forget(spaceId, kind, value);
-    return this.findOwner(spaceId, kind, value);
+    const owned = this.#owned(spaceId, kind, value, (profileId) => this.#get.get(spaceId, profileId) as { doc: string } | undefined);
+    return owned ? (JSON.parse(owned.row.doc) as ProfileRecord) : null;
   }
 
   async liveProfileId(spaceId: string, kind: IdentityKind, value: string): Promise<string | null> {
-    const owner = this.#owners.find(spaceId, kind, value);
-    let current: string | null = owner?.profileId ?? null;
-    for (let hop = 0; current !== null && hop < MAX_MERGE_HOPS; hop++) {
-      const row = this.#mergedInto.get(spaceId, current) as { merged_into: string | null } | undefined;
-      if (!row) {
-        // A remembered owner that is gone (its space was deleted): read the claim again.
-        if (hop === 0 && owner!.remembered) {
-          this.#owners.forget(spaceId, kind, value);
-          return this.liveProfileId(spaceId, kind, value);
-        }
-        return null;
-      }
-      if (row.merged_into === null) return current;
+    const mergedInto = (profileId: string) => this.#mergedInto.get(spaceId, profileId) as { merged_into: string | null } | undefined;
+    const owned = this.#owned(spaceId, kind, value, mergedInto);
+    if (!owned) return null;
+    let { profileId: current, row } = owned;
+    for (let hop = 1; row.merged_into !== null; hop++) {
+      if (hop >= MAX_MERGE_HOPS) return null;
       current = row.merged_into;
+      const next = mergedInto(current);
+      if (!next) return null;
+      row = next;
     }
-    return null;
+    return current;
+  }
+
+  /**
+   * The profile that claimed the identity and what `read` finds of its row; null when none claimed
+   * it or its row is gone. A remembered owner whose row is gone (its space was deleted) is forgotten
+   * and the claim read again.
+   */
+  #owned<T>(spaceId: string, kind: IdentityKind, value: string, read: (profileId: string) => T | undefined): { profileId: string; row: T } | null {
+    const owner = this.#owners.find(spaceId, kind, value);
+    if (!owner) return null;
+    const row = read(owner.profileId);
+    if (row !== undefined) return { profileId: owner.profileId, row };
+    if (!owner.remembered) return null;
+    this.#owners.forget(spaceId, kind, value);
+    return this.#owned(spaceId, kind, value, read);
   }
 
   async findByEmail(spaceId: string, email: string): Promise<ProfileRecord | null> {
