@@ -64,23 +64,12 @@ function sequenceStart(body: Buffer, failedAt: number, from: number): number {
 }
 
 /**
- * Number literals that can overflow to Infinity, where a JSON number can start (after `:`, `,`,
- * `[`, whitespace or at the top): an exponent of three digits or more, or 210 integer digits in a
- * row (an exponent of at most two digits then needs that many to pass 1.8e308).
- *
- * Why anchored to a number's start: the bare `e` + three digits also matched inside ids
- * (`…3e512…` in a hex messageId, as real clients send), and then every such message paid for the
- * walk below (5.7% of the ingest thread in single calls, profiled).
- */
-const MAY_OVERFLOW = /(?:^|[:,[\s])-?\d+(?:\.\d+)?[eE]\+?\d{3}|(?:^|[:,[\s])-?\d{210}/;
-
-/**
  * Refuses a number that JSON.parse turned into ±Infinity (`1e400`): stored, it would become null.
- * The walk only runs when the text has such a literal somewhere (a cheap scan otherwise), and
- * builds the offending path only once it found one.
+ * `mayOverflow` comes from the pre-scan of the text (json-prescan.ts): the value is walked only
+ * when the text has such a literal, and the offending path is built only once one is found.
  */
-export function checkFiniteNumbers(text: string, value: unknown): void {
-  if (!MAY_OVERFLOW.test(text) || !hasNonFinite(value)) return;
+export function checkFiniteNumbers(value: unknown, mayOverflow: boolean): void {
+  if (!mayOverflow || !hasNonFinite(value)) return;
   const path = nonFinitePath(value, '') ?? '';
   throw new EngineError('invalid_json', `${path || '/'} is a number too large to represent (JSON numbers must be finite)`, { path });
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { EngineError } from '../errors.ts';
-import { jsonDepthExceeds } from './json-depth.ts';
+import { prescanJson } from './json-prescan.ts';
 import { checkCharset, checkFiniteNumbers, utf8Text } from './json-text.ts';
 
 const JSON_TYPES = new Set(['', 'application/json', 'text/plain']);
@@ -17,13 +17,13 @@ const GZIP_OVERHEAD_BYTES = 1024;
 export interface JsonBodyLimits {
   /** Largest body, after gzip decoding (bytes). */
   limitBytes: number;
-  /** Deepest nesting of arrays and objects (see json-depth.ts). */
+  /** Deepest nesting of arrays and objects (see json-prescan.ts). */
   maxDepth: number;
 }
 
 /**
  * Reads and parses a JSON request body, refusing more than `limitBytes` (after gzip decoding)
- * without buffering the excess, and JSON nested deeper than `maxDepth` without parsing it. The
+ * without buffering the excess, and JSON nested deeper than `maxDepth` without parsing it (json-prescan.ts). The
  * body must be UTF-8 (a declared charset too) and its numbers finite: bytes that are not UTF-8 and
  * numbers like `1e400` are refused, never stored as U+FFFD or null. `text/plain` is accepted because browsers' sendBeacon uses it.
  *
@@ -64,7 +64,8 @@ export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits)
   }
   const text = utf8Text(body);
   if (text.length === 0) throw new EngineError('invalid_json', 'the body is empty; send a JSON object');
-  if (jsonDepthExceeds(text, maxDepth)) {
+  const prescan = prescanJson(text, maxDepth);
+  if (prescan.tooDeep) {
     throw new EngineError('payload_too_deep', `the body nests arrays and objects more than ${maxDepth} levels deep`, { limit: maxDepth });
   }
   let value: unknown;
@@ -75,7 +76,7 @@ export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits)
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
     throw new EngineError('invalid_json', `the body is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`, {}, { cause: error });
   }
-  checkFiniteNumbers(text, value);
+  checkFiniteNumbers(value, prescan.mayOverflow);
   return value;
 }
 

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { jsonDepthExceeds } from '../../engine/http/json-depth.ts';
+import fc from 'fast-check';
+import { prescanJson } from '../../engine/http/json-prescan.ts';
+
+const jsonDepthExceeds = (text: string, maxDepth: number) => prescanJson(text, maxDepth).tooDeep;
 
 /** `depth` levels of arrays around a number: depth 3 is `[[[1]]]`. */
 function arrays(depth: number): string {
@@ -28,7 +31,7 @@ const CASES: Array<{ name: string; text: string; maxDepth: number; exceeds: bool
   { name: 'an unterminated string (JSON.parse refuses it next)', text: '["abc', maxDepth: 1, exceeds: false },
 ];
 
-describe('reliability: JSON depth pre-scan', () => {
+describe('reliability: JSON pre-scan, depth', () => {
   for (const c of CASES) {
     it(`${c.exceeds ? 'finds' : 'does not find'} too deep: ${c.name}`, () => {
       expect(jsonDepthExceeds(c.text, c.maxDepth)).to.equal(c.exceeds);
@@ -59,3 +62,47 @@ function depthOf(value: unknown): number {
   }
   return max;
 }
+
+/** Whether a parsed value holds ±Infinity anywhere. */
+function hasInfinity(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.values(value as Record<string, unknown>).some(hasInfinity);
+}
+
+const OVERFLOW_CASES: Array<{ name: string; text: string; mayOverflow: boolean }> = [
+  { name: 'a three-digit exponent', text: '{"a":1e400}', mayOverflow: true },
+  { name: 'a three-digit exponent with a plus, a fraction and a sign', text: '[-1.5E+309]', mayOverflow: true },
+  { name: 'a number at the top', text: '1e400', mayOverflow: true },
+  { name: '210 integer digits and a two-digit exponent', text: `[1${'0'.repeat(240)}e70]`, mayOverflow: true },
+  { name: 'after whitespace and a newline', text: '{\n  "n":\n    -1.5e400\n}', mayOverflow: true },
+  { name: 'the largest exponent that always fits', text: '{"max":1e308,"n":12.5e99}', mayOverflow: true },
+  { name: 'two-digit exponents', text: '[1e99,-2.5E+10,3e-99]', mayOverflow: false },
+  { name: 'a three-digit negative exponent (it only underflows)', text: '{"tiny":1e-400}', mayOverflow: false },
+  { name: 'exponent-like text inside strings', text: '{"messageId":"ajs-3e512-4e1000","id":"9e400","code":"E999"}', mayOverflow: false },
+  { name: '209 integer digits', text: `[${'9'.repeat(209)}]`, mayOverflow: false },
+  { name: 'long fractions', text: `[0.${'9'.repeat(400)}]`, mayOverflow: false },
+];
+
+describe('reliability: JSON pre-scan, numbers that may overflow to Infinity', () => {
+  for (const c of OVERFLOW_CASES) {
+    it(`${c.mayOverflow ? 'flags' : 'does not flag'} ${c.name}`, () => {
+      expect(prescanJson(c.text, 64).mayOverflow).to.equal(c.mayOverflow);
+    });
+  }
+
+  it('never misses a literal that JSON.parse turns into Infinity (any digits, fraction, exponent, sign)', () => {
+    const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
+    const literal = fc.tuple(
+      fc.constantFrom('', '-'), fc.constantFrom('0', '1', '9'), digits(0, 320), fc.option(digits(1, 30)),
+      fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(1, 5))),
+    ).map(([sign, lead, rest, fraction, exponent]) => {
+      const integer = lead === '0' ? '0' : lead + rest;
+      return `${sign}${integer}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : exponent.join('')}`;
+    });
+    fc.assert(fc.property(literal, fc.constantFrom('{"n":%}', '[1,%]', '%', '{"a":[{"b":\n %}]}'), (number, shape) => {
+      const text = shape.replace('%', number);
+      if (hasInfinity(JSON.parse(text))) expect(prescanJson(text, 64).mayOverflow, text).to.equal(true);
+    }), { numRuns: 2_000 });
+  });
+});
