@@ -4,6 +4,8 @@
  * (`timers` ~100 s since its sustained phase warms up).
  */
 
+import type { ProfileOrder } from './support/profile-order.ts';
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Typed, frozen benchmark options. */
@@ -85,6 +87,12 @@ export interface BenchOptions {
   readonly setup: 'auto' | 'http' | 'sqlite';
   /** Longest setup through HTTP that `auto` accepts, per phase (BENCH_MAX_HTTP_SETUP_SECONDS, default 30). */
   readonly maxHttpSetupSeconds: number;
+  /**
+   * timers and journeys: the order their rows and events reach profiles in (BENCH_PROFILE_ORDER):
+   * `random` (default, as real traffic does) or `sequential` (the order the rows were written in,
+   * as before the eighteenth session; see support/profile-order.ts).
+   */
+  readonly profileOrder: ProfileOrder;
   /** delivery: entry events of the full-speed burst, sent through /v1/batch (BENCH_DELIVERY_BURST, default 50000). */
   readonly deliveryBurst: number;
   /** delivery: offered rate of the paced latency phase in events/s (BENCH_DELIVERY_RATE, default 1000). */
@@ -131,6 +139,12 @@ function serverUri(raw: string | undefined): string | null {
   return raw;
 }
 
+function profileOrder(raw: string | undefined): ProfileOrder {
+  if (raw === undefined || raw === '') return 'random';
+  if (raw === 'random' || raw === 'sequential') return raw;
+  throw new Error(`BENCH_PROFILE_ORDER must be random or sequential, got '${raw}'`);
+}
+
 function setupMode(raw: string | undefined): 'auto' | 'http' | 'sqlite' {
   if (raw === undefined || raw === '') return 'auto';
   if (raw === 'auto' || raw === 'http' || raw === 'sqlite') return raw;
@@ -167,6 +181,7 @@ export function benchOptions(env: Env = process.env): BenchOptions {
     journeyEvents: Math.round(num(env, 'BENCH_JOURNEY_EVENTS', 15_000, 100)),
     setup: setupMode(env['BENCH_SETUP']),
     maxHttpSetupSeconds: num(env, 'BENCH_MAX_HTTP_SETUP_SECONDS', 30, 1),
+    profileOrder: profileOrder(env['BENCH_PROFILE_ORDER']),
     deliveryBurst: Math.round(num(env, 'BENCH_DELIVERY_BURST', 50_000, 0)),
     deliveryRatePerSecond: num(env, 'BENCH_DELIVERY_RATE', 1000, 1),
     deliveryConcurrency: Math.round(num(env, 'BENCH_DELIVERY_CONCURRENCY', 64, 1)),

@@ -17,6 +17,9 @@
  *    - triggers: BenchEvent<k> from profiles not yet in journey k (each starts an instance).
  *    Throughput = events / (first request sent → processor caught up); also the processor's own
  *    rate on the backlog left when ingest finished. Disk bytes and engine RSS per active instance.
+ * A profile's instances lie at random places in the table, and the measured events reach profiles
+ * in random order, as real traffic does (BENCH_PROFILE_ORDER=sequential: each profile's instances
+ * side by side and the events in profile order, as before the eighteenth session).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +33,7 @@ import { AdminClient } from './support/admin-client.ts';
 import { batches, batchRequest, sendAll } from './support/bulk-ingest.ts';
 import { fileBytes, openReadOnly, pendingEvents, pollUntil, processMemory, tableBytes, type ReadOnlyDb } from './support/engine-db.ts';
 import { readInstanceTemplate, readProfileTemplate, writeSyntheticRows, type InstanceTemplate } from './support/synthetic-rows.ts';
+import { profilePermutation } from './support/profile-order.ts';
 import { calibrateCpuMs, coresUsed, machineInfo, readCpuTimes } from './support/machine.ts';
 
 const TARGETS = { eventsPerS: 20_000, diskBytesPerInstance: 1024, rssMb: 300, atInstances: 1_000_000 };
@@ -51,7 +55,7 @@ const MB = 2 ** 20;
 
 calibrateCpuMs();
 const calibrationMs = calibrateCpuMs();
-log(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; CPU calibration ${fmt(calibrationMs, 1)} ms`);
+log(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; CPU calibration ${fmt(calibrationMs, 1)} ms; profiles in ${options.profileOrder} order`);
 noteSqliteOnly(options, log, "it writes synthetic instances into the engine's SQLite file and measures its size");
 
 const journeyCount = options.journeyCount;
@@ -221,6 +225,13 @@ try {
   log(`setup: ${fmt(remaining)} more instances through HTTP would take ~${fmt(httpEstimate)} s -> ${setup === 'http' ? 'through HTTP ingest' : 'written into the stopped engine\'s SQLite file'}`);
   const profiles = Math.ceil(remaining / perProfile);
   const userOf = (p: number) => `syn-${runId}-${pad(p)}`;
+  // Which profile instance k belongs to, and which of its perProfile instances it is (0: the one in J0).
+  const layout = profilePermutation(remaining, options.profileOrder);
+  const slotOf = (k: number): { profile: number; j: number } => {
+    if (options.profileOrder === 'sequential') return { profile: Math.floor(k / perProfile), j: k % perProfile };
+    const q = layout[k]!;
+    return { profile: q % profiles, j: Math.floor(q / profiles) };
+  };
   let setupSeconds = 0;
   let fileBeforeSynthetic = fileBytes(path.join(dataDir, 'engine.db'));
   let syntheticBytes: { instances: number; profiles: number } | null = null;
@@ -230,8 +241,7 @@ try {
     const written = writeSyntheticRows(path.join(dataDir, 'engine.db'), profileTemplate, {
       profiles, userId: userOf, instances: remaining,
       instanceOf: (k) => {
-        const profile = Math.floor(k / perProfile);
-        const j = k % perProfile;
+        const { profile, j } = slotOf(k);
         const template: InstanceTemplate = templates[j === 0 ? 0 : otherJourney(profile, j - 1)]!;
         return { template, profile };
       },
@@ -254,8 +264,7 @@ try {
     const started = performance.now();
     fileBeforeSynthetic = fileBytes(e.engine.dbFile);
     const sent = await sendAll(e.client, batches(remaining, PER_BATCH, (k) => {
-      const profile = Math.floor(k / perProfile);
-      const j = k % perProfile;
+      const { profile, j } = slotOf(k);
       return track(eventName(j === 0 ? 0 : otherJourney(profile, j - 1)), userOf(profile), `${runId}-syn-${k}`, { plan: 'basic' });
     }), CONNECTIONS, RETRIES);
     if (sent.failedRequests > 0) throw new Error(`setup: ${sent.failedRequests} requests failed; first: ${sent.firstError}`);
@@ -271,17 +280,21 @@ try {
   // 4. Measured phases.
   // The first half of the synthetic profiles send follow-ups, the second half triggers.
   const events = Math.min(options.journeyEvents, Math.floor(profiles / 2));
+  // Follow-ups go to the first `events` profiles of this order, triggers to the next ones.
+  const pick = profilePermutation(profiles, options.profileOrder, 2);
   const deliveriesBefore = deliveries(e.db);
   log(`follow-ups: ${fmt(events)} BenchReply events, each to a profile with ${perProfile} active instances, one waiting for it in J0`);
-  const followUps = await measure(e, 'follow-ups', events, (i) => track('BenchReply', userOf(i), `${runId}-reply-${i}`));
+  const followUps = await measure(e, 'follow-ups', events, (i) => track('BenchReply', userOf(pick[i]!), `${runId}-reply-${i}`));
   const advanced = deliveries(e.db) - deliveriesBefore;
   log(`  ${fmt(advanced)} of ${fmt(events)} J0 instances advanced (hold matched → send → exit)`);
   const activeBeforeTriggers = activeInstances(e.db);
   const offset = events; // profiles not touched by the follow-ups
   const triggerEvents = Math.min(events, Math.max(0, profiles - offset));
   log(`triggers: ${fmt(triggerEvents)} BenchEvent<k> events from profiles not yet in journey k`);
-  const triggers = await measure(e, 'triggers', triggerEvents, (i) =>
-    track(eventName(otherJourney(offset + i, perProfile - 1)), userOf(offset + i), `${runId}-trigger-${i}`, { plan: 'pro' }));
+  const triggers = await measure(e, 'triggers', triggerEvents, (i) => {
+    const profile = pick[offset + i]!;
+    return track(eventName(otherJourney(profile, perProfile - 1)), userOf(profile), `${runId}-trigger-${i}`, { plan: 'pro' });
+  });
   const started = activeInstances(e.db) - activeBeforeTriggers;
   log(`  ${fmt(started)} of ${fmt(triggerEvents)} instances started`);
 
@@ -340,7 +353,7 @@ try {
     ingest_failed_attempts: { calibration: calSent.retriedAttempts, follow_ups: followUps.failedAttempts, triggers: triggers.failedAttempts },
     engine_cpu_pct: { follow_ups: r2(followUps.enginePercent), triggers: r2(triggers.enginePercent) },
     other_load_cores: { follow_ups: followUps.otherCores === null ? null : r2(followUps.otherCores), triggers: triggers.otherCores === null ? null : r2(triggers.otherCores) },
-    pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb,
+    pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb, profile_order: options.profileOrder,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
   })}`);
 } finally {

@@ -15,7 +15,9 @@
  * Instances are entered through /v1/batch (100 track events per request, distinct users) when the
  * engine's measured entry rate allows it within BENCH_MAX_HTTP_SETUP_SECONDS; otherwise they are
  * copies of a real instance written into the stopped engine's file (support/synthetic-rows.ts) and
- * the engine is restarted on it (BENCH_SETUP forces either way).
+ * the engine is restarted on it (BENCH_SETUP forces either way). The timers reach their profiles in
+ * random order, as real ones do (BENCH_PROFILE_ORDER=sequential: in the order the profiles were
+ * written, as before the eighteenth session; support/profile-order.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,6 +34,7 @@ import { batches, batchRequest, sendAll } from './support/bulk-ingest.ts';
 import { countRows, delayFirings, instanceCounts, openReadOnly, pollUntil, type ReadOnlyDb } from './support/engine-db.ts';
 import { distribution, histogram, type Distribution } from './support/distribution.ts';
 import { readInstanceTemplate, readProfileTemplate, writeSyntheticRows } from './support/synthetic-rows.ts';
+import { profilePermutation } from './support/profile-order.ts';
 import { calibrateCpuMs, coresUsed, machineInfo, readCpuTimes } from './support/machine.ts';
 
 const TARGETS = { sustainedTimersPerS: 20_000, latenessP99Ms: 100, latenessAtRate: 10_000, burstSeconds: 5 };
@@ -53,7 +56,7 @@ const dist = (d: Distribution) => `p50 ${fmt(d.p50, 1)} ms, p90 ${fmt(d.p90, 1)}
 
 calibrateCpuMs();
 const calibrationMs = calibrateCpuMs();
-log(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; CPU calibration ${fmt(calibrationMs, 1)} ms`);
+log(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}; CPU calibration ${fmt(calibrationMs, 1)} ms; profiles in ${options.profileOrder} order`);
 noteSqliteOnly(options, log, "it reads timer firings from the engine's SQLite file and can write synthetic instances into it");
 
 /** One engine under test, with the clients the benchmark talks to it through. */
@@ -139,15 +142,27 @@ async function prepare(name: string, total: number, dueAt: (i: number, t0: numbe
   const tomorrow = Date.now() + 86_400_000;
   const probe = await enterByHttp(b, journeyId, probeSize, (i) => trackOf(`probe-${name}-${runId}-${i}`, `${runId}-probe-${name}-${i}`, { due_at: new Date(tomorrow).toISOString() }), 60_000);
   const httpEstimateSeconds = total / probe.perSecond;
-  const setup = options.setup !== 'auto' ? options.setup : httpEstimateSeconds <= options.maxHttpSetupSeconds ? 'http' : 'sqlite';
+  // Through HTTP a burst fires its timers in the order their profiles were created (all are due at
+  // the same instant, so they go by row order): in random profile order it is written instead.
+  const burstInOrder = name === 'burst' && options.profileOrder === 'random';
+  const setup = options.setup !== 'auto' ? options.setup
+    : httpEstimateSeconds <= options.maxHttpSetupSeconds && !burstInOrder ? 'http' : 'sqlite';
   log(`${name}: ${fmt(probe.perSecond)} instances entered/s through /v1/batch (probe of ${fmt(probeSize)}): ${fmt(total)} would take ~${fmt(httpEstimateSeconds, 1)} s`
-    + ` -> setup by ${setup === 'http' ? 'HTTP ingest' : 'writing copies of a real instance into the stopped engine\'s SQLite file'}`);
+    + ` -> setup by ${setup === 'http' ? 'HTTP ingest' : 'writing copies of a real instance into the stopped engine\'s SQLite file'}`
+    + (setup === 'sqlite' && burstInOrder && httpEstimateSeconds <= options.maxHttpSetupSeconds ? ' (their profiles in random order)' : ''));
 
   let t0: number;
   let setupSeconds: number;
+  // Timer k comes due k-th; its profile is order[k] (see support/profile-order.ts).
+  const order = profilePermutation(total, options.profileOrder);
   if (setup === 'http') {
     t0 = Date.now() + Math.round(httpEstimateSeconds * 1000 * 1.3) + 2_000;
-    const entered = await enterByHttp(b, journeyId, total, (i) => trackOf(`t-${name}-${runId}-${i}`, `${runId}-t-${name}-${i}`, { due_at: new Date(dueAt(i, t0)).toISOString() }),
+    // Ingest creates each profile with its instance, so here user i (entered i-th) is due
+    // dueRank[i]-th instead. Timers due at the same instant still fire in entry order, which is then profile order.
+    const dueRank = new Int32Array(total);
+    order.forEach((profile, k) => { dueRank[profile] = k; });
+    if (burstInOrder) log('  NOTE: through HTTP the burst fires its timers in the order their profiles were created, not in random order');
+    const entered = await enterByHttp(b, journeyId, total, (i) => trackOf(`t-${name}-${runId}-${i}`, `${runId}-t-${name}-${i}`, { due_at: new Date(dueAt(dueRank[i]!, t0)).toISOString() }),
       Math.max(10_000, t0 - Date.now() + 10_000));
     setupSeconds = entered.seconds;
     log(`  entered ${fmt(entered.created)} instances in ${fmt(entered.seconds, 1)} s (${fmt(entered.perSecond)}/s; ingest acked in ${fmt(entered.ingestSeconds, 1)} s)`);
@@ -159,7 +174,7 @@ async function prepare(name: string, total: number, dueAt: (i: number, t0: numbe
     t0 = Date.now() + Math.round((total * 2 / ASSUMED_WRITE_ROWS_PER_S) * 1000) + 4_000;
     const written = writeSyntheticRows(b.engine.dbFile, profile, {
       profiles: total, userId: (p) => `t-${name}-${runId}-${p}`,
-      instances: total, instanceOf: (k) => ({ template: instance, profile: k, wakeAt: dueAt(k, t0) }),
+      instances: total, instanceOf: (k) => ({ template: instance, profile: order[k]!, wakeAt: dueAt(k, t0) }),
     });
     await restart(b);
     setupSeconds = (performance.now() - started) / 1000;
@@ -320,7 +335,7 @@ try {
     engine_cpu_pct: { sustained: a ? r2(a.enginePercent) : null, burst: b ? r2(b.enginePercent) : null },
     engine_rss_mb: { sustained: a ? Math.round(a.rssMb) : null, burst: b ? Math.round(b.rssMb) : null },
     other_load_cores: { sustained: a?.otherCores != null ? r2(a.otherCores) : null, burst: b?.otherCores != null ? r2(b.otherCores) : null },
-    pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb,
+    pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb, profile_order: options.profileOrder,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
   })}`);
 } finally {
