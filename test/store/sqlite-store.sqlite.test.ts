@@ -8,6 +8,7 @@ import { SPACE_A, SPACE_B, T0, idsOf, iso, makeEvent, makeProfile, makeSpace } f
 import { JOURNEY_1, makeActivity, makeInstance } from '../contract/runtime-fixtures.ts';
 import { useSqliteFileStore } from '../support/sqlite-file-store.ts';
 import { EVENT_LOG_FILE } from '../../engine/store/sqlite/sqlite-event-log-file.ts';
+import type { InstanceRecord } from '../../engine/store/instance-store.ts';
 import { removeDir, tempDataDir } from '../support/test-engine.ts';
 
 describe('sqlite store: adapter specifics', () => {
@@ -108,14 +109,34 @@ describe('sqlite store: adapter specifics', () => {
     expect(idsOf(await fx.store.activities.list(SPACE_A, JOURNEY_1, { limit: 10, order: 'desc' }))).to.deep.equal(['act-2', 'act-1']);
   });
 
-  it("replaces the journey-first active-key index of older versions with the profile-first one on opening, and still refuses a second active instance of a key", async () => {
-    const first = makeInstance({ identifier: 'order-1' });
-    expect(await fx.store.instances.insert(first)).to.equal('ok');
-    const indexes = await reopenWithOldIndex(`DROP INDEX instances_active_profile;
-      CREATE UNIQUE INDEX instances_active_key ON instances (journey_id, profile_id, identifier_key) WHERE status = 'active'`, 'instances');
-    expect(indexes).to.include('instances_active_profile').and.not.include('instances_active_key');
-    expect(await fx.store.instances.insert(makeInstance({ identifier: 'order-1' }))).to.equal('active_conflict');
-    expect(await fx.store.instances.countActive(SPACE_A, JOURNEY_1, first.profileId)).to.equal(1);
+  for (const [version, oldIndexes] of [
+    ['before the seventeenth session', `CREATE UNIQUE INDEX instances_active_key ON instances (journey_id, profile_id, identifier_key) WHERE status = 'active'`],
+    ['of the seventeenth session', `CREATE UNIQUE INDEX instances_active_profile ON instances (profile_id, journey_id, identifier_key) WHERE status = 'active'`],
+  ] as const) {
+    it(`replaces the by-profile indexes of older versions (${version}) with one on opening, and still refuses a second active instance of a key`, async () => {
+      const first = makeInstance({ identifier: 'order-1' });
+      expect(await fx.store.instances.insert(first)).to.equal('ok');
+      const indexes = await reopenWithOldIndex(`DROP INDEX instances_profile_status; ${oldIndexes};
+        CREATE INDEX instances_profile ON instances (profile_id, journey_id)`, 'instances');
+      expect(indexes).to.include('instances_profile_status');
+      expect(indexes).not.to.include.members(['instances_active_key', 'instances_active_profile', 'instances_profile']);
+      expect(await fx.store.instances.insert(makeInstance({ identifier: 'order-1' }))).to.equal('active_conflict');
+      expect(await fx.store.instances.countActive(SPACE_A, JOURNEY_1, first.profileId)).to.equal(1);
+      expect(await fx.store.instances.hasEntered(SPACE_A, JOURNEY_1, first.profileId)).to.equal(true);
+    });
+  }
+
+  it('checks the active key in the insert: one per key and group commit, none against ended instances, none across journeys', async () => {
+    const keyed = (identifier: string, overrides: Partial<InstanceRecord> = {}) => makeInstance({ identifier, ...overrides });
+    // Queued in one turn: one group commit, in which the second insert of a key sees the first.
+    const outcomes = await Promise.all([fx.store.instances.insert(keyed('a')), fx.store.instances.insert(keyed('a')), fx.store.instances.insert(keyed('b'))]);
+    expect(outcomes).to.deep.equal(['ok', 'active_conflict', 'ok']);
+    const ended = keyed('c', { status: 'completed', stepId: null, endedAt: iso(5000), endReason: 'done' });
+    expect(await fx.store.instances.insert(ended)).to.equal('ok');
+    expect(await fx.store.instances.insert(keyed('c'))).to.equal('ok');
+    expect(await fx.store.instances.insert(keyed('a', { journeyId: 'journey-2' }))).to.equal('ok');
+    expect(await fx.store.instances.insert(keyed('', {}))).to.equal('ok');
+    expect(await fx.store.instances.countActive(SPACE_A, JOURNEY_1, makeInstance().profileId)).to.equal(4);
   });
 
   it("refuses an instance's key that another connection to the file committed (as the two threads write it)", async () => {

@@ -3,6 +3,7 @@ import { ACTIVITY_TYPES, type ActivityQuery, type ActivityRecord, type ActivityS
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { activityFromRow, type SqliteEffectRows } from './sqlite-effect-rows.ts';
 import { StatementCache } from './statement-cache.ts';
+import { BY_PROFILE } from './sqlite-instance-row.ts';
 
 /** `?, ?, …` for a list. */
 function marks(values: readonly unknown[]): string {
@@ -85,7 +86,8 @@ export class SqliteActivityStore implements ActivityStore {
    * activities_instance) and its ignored triggers (activities_untracked), merged in order.
    */
   async #listOfProfiles(spaceId: string, journeyId: string, q: ActivityQuery, profileIds: readonly string[]): Promise<ActivityRecord[]> {
-    const instanceIds = (this.#statements.get(`SELECT id FROM instances WHERE profile_id IN (${marks(profileIds)}) AND journey_id = ? AND space_id = ?`)
+    const instanceIds = (this.#statements.get(`SELECT id FROM instances ${BY_PROFILE.index}
+      WHERE profile_id IN (${marks(profileIds)}) AND ${BY_PROFILE.anyStatus} AND journey_id = ? AND space_id = ?`)
       .all(...profileIds, journeyId, spaceId) as Array<{ id: string }>).map((r) => r.id);
     const untracked = this.#select('activities_untracked', ['journey_id = ?', 'space_id = ?', 'instance_id IS NULL', `profile_id IN (${marks(profileIds)})`],
       [journeyId, spaceId, ...profileIds], q);

@@ -3,6 +3,19 @@ import type { InstanceRecord, InstanceStatus } from '../instance-store.ts';
 /** The columns an instance is read back from, in SELECT-list form. */
 export const INSTANCE_ROW_COLUMNS = 'id, space_id, journey_id, version, profile_id, identifier_key, status, wake_at, rev, doc, outbox';
 
+/** Every status an instance can have. */
+const STATUSES = ['active', 'completed', 'exited'] as const satisfies readonly InstanceStatus[];
+
+/**
+ * The index of a profile's instances (profile, status, journey, identifier) and the condition that
+ * lets a query by profile and journey, whatever the status, seek it once per status instead of
+ * reading the profile's every instance (see sqlite-schema.ts).
+ */
+export const BY_PROFILE = {
+  index: 'INDEXED BY instances_profile_status',
+  anyStatus: `status IN (${STATUSES.map((s) => `'${s}'`).join(', ')})`,
+} as const;
+
 /** A row of `instances` as INSTANCE_ROW_COLUMNS selects it. */
 export interface InstanceRow {
   id: string;

@@ -1,10 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { InstanceInsertResult, JourneyEntries, InstanceRecord, InstanceStatus, InstanceStore } from '../instance-store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
-import { isUniqueViolation } from './is-unique-violation.ts';
 import { StatementCache } from './statement-cache.ts';
 import type { SqliteEffectRows } from './sqlite-effect-rows.ts';
-import { INSTANCE_ROW_COLUMNS, instanceFromRow, leanInstanceDoc, type InstanceRow } from './sqlite-instance-row.ts';
+import { BY_PROFILE, INSTANCE_ROW_COLUMNS, instanceFromRow, leanInstanceDoc, type InstanceRow } from './sqlite-instance-row.ts';
 
 /** A stored instance, or null. */
 function parse(row: InstanceRow | undefined): InstanceRecord | null {
@@ -26,6 +25,7 @@ export class SqliteInstanceStore implements InstanceStore {
   readonly #rows: SqliteEffectRows;
   readonly #insert: Statement;
   readonly #exists: Statement;
+  readonly #activeKey: Statement;
   readonly #get: Statement;
   readonly #update: Statement;
   readonly #markDone: Statement;
@@ -47,13 +47,21 @@ export class SqliteInstanceStore implements InstanceStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#exists = db.prepare('SELECT 1 FROM instances WHERE id = ?');
     this.#get = db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE id = ? AND space_id = ?`);
+    // An update never makes a second active instance of a key. The key's check runs only for an
+    // instance that is not active now and would be after (the runtime never does that; the contract
+    // forbids it): every other update writes without an extra read.
     this.#update = db.prepare(`UPDATE instances SET status = ?, wake_at = ?, rev = ?, doc = ?, outbox = ?
-      WHERE id = ? AND space_id = ? AND rev = ?`);
+      WHERE id = ? AND space_id = ? AND rev = ? AND (status = 'active' OR ? <> 'active' OR NOT EXISTS (
+        SELECT 1 FROM instances AS other ${BY_PROFILE.index} WHERE other.profile_id = instances.profile_id
+          AND other.status = 'active' AND other.journey_id = instances.journey_id AND other.identifier_key = instances.identifier_key))`);
     this.#markDone = db.prepare('UPDATE instances SET outbox = NULL WHERE id = ? AND space_id = ? AND rev = ?');
-    this.#entered = db.prepare('SELECT 1 FROM instances WHERE profile_id = ? AND journey_id = ? AND space_id = ? LIMIT 1');
-    // The queries of a profile's active instances name the partial index: without statistics the planner
-    // takes instances_profile, which also reads every ended instance the profile ever had.
-    this.#countActive = db.prepare("SELECT count(*) AS n FROM instances INDEXED BY instances_active_profile WHERE profile_id = ? AND journey_id = ? AND space_id = ? AND status = 'active'");
+    // The queries by profile name its index: without statistics the planner may take another one.
+    this.#activeKey = db.prepare(`SELECT 1 FROM instances ${BY_PROFILE.index}
+      WHERE profile_id = ? AND status = 'active' AND journey_id = ? AND identifier_key = ? LIMIT 1`);
+    this.#entered = db.prepare(`SELECT 1 FROM instances ${BY_PROFILE.index}
+      WHERE profile_id = ? AND ${BY_PROFILE.anyStatus} AND journey_id = ? AND space_id = ? LIMIT 1`);
+    this.#countActive = db.prepare(`SELECT count(*) AS n FROM instances ${BY_PROFILE.index}
+      WHERE profile_id = ? AND status = 'active' AND journey_id = ? AND space_id = ?`);
     this.#due = db.prepare(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?`);
     this.#next = db.prepare("SELECT min(wake_at) AS at FROM instances WHERE status = 'active' AND wake_at IS NOT NULL");
     this.#statements = new StatementCache(db);
@@ -62,14 +70,12 @@ export class SqliteInstanceStore implements InstanceStore {
   insert(i: InstanceRecord): Promise<InstanceInsertResult> {
     return this.#writes.run((): InstanceInsertResult => {
       if (this.#exists.get(i.id)) return 'exists';
-      try {
-        this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt, i.rev, leanInstanceDoc(i), null);
-        this.#rows.outbox(i.outbox, 'fresh');
-        return 'ok';
-      } catch (error) {
-        if (isUniqueViolation(error)) return 'active_conflict';
-        throw error;
-      }
+      // Sound without a unique index: this runs inside a write transaction, and SQLite lets one
+      // write transaction at a time into the file, whichever connection (thread, process) holds it.
+      if (i.status === 'active' && this.#activeKey.get(i.profileId, i.journeyId, i.identifier ?? '')) return 'active_conflict';
+      this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt, i.rev, leanInstanceDoc(i), null);
+      this.#rows.outbox(i.outbox, 'fresh');
+      return 'ok';
     });
   }
 
@@ -80,7 +86,7 @@ export class SqliteInstanceStore implements InstanceStore {
   update(i: InstanceRecord, expectedRev: number): Promise<'ok' | 'version_conflict'> {
     const doc = leanInstanceDoc(i);
     return this.#writes.run(() => {
-      if (this.#update.run(i.status, i.wakeAt, i.rev, doc, null, i.id, i.spaceId, expectedRev).changes !== 1) return 'version_conflict' as const;
+      if (this.#update.run(i.status, i.wakeAt, i.rev, doc, null, i.id, i.spaceId, expectedRev, i.status).changes !== 1) return 'version_conflict' as const;
       this.#rows.outbox(i.outbox, 'fresh');
       return 'ok' as const;
     });
@@ -111,8 +117,8 @@ export class SqliteInstanceStore implements InstanceStore {
   #activeOf(byLength: Map<number, Statement>, columns: string, profiles: number): Statement {
     let statement = byLength.get(profiles);
     if (!statement) {
-      statement = this.#db.prepare(`SELECT ${columns} FROM instances INDEXED BY instances_active_profile
-        WHERE profile_id IN (${Array(profiles).fill('?').join(', ')}) AND space_id = ? AND status = 'active'`);
+      statement = this.#db.prepare(`SELECT ${columns} FROM instances ${BY_PROFILE.index}
+        WHERE profile_id IN (${Array(profiles).fill('?').join(', ')}) AND status = 'active' AND space_id = ?`);
       if (byLength.size < 32) byLength.set(profiles, statement);
     }
     return statement;
@@ -151,15 +157,19 @@ export class SqliteInstanceStore implements InstanceStore {
   }): Promise<InstanceRecord[]> {
     const where = ['journey_id = ?', 'space_id = ?', 'id > ?'];
     const params: Array<string | number> = [journeyId, spaceId, options.after ?? ''];
+    let index = '';
     if (options.profileIds) {
       if (options.profileIds.length === 0) return [];
+      // A few profiles' instances: seeks in the profile index rather than a walk of the journey's whole range.
+      index = BY_PROFILE.index;
       where.push(`profile_id IN (${options.profileIds.map(() => '?').join(', ')})`);
       params.push(...options.profileIds);
+      if (!options.status) where.push(BY_PROFILE.anyStatus);
     }
     if (options.status) { where.push('status = ?'); params.push(options.status); }
     if (options.version !== undefined) { where.push('version = ?'); params.push(options.version); }
     params.push(options.limit);
-    const rows = this.#statements.get(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as InstanceRow[];
+    const rows = this.#statements.get(`SELECT ${INSTANCE_ROW_COLUMNS} FROM instances ${index} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as InstanceRow[];
     return rows.map((row) => parse(row)!);
   }
 }

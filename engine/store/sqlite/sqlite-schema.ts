@@ -62,21 +62,25 @@ export function applySqliteSchema(db: Database): void {
       space_id TEXT NOT NULL, key TEXT NOT NULL, journey_id TEXT NOT NULL,
       PRIMARY KEY (space_id, key)) WITHOUT ROWID;
 
-    -- identifier_key is the identifier value or '' so that the partial unique index enforces
-    -- "one active instance per journey, profile and identifier value". Profile first: the same index
-    -- then gives a profile's active instances (routing each event, the per-profile limit) without
-    -- reading its ended ones, which pile up with every re-entry and were read by instances_profile
-    -- on every event (bench/RESULTS.md, seventeenth session). doc holds only what the
-    -- columns do not (sqlite-instance-row.ts; older rows hold everything). A rowid table (not WITHOUT
-    -- ROWID) because rows are several hundred bytes; the outbox has its own column so that
-    -- materializing it frees its bytes without rewriting the document.
+    -- One index answers every question by profile, status first so that a profile's active instances
+    -- (routing each event, the per-profile limit, the active-key check) are read without its ended ones,
+    -- which pile up with every re-entry (bench/RESULTS.md, seventeenth session), and so that "has it
+    -- ever entered" is one seek per status. identifier_key is the identifier value or ''. "One active
+    -- instance per journey, profile and identifier value" is checked in the insert's write
+    -- transaction (sqlite-instance-store.ts), which SQLite runs alone in the file, rather than by a
+    -- partial unique index: that index and a second one by profile put two entries at random places
+    -- of the file for every entry (eighteenth session). doc holds only what the columns do not
+    -- (sqlite-instance-row.ts; older rows hold everything). A rowid table (not WITHOUT ROWID) because
+    -- rows are several hundred bytes; the outbox has its own column so that materializing it frees its
+    -- bytes without rewriting the document.
     CREATE TABLE IF NOT EXISTS instances (
       id TEXT NOT NULL UNIQUE, space_id TEXT NOT NULL, journey_id TEXT NOT NULL, version INTEGER NOT NULL,
       profile_id TEXT NOT NULL, identifier_key TEXT NOT NULL, status TEXT NOT NULL, wake_at INTEGER,
       rev INTEGER NOT NULL, doc TEXT NOT NULL, outbox TEXT);
     DROP INDEX IF EXISTS instances_active_key;
-    CREATE UNIQUE INDEX IF NOT EXISTS instances_active_profile ON instances (profile_id, journey_id, identifier_key) WHERE status = 'active';
-    CREATE INDEX IF NOT EXISTS instances_profile ON instances (profile_id, journey_id);
+    DROP INDEX IF EXISTS instances_active_profile;
+    DROP INDEX IF EXISTS instances_profile;
+    CREATE INDEX IF NOT EXISTS instances_profile_status ON instances (profile_id, status, journey_id, identifier_key);
     CREATE INDEX IF NOT EXISTS instances_wake ON instances (wake_at) WHERE status = 'active' AND wake_at IS NOT NULL;
     CREATE INDEX IF NOT EXISTS instances_journey ON instances (journey_id, id);
     CREATE INDEX IF NOT EXISTS instances_outbox ON instances (id) WHERE outbox IS NOT NULL;
