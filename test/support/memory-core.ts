@@ -77,3 +77,26 @@ export function trackNow(clock: Clock, name: string): EventRecord {
     message: { type: 'track', event: name, userId: 'u1', messageId: id, timestamp: at, receivedAt: at, properties: {} },
   };
 }
+
+/** Stores `events` as received now on `clock` and lets the fixture's processor handle them all. */
+export async function processNow(fx: MemoryCoreFixture, clock: Clock, events: EventRecord[]): Promise<void> {
+  await fx.store.events.append(events, { dedupeWindowMs: 3_600_000, now: clock.now() });
+  fx.core.processor.start();
+  fx.core.processor.wake();
+  await fx.core.processor.idle();
+}
+
+/**
+ * `part` (a real store's part) with one method replaced and every other one bound to it: for tests
+ * that inject a fault into, or count calls of, one store operation. A Proxy, because store classes
+ * keep private fields that a copied object would not reach.
+ */
+export function withMethod<T extends object, K extends keyof T>(part: T, key: K, replacement: (original: T[K]) => T[K]): T {
+  return new Proxy(part, {
+    get(target, name) {
+      const value: unknown = Reflect.get(target, name);
+      const bound = typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return name === key ? replacement(bound as T[K]) : bound;
+    },
+  });
+}

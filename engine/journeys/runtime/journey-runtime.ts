@@ -195,11 +195,13 @@ export class JourneyRuntime {
   }
 
   async #followUps(event: EventRecord, profile: ProfileRecord, late: boolean): Promise<void> {
+    // No version listens to the event: no instance can advance on it (nor convert late), so none is read.
+    if (event.name === null || !await this.#deps.live.listensTo(event.spaceId, event.name)) return;
     const refs = await this.#deps.store.instances.activeRefsForProfiles(event.spaceId, [profile.id, ...profile.mergedFrom]);
     for (const ref of refs) {
       const version = await this.#deps.live.version(ref.journeyId, ref.version);
       // Only instances whose version listens to this event are read at all.
-      if (!version || !version.followUpEvents.has(event.name!)) continue;
+      if (!version || !version.followUpEvents.has(event.name)) continue;
       const instance = await this.#deps.store.instances.get(event.spaceId, ref.id);
       if (instance && instance.status === 'active') await this.#advance(instance, { kind: 'event', event, late }, profile);
     }

@@ -69,6 +69,8 @@ export class LiveJourneys {
   #entries = new Map<string, Array<{ state: JourneyEntryState; version: LiveVersion }>>();
   /** `<space>\0<event name>` → versions with a goal on that event. */
   #goals = new Map<string, LiveVersion[]>();
+  /** `<space>\0<event name>` of every event some version listens to (see listensTo). */
+  #listened = new Set<string>();
   #loadedAt = 0;
   #loading: Promise<void> | null = null;
 
@@ -85,6 +87,17 @@ export class LiveJourneys {
   async withGoalOn(spaceId: string, eventName: string): Promise<readonly LiveVersion[]> {
     await this.#fresh();
     return this.#goals.get(`${spaceId}\u0000${eventName}`) ?? [];
+  }
+
+  /**
+   * Whether any version of the space that may still have instances listens to `eventName` (a
+   * goal, an exit rule or a hold-until branch). When none does, no instance can advance on the
+   * event, so the runtime skips reading the profile's active instances: a read at a random place
+   * of the store for every processed event, most of which (page views, say) nothing waits for.
+   */
+  async listensTo(spaceId: string, eventName: string): Promise<boolean> {
+    await this.#fresh();
+    return this.#listened.has(`${spaceId}\u0000${eventName}`);
   }
 
   /** A version by journey id and number (retired versions are not kept). */
@@ -141,15 +154,18 @@ export class LiveJourneys {
       }
     }
     const goals = new Map<string, LiveVersion[]>();
+    const listened = new Set<string>();
     for (const v of versions.values()) {
       for (const name of v.goalWindows.keys()) {
         const key = `${v.record.spaceId}\u0000${name}`;
         goals.set(key, [...(goals.get(key) ?? []), v]);
       }
+      for (const name of v.followUpEvents) listened.add(`${v.record.spaceId}\u0000${name}`);
     }
     this.#versions = versions;
     this.#entries = entries;
     this.#goals = goals;
+    this.#listened = listened;
     this.#loadedAt = startedAt;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { ManualClock } from '../../../engine/clock.ts';
-import { trackNow, useMemoryCore } from '../../support/memory-core.ts';
+import { processNow, trackNow, useMemoryCore, withMethod } from '../../support/memory-core.ts';
 import type { JourneyDefinition } from '../../../engine/journeys/definition/journey-definition.ts';
 import type { EventRecord } from '../../../engine/store/event-store.ts';
 import type { Store } from '../../../engine/store/store.ts';
@@ -34,32 +34,19 @@ describe('bad dates and failing timers', () => {
   const clock = new ManualClock();
   /** While true, reading a profile fails (a bug, not the store's: not transient). */
   let profilesFail = 0;
-  const failing = (real: Store): Store => {
-    const profiles = new Proxy(real.profiles, {
-      get(target, key) {
-        if (key === 'get') {
-          return (spaceId: string, id: string) => {
-            if (profilesFail > 0) { profilesFail--; return Promise.reject(new Error('profile document is corrupt')); }
-            return target.get(spaceId, id);
-          };
-        }
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    return { ...real, profiles };
-  };
+  const failing = (real: Store): Store => ({
+    ...real,
+    profiles: withMethod(real.profiles, 'get', (original) => (spaceId, id) => {
+      if (profilesFail > 0) { profilesFail--; return Promise.reject(new Error('profile document is corrupt')); }
+      return original(spaceId, id);
+    }),
+  });
   const mc = useMemoryCore({ clock, journey: untilWhen, wrap: failing });
   beforeEach(() => {
     profilesFail = 0;
   });
 
-  async function enter(when: unknown): Promise<void> {
-    await mc.store.events.append([goWhen(clock, when)], { dedupeWindowMs: HOUR, now: clock.now() });
-    mc.core.processor.start();
-    mc.core.processor.wake();
-    await mc.core.processor.idle();
-  }
+  const enter = (when: unknown) => processNow(mc, clock, [goWhen(clock, when)]);
 
   async function onlyInstance() {
     const [instance, ...more] = await mc.store.instances.listByJourney('s1', 'j1', { after: null, limit: 10 });
@@ -121,18 +108,10 @@ describe('an entry that fails in one journey', () => {
   const clock = new ManualClock();
   /** The journey whose instance inserts fail (a bug, not the store's: not transient). */
   let failing: string | null = null;
-  const failingInserts = (real: Store): Store => {
-    const instances = new Proxy(real.instances, {
-      get(target, key) {
-        if (key === 'insert') {
-          return (i: InstanceRecord) => (i.journeyId === failing ? Promise.reject(new Error(`cannot write ${failing}`)) : target.insert(i));
-        }
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    return { ...real, instances };
-  };
+  const failingInserts = (real: Store): Store => ({
+    ...real,
+    instances: withMethod(real.instances, 'insert', (original) => (i) => (i.journeyId === failing ? Promise.reject(new Error(`cannot write ${failing}`)) : original(i))),
+  });
   const mc = useMemoryCore({ clock, journey: untilWhen, wrap: failingInserts });
 
   // Both ways round, so that the failing journey is tried first in one of them.
