@@ -59,10 +59,10 @@ export function prescanJson(text: string, maxDepth: number): JsonPrescan {
       if (++depth > maxDepth) return { tooDeep: true, mayOverflow };
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
       depth--;
-    } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+    } else if (c === MINUS || isDigit(c)) {
       const end = numberEnd(text, i);
-      if (!mayOverflow && mayOverflowToInfinity(text, i, end)) mayOverflow = true;
-      i = end - 1;
+      if (end < 0) mayOverflow = true;
+      i = Math.abs(end) - 1;
     }
   }
   return { tooDeep: false, mayOverflow };
@@ -72,11 +72,16 @@ function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
 }
 
-/** Position just after the number literal starting at `start` (sign, digits, fraction, exponent). */
+/**
+ * Position just after the number literal starting at `start` (sign, digits, fraction, exponent),
+ * negated when the literal may overflow to Infinity: a positive exponent of three digits or more,
+ * or OVERFLOW_INTEGER_DIGITS integer digits or more. One pass over the literal answers both.
+ */
 function numberEnd(text: string, start: number): number {
-  let i = start;
-  if (text.charCodeAt(i) === MINUS) i++;
+  let i = text.charCodeAt(start) === MINUS ? start + 1 : start;
+  const integerStart = i;
   while (isDigit(text.charCodeAt(i))) i++;
+  let overflow = i - integerStart >= OVERFLOW_INTEGER_DIGITS;
   if (text.charCodeAt(i) === DOT) {
     i++;
     while (isDigit(text.charCodeAt(i))) i++;
@@ -86,28 +91,12 @@ function numberEnd(text: string, start: number): number {
     i++;
     const sign = text.charCodeAt(i);
     if (sign === PLUS || sign === MINUS) i++;
+    const exponentStart = i;
     while (isDigit(text.charCodeAt(i))) i++;
+    // A negative exponent only ever makes a number smaller.
+    if (sign !== MINUS && i - exponentStart >= 3) overflow = true;
   }
-  return i;
-}
-
-/** Whether the literal in [start, end) has a positive exponent of three digits or more, or 210 integer digits or more. */
-function mayOverflowToInfinity(text: string, start: number, end: number): boolean {
-  let i = text.charCodeAt(start) === MINUS ? start + 1 : start;
-  const integerStart = i;
-  while (i < end && isDigit(text.charCodeAt(i))) i++;
-  if (i - integerStart >= OVERFLOW_INTEGER_DIGITS) return true;
-  if (text.charCodeAt(i) === DOT) {
-    i++;
-    while (i < end && isDigit(text.charCodeAt(i))) i++;
-  }
-  if (i >= end) return false;
-  // At the exponent: `e` or `E`, then a sign. A negative exponent only ever makes a number smaller.
-  i++;
-  const sign = text.charCodeAt(i);
-  if (sign === MINUS) return false;
-  if (sign === PLUS) i++;
-  return end - i >= 3;
+  return overflow ? -i : i;
 }
 
 /** Position of the quote that closes the string opened at `open` (one preceded by an even run of backslashes), or -1. */

@@ -14,6 +14,10 @@ const STATUSES = ['active', 'completed', 'exited'] as const satisfies readonly I
 export const BY_PROFILE = {
   index: 'INDEXED BY instances_profile_status',
   anyStatus: `status IN (${STATUSES.map((s) => `'${s}'`).join(', ')})`,
+  /** Whether an active instance holds the key given as SQL expressions (one seek in the index). */
+  activeKeyHeld: (profile: string, journey: string, identifier: string) => `EXISTS (SELECT 1 FROM instances AS holder
+    INDEXED BY instances_profile_status WHERE holder.profile_id = ${profile} AND holder.status = 'active'
+    AND holder.journey_id = ${journey} AND holder.identifier_key = ${identifier})`,
 } as const;
 
 /** A row of `instances` as INSTANCE_ROW_COLUMNS selects it. */

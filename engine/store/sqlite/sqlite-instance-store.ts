@@ -51,13 +51,11 @@ export class SqliteInstanceStore implements InstanceStore {
     // instance that is not active now and would be after (the runtime never does that; the contract
     // forbids it): every other update writes without an extra read.
     this.#update = db.prepare(`UPDATE instances SET status = ?, wake_at = ?, rev = ?, doc = ?, outbox = ?
-      WHERE id = ? AND space_id = ? AND rev = ? AND (status = 'active' OR ? <> 'active' OR NOT EXISTS (
-        SELECT 1 FROM instances AS other ${BY_PROFILE.index} WHERE other.profile_id = instances.profile_id
-          AND other.status = 'active' AND other.journey_id = instances.journey_id AND other.identifier_key = instances.identifier_key))`);
+      WHERE id = ? AND space_id = ? AND rev = ? AND (status = 'active' OR ? <> 'active'
+        OR NOT ${BY_PROFILE.activeKeyHeld('instances.profile_id', 'instances.journey_id', 'instances.identifier_key')})`);
     this.#markDone = db.prepare('UPDATE instances SET outbox = NULL WHERE id = ? AND space_id = ? AND rev = ?');
     // The queries by profile name its index: without statistics the planner may take another one.
-    this.#activeKey = db.prepare(`SELECT 1 FROM instances ${BY_PROFILE.index}
-      WHERE profile_id = ? AND status = 'active' AND journey_id = ? AND identifier_key = ? LIMIT 1`);
+    this.#activeKey = db.prepare(`SELECT ${BY_PROFILE.activeKeyHeld('?', '?', '?')} AS held`).pluck();
     this.#entered = db.prepare(`SELECT 1 FROM instances ${BY_PROFILE.index}
       WHERE profile_id = ? AND ${BY_PROFILE.anyStatus} AND journey_id = ? AND space_id = ? LIMIT 1`);
     this.#countActive = db.prepare(`SELECT count(*) AS n FROM instances ${BY_PROFILE.index}
@@ -72,7 +70,7 @@ export class SqliteInstanceStore implements InstanceStore {
       if (this.#exists.get(i.id)) return 'exists';
       // Sound without a unique index: this runs inside a write transaction, and SQLite lets one
       // write transaction at a time into the file, whichever connection (thread, process) holds it.
-      if (i.status === 'active' && this.#activeKey.get(i.profileId, i.journeyId, i.identifier ?? '')) return 'active_conflict';
+      if (i.status === 'active' && this.#activeKey.get(i.profileId, i.journeyId, i.identifier ?? '') === 1) return 'active_conflict';
       this.#insert.run(i.id, i.spaceId, i.journeyId, i.version, i.profileId, i.identifier ?? '', i.status, i.wakeAt, i.rev, leanInstanceDoc(i), null);
       this.#rows.outbox(i.outbox, 'fresh');
       return 'ok';
