@@ -11,6 +11,8 @@ const ZERO = 0x30;
 const NINE = 0x39;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
+const COMMA = 0x2c;
+const COLON = 0x3a;
 
 /**
  * Integer digits from which a number with an exponent of at most two digits may pass 1.8e308
@@ -28,6 +30,14 @@ export interface JsonPrescan {
    * value need a walk (checkFiniteNumbers).
    */
   mayOverflow: boolean;
+  /**
+   * Asked for with `batchElements`: where each element of the top-level object's `batch` array
+   * lies in the text, as flat [start, end) pairs without the whitespace around it (the last
+   * `batch` key's, as JSON.parse keeps the last). Null when the text has no such array, or when a
+   * top-level key holds an escape (it might decode to `batch`), so that the spans could belong to
+   * an array JSON.parse does not return.
+   */
+  batchSpans: number[] | null;
 }
 
 /**
@@ -46,26 +56,80 @@ export interface JsonPrescan {
  * already visits every character outside strings. A separate regular expression over the whole
  * text cost as much again as this scan (1.5 against 1.3 µs per 1 KB event, measured).
  */
-export function prescanJson(text: string, maxDepth: number): JsonPrescan {
+export function prescanJson(text: string, maxDepth: number, batchElements = false): JsonPrescan {
   let depth = 0;
   let mayOverflow = false;
+  // The batch elements' bookkeeping (batchElements): whether the last top-level key was `batch`,
+  // whether the scan is inside its array, and where the current element's text began.
+  let collect = batchElements;
+  let batchKey = false;
+  let inBatch = false;
+  let elementStart = 0;
+  let spans: number[] | null = null;
   const length = text.length;
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
+      const open = i;
       i = closingQuote(text, i);
       if (i === -1) break;
+      // At the top level of an object a string is a key when a colon follows it.
+      if (collect && depth === 1 && text.charCodeAt(skipWhitespace(text, i + 1)) === COLON) {
+        if (hasBackslash(text, open + 1, i)) {
+          collect = false;
+          spans = null;
+        }
+        batchKey = i - open === 6 && text.startsWith('batch', open + 1);
+      }
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-      if (++depth > maxDepth) return { tooDeep: true, mayOverflow };
+      if (++depth > maxDepth) return { tooDeep: true, mayOverflow, batchSpans: null };
+      if (depth === 2 && collect && batchKey && c === OPEN_ARRAY) {
+        inBatch = true;
+        spans = [];
+        elementStart = i + 1;
+      }
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      if (depth === 2 && inBatch) {
+        inBatch = false;
+        // Only `[]` leaves nothing before the bracket; in valid JSON every other element has text.
+        addSpan(spans!, text, elementStart, i);
+      }
       depth--;
     } else if (c === MINUS || isDigit(c)) {
       const end = numberEnd(text, i);
       if (end < 0) mayOverflow = true;
       i = Math.abs(end) - 1;
+    } else if (c === COMMA && inBatch && depth === 2) {
+      addSpan(spans!, text, elementStart, i);
+      elementStart = i + 1;
     }
   }
-  return { tooDeep: false, mayOverflow };
+  return { tooDeep: false, mayOverflow, batchSpans: collect ? spans : null };
+}
+
+/** Adds the span of [start, end) without JSON whitespace at either end, unless nothing is left. */
+function addSpan(spans: number[], text: string, start: number, end: number): void {
+  const from = skipWhitespace(text, start);
+  let to = end;
+  while (to > from && isWhitespace(text.charCodeAt(to - 1))) to--;
+  if (to > from) spans.push(from, to);
+}
+
+/** Whether [from, to) holds a backslash. A loop over the range alone: a search of the text could pass `to` and make a body of many keys quadratic. */
+function hasBackslash(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === BACKSLASH) return true;
+  return false;
+}
+
+/** The first position from `at` that is not JSON whitespace. */
+function skipWhitespace(text: string, at: number): number {
+  let i = at;
+  while (isWhitespace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function isDigit(c: number): boolean {

@@ -32,6 +32,40 @@ export interface JsonBodyLimits {
  * `request_timeout`.
  */
 export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits): Promise<unknown> {
+  return (await readBody(req, limits, false)).value;
+}
+
+/** A parsed Segment batch body, with the size of each message of its `batch` array. */
+export interface BatchBody {
+  value: unknown;
+  /**
+   * Bytes of each `batch` element as the client sent it (UTF-8, without the whitespace around it);
+   * null when the body has no such array, or the pre-scan could not tell which array JSON.parse
+   * keeps (see JsonPrescan.batchSpans).
+   */
+  messageBytes: number[] | null;
+}
+
+/**
+ * readJsonBody for `/v1/batch`: the pre-scan also finds where each message lies in the text, so
+ * a message's size is measured as sent, as a single call's body is. Why: serializing every parsed
+ * message again to measure it cost the ingest thread ~16% of its batch throughput (measured).
+ */
+export async function readBatchBody(req: IncomingMessage, limits: JsonBodyLimits): Promise<BatchBody> {
+  const { value, text, bytes, spans } = await readBody(req, limits, true);
+  if (spans === null) return { value, messageBytes: null };
+  const messageBytes = new Array<number>(spans.length / 2);
+  // Every character is one byte when the text is as long as the bytes it was decoded from.
+  const ascii = text.length === bytes;
+  for (let k = 0; k < messageBytes.length; k++) {
+    const start = spans[2 * k]!;
+    const end = spans[2 * k + 1]!;
+    messageBytes[k] = ascii ? end - start : Buffer.byteLength(text.slice(start, end), 'utf8');
+  }
+  return { value, messageBytes };
+}
+
+async function readBody(req: IncomingMessage, limits: JsonBodyLimits, batch: boolean): Promise<{ value: unknown; text: string; bytes: number; spans: number[] | null }> {
   const { limitBytes, maxDepth } = limits;
   const contentTypeHeader = req.headers['content-type'] ?? '';
   const contentType = contentTypeHeader.split(';')[0]!.trim().toLowerCase();
@@ -64,7 +98,7 @@ export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits)
   }
   const text = utf8Text(body);
   if (text.length === 0) throw new EngineError('invalid_json', 'the body is empty; send a JSON object');
-  const prescan = prescanJson(text, maxDepth);
+  const prescan = prescanJson(text, maxDepth, batch);
   if (prescan.tooDeep) {
     throw new EngineError('payload_too_deep', `the body nests arrays and objects more than ${maxDepth} levels deep`, { limit: maxDepth });
   }
@@ -77,7 +111,7 @@ export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits)
     throw new EngineError('invalid_json', `the body is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`, {}, { cause: error });
   }
   checkFiniteNumbers(value, prescan.mayOverflow);
-  return value;
+  return { value, text, bytes: body.length, spans: prescan.batchSpans };
 }
 
 /**

@@ -4,7 +4,7 @@ import { EngineError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialService } from '../spaces/credential-service.ts';
 import { basicUsername } from '../http/credentials-from-request.ts';
-import { readJsonBody, type JsonBodyLimits } from '../http/read-json-body.ts';
+import { readBatchBody, readJsonBody, type BatchBody, type JsonBodyLimits } from '../http/read-json-body.ts';
 import { assignRequestId } from '../http/request-id.ts';
 import { sendError, sendJson, toEngineError } from '../http/send-json.ts';
 import type { Store } from '../store/store.ts';
@@ -119,7 +119,7 @@ async function admitted(deps: IngestHandlerDeps, limits: JsonBodyLimits, type: M
     req.resume();
     throw new EngineError('invalid_credentials', 'the write key is unknown or revoked');
   }
-  const body = await readJsonBody(req, limits).catch((error: unknown) => { throw inBatchMessage(error); });
+  const { value: body, messageBytes } = await readIngestBody(req, limits, type === null).catch((error: unknown) => { throw inBatchMessage(error); });
   // Segment also accepts the write key inside the body (batch requests from some clients).
   const bodyKey = body !== null && typeof body === 'object' && typeof (body as { writeKey?: unknown }).writeKey === 'string'
     ? (body as { writeKey: string }).writeKey : null;
@@ -131,9 +131,14 @@ async function admitted(deps: IngestHandlerDeps, limits: JsonBodyLimits, type: M
   if (!principal) throw new EngineError('invalid_credentials', 'the write key is unknown or revoked');
   deps.admission.charge(principal.credentialId, eventCount(body, type));
   const result = type === null
-    ? await deps.ingest.batch(principal.spaceId, body)
+    ? await deps.ingest.batch(principal.spaceId, body, messageBytes)
     : await deps.ingest.single(principal.spaceId, type, body);
   sendJson(res, 200, { success: true, ...result });
+}
+
+/** A single call's body, or a batch's with the size of each message as sent. */
+async function readIngestBody(req: IncomingMessage, limits: JsonBodyLimits, batch: boolean): Promise<BatchBody> {
+  return batch ? readBatchBody(req, limits) : { value: await readJsonBody(req, limits), messageBytes: null };
 }
 
 /** A body error at `/batch/<i>/…` (a number too large) names its batch message, as validation errors do. */

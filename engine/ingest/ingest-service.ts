@@ -52,18 +52,23 @@ export class IngestService {
     }
   }
 
-  /** Accepts a `/v1/batch` (or `/v1/import`) body. */
-  async batch(spaceId: string, body: unknown): Promise<IngestResult> {
+  /**
+   * Accepts a `/v1/batch` (or `/v1/import`) body. `messageBytes`: each message's size as sent (see
+   * readBatchBody); without it, or when it does not count the messages, each is measured serialized.
+   */
+  async batch(spaceId: string, body: unknown, messageBytes: readonly number[] | null = null): Promise<IngestResult> {
     validateBatchEnvelope(body);
     const arrival = this.#arrive();
     try {
-      return await this.#appendBatch(spaceId, body, arrival.at);
+      return await this.#appendBatch(spaceId, body, messageBytes?.length === body.batch.length ? messageBytes : null, arrival.at);
     } finally {
       arrival.leave();
     }
   }
 
-  async #appendBatch(spaceId: string, body: { batch: unknown[]; context?: object; integrations?: object; sentAt?: string }, now: number): Promise<IngestResult> {
+  async #appendBatch(
+    spaceId: string, body: { batch: unknown[]; context?: object; integrations?: object; sentAt?: string }, messageBytes: readonly number[] | null, now: number,
+  ): Promise<IngestResult> {
     const envelope: BatchEnvelope = {
       ...(body.context ? { context: body.context } : {}),
       ...(body.integrations ? { integrations: body.integrations } : {}),
@@ -77,7 +82,7 @@ export class IngestService {
           `${prefix}/type must be one of track, identify, page, screen, group, alias (batch message ${index})`,
           { path: `${prefix}/type`, index });
       }
-      const size = Buffer.byteLength(JSON.stringify(item));
+      const size = messageBytes?.[index] ?? Buffer.byteLength(JSON.stringify(item));
       if (size > this.#options.config.maxMessageBytes) {
         throw new EngineError('message_too_large',
           `batch message ${index} is ${size} bytes; the limit is ${this.#options.config.maxMessageBytes}`,
