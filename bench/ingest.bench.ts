@@ -18,6 +18,7 @@ import { EventFactory } from './support/event-factory.ts';
 import { IngestClient, type IngestRequest } from './support/ingest-client.ts';
 import { runClosedLoop, runOpenLoop, type PhaseResult } from './support/load-phases.ts';
 import { calibrateCpuMs, coresUsed, machineInfo, readCpuTimes } from './support/machine.ts';
+import { describeIo, ioFigure, ioPerUnit, readProcIo, type IoPerUnit } from './support/proc-io.ts';
 
 const TARGETS = { batchEventsPerS: 50_000, singleEventsPerS: 10_000, pacedP99Ms: 25 };
 /** Above this, other processes took a noticeable share of the two cores from the engine or the generator. */
@@ -63,6 +64,8 @@ interface PhaseReport {
   engineLoopBusyPercent: number;
   processedDuringLoadPerS: number;
   drain: { backlog: number; seconds: number; eventsPerSecond: number; complete: boolean };
+  /** The engine's read and write calls per acknowledged event, load and drain (null off Linux). */
+  io: IoPerUnit | null;
 }
 
 const batchRequest = (): IngestRequest => ({ path: '/v1/batch', body: factory.batch(options.batchSize, new Date().toISOString()), events: options.batchSize });
@@ -76,6 +79,7 @@ async function phase(name: string, label: string, connections: number, run: (cli
     await engine.startProfile();
   }
   const before = await engine.stats();
+  const ioBefore = readProcIo(engine.pid);
   const generatorBefore = process.cpuUsage();
   const machineBefore = readCpuTimes();
   const result = await run(client);
@@ -95,12 +99,15 @@ async function phase(name: string, label: string, connections: number, run: (cli
   const drained = await engine.drain(options.drainTimeoutSeconds * 1000);
   if (profileDir) await engine.stopProfile(path.join(profileDir, `ingest-${name}-drain.cpuprofile`));
   const drainedEvents = drained.backlogBefore - drained.backlogAfter;
+  // From before the load to the end of the drain: what storing and then processing each event cost.
+  const io = ioPerUnit(ioBefore, readProcIo(engine.pid), result.ackedEvents);
   const report: PhaseReport = {
     result, engineCpuPercent, generatorCpuPercent, loopDelayP99Ms: after.loopDelayP99Ms,
     engineLoopBusyPercent: 100 * after.loopUtilization,
     otherCores: machineCores ? Math.max(0, machineCores.busy - (engineCpuPercent + generatorCpuPercent) / 100) : null,
     processedDuringLoadPerS: processedDuringLoad / result.seconds,
     drain: { backlog: drained.backlogBefore, seconds: drained.ms / 1000, eventsPerSecond: drainedEvents / (drained.ms / 1000), complete: drained.complete },
+    io,
   };
   const l = result.latency;
   console.log(`${label}: ${fmt(result.eventsPerSecond)} events/s (${fmt(result.ackedEvents)} events in ${fmt(result.requests)} requests, ${fmt(result.seconds, 1)} s)`);
@@ -116,6 +123,7 @@ async function phase(name: string, label: string, connections: number, run: (cli
   }
   console.log(`  processor: ${fmt(report.processedDuringLoadPerS)} events/s during load; backlog of ${fmt(drained.backlogBefore)} drained in ${fmt(report.drain.seconds, 2)} s`
     + (drained.complete ? '' : ` (timed out, ${fmt(drained.backlogAfter)} left)`));
+  console.log(`  ${describeIo(io, 'event')}, stored and processed`);
   if (profileDir) console.log(`  CPU profiles: ${path.join(profileDir, `ingest-${name}.cpuprofile`)} (load), ingest-${name}-drain.cpuprofile (drain)`);
   if (result.failedRequests > 0) console.log(`  ${fmt(result.failedRequests)} FAILED requests; first: ${result.firstError}`);
   return report;
@@ -236,6 +244,7 @@ try {
     engine_loop_busy_pct: perPhase((r) => r.engineLoopBusyPercent),
     engine_loop_delay_p99_ms: perPhase((r) => r.loopDelayP99Ms),
     other_load_cores: perPhase((r) => r.otherCores ?? NaN),
+    io_per_event: Object.fromEntries(Object.entries(reports).map(([k, r]) => [k, ioFigure(r.io)])),
     acked_events: totals.acked, stored_events: check.stored, failed_requests: totals.failed,
     all_processed: fullyProcessed, pass, phase_seconds: options.phaseSeconds, event_bytes: sampleSize, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },

@@ -35,6 +35,7 @@ import { fileBytes, openReadOnly, pendingEvents, pollUntil, processMemory, table
 import { readInstanceTemplate, readProfileTemplate, writeSyntheticRows, type InstanceTemplate } from './support/synthetic-rows.ts';
 import { profilePermutation } from './support/profile-order.ts';
 import { calibrateCpuMs, coresUsed, machineInfo, readCpuTimes } from './support/machine.ts';
+import { describeIo, ioFigure, ioPerUnit, readProcIo } from './support/proc-io.ts';
 
 const TARGETS = { eventsPerS: 20_000, diskBytesPerInstance: 1024, rssMb: 300, atInstances: 1_000_000 };
 const OTHER_LOAD_WARNING_CORES = 0.15;
@@ -122,6 +123,7 @@ async function measure(e: Engine, name: string, total: number, make: (i: number)
     await e.engine.startProfile();
   }
   const before = await e.engine.stats();
+  const ioBefore = readProcIo(e.engine.pid);
   const machineBefore = readCpuTimes();
   const generatorBefore = process.cpuUsage();
   const started = performance.now();
@@ -135,6 +137,7 @@ async function measure(e: Engine, name: string, total: number, make: (i: number)
   const seconds = (ended - started) / 1000;
   const drainSeconds = (ended - drainStarted) / 1000;
   const after = await e.engine.stats();
+  const io = ioPerUnit(ioBefore, readProcIo(e.engine.pid), total);
   const machineCores = coresUsed(machineBefore, readCpuTimes(), machine.cpus);
   const generator = process.cpuUsage(generatorBefore);
   if (options.engineCpuProfileDir) {
@@ -149,11 +152,12 @@ async function measure(e: Engine, name: string, total: number, make: (i: number)
   const result = {
     events: total, seconds, eventsPerS: total / seconds, ingestSeconds: sent.seconds, ingestEventsPerS: total / sent.seconds,
     backlogAfterIngest, drainSeconds, drainEventsPerS: backlogAfterIngest / drainSeconds, caughtUp: caughtUp.ok,
-    enginePercent: 100 * engineCores, otherCores, rssMb: after.rssMb, heapUsedMb: after.heapUsedMb, failedAttempts: sent.retriedAttempts,
+    enginePercent: 100 * engineCores, otherCores, rssMb: after.rssMb, heapUsedMb: after.heapUsedMb, failedAttempts: sent.retriedAttempts, io,
   };
   log(`  ${fmt(total)} events in ${fmt(seconds, 1)} s: ${fmt(result.eventsPerS)} events/s from the first request to the processor caught up`
     + ` (ingest acked them in ${fmt(sent.seconds, 1)} s; the processor then took ${fmt(drainSeconds, 1)} s for the last ${fmt(backlogAfterIngest)}: ${fmt(result.drainEventsPerS)} events/s alone)`);
   log(`  engine CPU ${fmt(result.enginePercent)}% of a core, RSS ${fmt(after.rssMb)} MB (V8 heap ${fmt(after.heapUsedMb)} MB); other processes ${otherCores === null ? 'n/a' : `${fmt(otherCores, 2)} cores`}`);
+  log(`  ${describeIo(io, 'event')} (the engine's read and write calls: WAL frames, checkpoint copies, pages missing SQLite's cache)`);
   if ((otherCores ?? 0) > OTHER_LOAD_WARNING_CORES) log(`  WARNING: other processes used ${fmt(otherCores!, 2)} cores during this phase; its figures are disturbed`);
   return result;
 }
@@ -352,6 +356,7 @@ try {
     rss_anon_mb: proc ? Math.round(proc.anonMb) : null, rss_file_mb: proc ? Math.round(proc.fileMb) : null,
     ingest_failed_attempts: { calibration: calSent.retriedAttempts, follow_ups: followUps.failedAttempts, triggers: triggers.failedAttempts },
     engine_cpu_pct: { follow_ups: r2(followUps.enginePercent), triggers: r2(triggers.enginePercent) },
+    io_per_event: { follow_ups: ioFigure(followUps.io), triggers: ioFigure(triggers.io) },
     other_load_cores: { follow_ups: followUps.otherCores === null ? null : r2(followUps.otherCores), triggers: triggers.otherCores === null ? null : r2(triggers.otherCores) },
     pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb, profile_order: options.profileOrder,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },

@@ -36,6 +36,7 @@ import { distribution, histogram, type Distribution } from './support/distributi
 import { readInstanceTemplate, readProfileTemplate, writeSyntheticRows } from './support/synthetic-rows.ts';
 import { profilePermutation } from './support/profile-order.ts';
 import { calibrateCpuMs, coresUsed, machineInfo, readCpuTimes } from './support/machine.ts';
+import { describeIo, ioFigure, ioPerUnit, readProcIo, type IoPerUnit } from './support/proc-io.ts';
 
 const TARGETS = { sustainedTimersPerS: 20_000, latenessP99Ms: 100, latenessAtRate: 10_000, burstSeconds: 5 };
 const OTHER_LOAD_WARNING_CORES = 0.15;
@@ -193,6 +194,8 @@ async function watch(name: string, b: Bench, journeyId: string, total: number, t
     await b.engine.startProfile();
   }
   const before = await b.engine.stats();
+  const ioBefore = readProcIo(b.engine.pid);
+  const deliveriesBefore = countRows(b.db, 'deliveries');
   const machineBefore = readCpuTimes();
   const generatorBefore = process.cpuUsage();
   const wallStart = performance.now();
@@ -201,6 +204,7 @@ async function watch(name: string, b: Bench, journeyId: string, total: number, t
   const stoppedAt = Date.now();
   const wallMs = performance.now() - wallStart;
   const after: EngineStats = await b.engine.stats();
+  const ioAfter = readProcIo(b.engine.pid);
   const machineCores = coresUsed(machineBefore, readCpuTimes(), machine.cpus);
   const generator = process.cpuUsage(generatorBefore);
   if (options.engineCpuProfileDir) {
@@ -219,11 +223,14 @@ async function watch(name: string, b: Bench, journeyId: string, total: number, t
   db.close();
   const engineCores = (after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs) / wallMs;
   const otherCores = machineCores ? Math.max(0, machineCores.busy - engineCores - (generator.user + generator.system) / 1000 / wallMs) : null;
-  return { firings, completed, deliveries, unfiredDue, stoppedAt, allDone: polled.ok, enginePercent: 100 * engineCores, otherCores, rssMb: after.rssMb, heapUsedMb: after.heapUsedMb };
+  // Each fired timer records one delivery: the deliveries made while watching count the timers fired.
+  const io = ioPerUnit(ioBefore, ioAfter, deliveries - deliveriesBefore);
+  return { firings, completed, deliveries, unfiredDue, stoppedAt, allDone: polled.ok, enginePercent: 100 * engineCores, otherCores, rssMb: after.rssMb, heapUsedMb: after.heapUsedMb, io };
 }
 
-function reportCpu(w: { enginePercent: number; otherCores: number | null; rssMb: number }): void {
+function reportCpu(w: { enginePercent: number; otherCores: number | null; rssMb: number; io: IoPerUnit | null }): void {
   log(`  engine CPU ${fmt(w.enginePercent)}% of a core, RSS ${fmt(w.rssMb)} MB; other processes ${w.otherCores === null ? 'n/a' : `${fmt(w.otherCores, 2)} cores`}`);
+  log(`  ${describeIo(w.io, 'fired timer')}`);
   if ((w.otherCores ?? 0) > OTHER_LOAD_WARNING_CORES) log(`  WARNING: other processes used ${fmt(w.otherCores!, 2)} cores during this phase; its figures are disturbed`);
 }
 
@@ -270,7 +277,7 @@ async function sustained() {
   reportCpu(w);
   return {
     rate, total, fired: m.fired, achieved, late: m.late, unfired: m.unfired, warmupSeconds: warmup > 0 ? options.latencyWarmupSeconds : 0, warmLate: warm?.late ?? null,
-    setup: p.setup, setupSeconds: p.setupSeconds, entryRatePerS: p.entryRatePerS, enginePercent: w.enginePercent, otherCores: w.otherCores, rssMb: w.rssMb,
+    setup: p.setup, setupSeconds: p.setupSeconds, entryRatePerS: p.entryRatePerS, enginePercent: w.enginePercent, otherCores: w.otherCores, rssMb: w.rssMb, io: w.io,
   };
 }
 
@@ -294,7 +301,7 @@ async function burst() {
   reportCpu(w);
   return {
     total, fired, allFired, drainSeconds: allFired ? drainSeconds : total / ratePerS, ratePerS, sinceDue, setup: p.setup, setupSeconds: p.setupSeconds,
-    entryRatePerS: p.entryRatePerS, enginePercent: w.enginePercent, otherCores: w.otherCores, rssMb: w.rssMb,
+    entryRatePerS: p.entryRatePerS, enginePercent: w.enginePercent, otherCores: w.otherCores, rssMb: w.rssMb, io: w.io,
   };
 }
 
@@ -334,6 +341,7 @@ try {
     setup: { sustained: a?.setup ?? null, burst: b?.setup ?? null },
     engine_cpu_pct: { sustained: a ? r2(a.enginePercent) : null, burst: b ? r2(b.enginePercent) : null },
     engine_rss_mb: { sustained: a ? Math.round(a.rssMb) : null, burst: b ? Math.round(b.rssMb) : null },
+    io_per_timer: { sustained: a ? ioFigure(a.io) : null, burst: b ? ioFigure(b.io) : null },
     other_load_cores: { sustained: a?.otherCores != null ? r2(a.otherCores) : null, burst: b?.otherCores != null ? r2(b.otherCores) : null },
     pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb, profile_order: options.profileOrder,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
