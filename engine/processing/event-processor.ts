@@ -136,7 +136,8 @@ export class EventProcessor {
       if (live) keys.push(`profile:${live}`);
     }
     // Users an event enters into journeys through a property are ordered with it too.
-    for (const key of await this.#deps.journeys.orderingKeys(event)) {
+    const extra = this.#deps.journeys.orderingKeys(event);
+    for (const key of Array.isArray(extra) ? extra : await extra) {
       keys.push(key);
       const live = await this.#deps.store.profiles.liveProfileId(event.spaceId, 'userId', key.slice('userId:'.length));
       if (live) keys.push(`profile:${live}`);
@@ -154,7 +155,8 @@ export class EventProcessor {
         const change = await this.#deps.profiles.applyEvent(event, { late });
         for (const joined of change.joined) await this.#deps.audiences.moveMemberships(joined, change.profile);
         if (change.traitsChanged || change.joined.length > 0) await this.#deps.audiences.evaluateProfile(change.profile);
-        await this.#deps.journeys.handleEvent(event, change.profile, { late });
+        const handled = this.#deps.journeys.handleEvent(event, change.profile, { late });
+        if (handled !== null) await handled;
       } catch (error) {
         // A failing store (a lock, a failover) is not the event's fault: the round is retried from
         // the log (what was applied is skipped as a replay), and this profile's later events wait.

@@ -45,6 +45,8 @@ const FAILED_TIMER_RETRY_MS = 60_000;
 /** Earlier instances of a profile read to date the end of its last one with an identifier value. */
 const EARLIER_INSTANCES_READ = 500;
 const EPOCH = new Date(0).toISOString();
+/** The ordering keys of an event that enters nobody through a property (shared: callers only read it). */
+const NO_KEYS: readonly string[] = Object.freeze([]);
 /** How much longer than its nominal length a calendar goal window can be (P1M from Jan 31, DST days). */
 const LATE_GOAL_SLACK_MS = 4 * 24 * 3_600_000;
 /** Ended instances of one profile and journey offered a late goal event, per status (the earliest entered within the window first). */
@@ -78,9 +80,16 @@ export class JourneyRuntime {
     this.#legacyIdsBefore = at;
   }
 
-  /** Extra ordering keys for an event: users it may enter into journeys through an event property. */
-  async orderingKeys(event: EventRecord): Promise<string[]> {
-    if (!isTrackEvent(event)) return [];
+  /**
+   * Extra ordering keys for an event: users it may enter into journeys through an event property.
+   * Answered at once (no promise) when the event starts no journey, the common case.
+   */
+  orderingKeys(event: EventRecord): readonly string[] | Promise<string[]> {
+    if (!isTrackEvent(event) || this.#deps.live.quietFor(event.spaceId, event.name)) return NO_KEYS;
+    return this.#propertyKeys(event);
+  }
+
+  async #propertyKeys(event: EventRecord & { name: string }): Promise<string[]> {
     const keys: string[] = [];
     for (const path of await this.#deps.live.propertyEntries(event.spaceId, event.name)) {
       const raw = readPath(path, event.message);
@@ -95,9 +104,14 @@ export class JourneyRuntime {
    * Applies a processed event: follow-ups to the profile's instances, then entries. `late`: it
    * became visible after newer events of the profile were applied (see EventProcessor).
    */
-  async handleEvent(event: EventRecord, profile: ProfileRecord, options: { late?: boolean } = {}): Promise<void> {
-    if (!isTrackEvent(event)) return;
-    await this.#locks.run(profile.id, () => this.#followUps(event, profile, options.late ?? false));
+  handleEvent(event: EventRecord, profile: ProfileRecord, options: { late?: boolean } = {}): Promise<void> | null {
+    // Null when nothing can happen: no profile lock taken, no promise made (see LiveJourneys.quietFor).
+    if (!isTrackEvent(event) || this.#deps.live.quietFor(event.spaceId, event.name)) return null;
+    return this.#handle(event, profile, options.late ?? false);
+  }
+
+  async #handle(event: EventRecord & { name: string }, profile: ProfileRecord, late: boolean): Promise<void> {
+    await this.#locks.run(profile.id, () => this.#followUps(event, profile, late));
     for (const { state, version } of await this.#deps.live.entriesFor(event.spaceId, event.name)) {
       try {
         await this.#entries(event, profile, state, version);

@@ -100,6 +100,19 @@ export class LiveJourneys {
     return this.#listened.has(`${spaceId}\u0000${eventName}`);
   }
 
+  /**
+   * True when the versions loaded are fresh and none of the space's listens to `eventName` nor
+   * starts on it; false otherwise, stale included (the async methods then reload). Synchronous,
+   * so that the runtime skips an event nothing cares about (page views, say) without a promise
+   * per step: the await chain of that path was a fifth of what the processing thread allocated
+   * in batch ingest (bench/RESULTS.md, nineteenth session).
+   */
+  quietFor(spaceId: string, eventName: string): boolean {
+    if (Date.now() - this.#loadedAt >= TTL_MS) return false;
+    const key = `${spaceId}\u0000${eventName}`;
+    return !this.#listened.has(key) && !this.#entries.has(key);
+  }
+
   /** A version by journey id and number (retired versions are not kept). */
   async version(journeyId: string, version: number): Promise<LiveVersion | null> {
     await this.#fresh();
