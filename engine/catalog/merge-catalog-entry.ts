@@ -19,7 +19,10 @@ export function mergeCatalogEntry(a: CatalogEntry, b: CatalogEntry): CatalogEntr
 /** Property paths of an event's properties, nested objects in dot notation, up to three levels deep. */
 export function propertyPaths(properties: unknown, prefix = '', depth = 0, out: string[] = []): string[] {
   if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) return out;
-  for (const [key, value] of Object.entries(properties)) {
+  // for…in over own keys rather than Object.entries: no array of pairs per object, on every processed event.
+  for (const key in properties) {
+    if (!Object.hasOwn(properties, key)) continue;
+    const value = (properties as Record<string, unknown>)[key];
     const path = prefix ? `${prefix}.${key}` : key;
     out.push(path);
     if (depth < 2 && value !== null && typeof value === 'object' && !Array.isArray(value)) {

@@ -1,11 +1,10 @@
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecord } from '../store/event-store.ts';
-import type { CatalogEntry } from '../store/catalog-store.ts';
 import type { ProfileService } from '../profiles/profile-service.ts';
 import type { AudienceService } from '../audiences/audience-service.ts';
 import type { JourneyRuntime } from '../journeys/runtime/journey-runtime.ts';
-import { mergeCatalogEntry, propertyPaths } from '../catalog/merge-catalog-entry.ts';
+import { catalogSightings } from '../catalog/catalog-sightings.ts';
 import { groupByIdentity } from './group-by-identity.ts';
 import type { ProcessingMetrics } from '../metrics/processing-metrics.ts';
 
@@ -166,22 +165,6 @@ export class EventProcessor {
       }
     }
   }
-}
-
-/** One catalog sighting per (space, event name) in a round of track events. */
-function catalogSightings(events: readonly EventRecord[]): CatalogEntry[] {
-  const byName = new Map<string, CatalogEntry>();
-  for (const e of events) {
-    if (e.type !== 'track' || e.name === null) continue;
-    const sighting: CatalogEntry = {
-      spaceId: e.spaceId, name: e.name, propertyKeys: propertyPaths(e.message['properties']),
-      firstSeenAt: e.receivedAt, lastSeenAt: e.receivedAt,
-    };
-    const key = `${e.spaceId}\u0000${e.name}`;
-    const seen = byName.get(key);
-    byName.set(key, seen ? mergeCatalogEntry(seen, sighting) : sighting);
-  }
-  return [...byName.values()];
 }
 
 function sleep(ms: number): Promise<void> {
