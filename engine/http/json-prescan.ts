@@ -42,7 +42,8 @@ export interface JsonPrescan {
 
 /**
  * One pass over the raw text before it is parsed: whether arrays and objects nest deeper than
- * `maxDepth`, and whether any number literal could overflow to Infinity.
+ * `maxDepth`, whether any number literal could overflow to Infinity, and (with `batchElements`)
+ * where the messages of a Segment batch lie.
  *
  * Why before parsing: V8's JSON.parse survives deep nesting, but spends ~100 ms on 1 MB of
  * `[[[[…`, and everything that walks the value afterwards (validation, JSON.stringify, catalog

@@ -30,6 +30,11 @@ export interface JourneyEntryState {
 
 const TTL_MS = 2_000;
 
+/** The key of an event name within a space in the maps below. */
+function spaceEvent(spaceId: string, eventName: string): string {
+  return `${spaceId}\u0000${eventName}`;
+}
+
 /** The identifier property path of a multiple-active-sessions journey, else null. */
 export function identifierPathOf(d: JourneyDefinition): string | null {
   return d.entry.reentry?.mode === 'multiple_active' ? d.entry.reentry.identifier : null;
@@ -86,7 +91,7 @@ export class LiveJourneys {
   /** Versions of a space with a goal on `eventName` (ended instances of them may still convert). */
   async withGoalOn(spaceId: string, eventName: string): Promise<readonly LiveVersion[]> {
     await this.#fresh();
-    return this.#goals.get(`${spaceId}\u0000${eventName}`) ?? [];
+    return this.#goals.get(spaceEvent(spaceId, eventName)) ?? [];
   }
 
   /**
@@ -97,7 +102,7 @@ export class LiveJourneys {
    */
   async listensTo(spaceId: string, eventName: string): Promise<boolean> {
     await this.#fresh();
-    return this.#listened.has(`${spaceId}\u0000${eventName}`);
+    return this.#listened.has(spaceEvent(spaceId, eventName));
   }
 
   /**
@@ -108,8 +113,8 @@ export class LiveJourneys {
    * in batch ingest (bench/RESULTS.md, nineteenth session).
    */
   quietFor(spaceId: string, eventName: string): boolean {
-    if (Date.now() - this.#loadedAt >= TTL_MS) return false;
-    const key = `${spaceId}\u0000${eventName}`;
+    if (!this.#isFresh()) return false;
+    const key = spaceEvent(spaceId, eventName);
     return !this.#listened.has(key) && !this.#entries.has(key);
   }
 
@@ -122,7 +127,7 @@ export class LiveJourneys {
   /** Journeys of a space whose live version's entry event is `eventName` (published or paused). */
   async entriesFor(spaceId: string, eventName: string): Promise<Array<{ state: JourneyEntryState; version: LiveVersion }>> {
     await this.#fresh();
-    return this.#entries.get(`${spaceId}\u0000${eventName}`) ?? [];
+    return this.#entries.get(spaceEvent(spaceId, eventName)) ?? [];
   }
 
   /** Entry-by-property journeys of a space triggered by this event (for ordering keys). */
@@ -131,8 +136,13 @@ export class LiveJourneys {
       .flatMap(({ version }) => (version.definition.entry.whoEnters?.type === 'property' ? [version.definition.entry.whoEnters.path] : []));
   }
 
+  /** Loaded within the TTL and not invalidated since. */
+  #isFresh(): boolean {
+    return Date.now() - this.#loadedAt < TTL_MS;
+  }
+
   async #fresh(): Promise<void> {
-    if (Date.now() - this.#loadedAt < TTL_MS) return;
+    if (this.#isFresh()) return;
     this.#loading ??= this.#load().finally(() => { this.#loading = null; });
     await this.#loading;
   }
@@ -160,7 +170,7 @@ export class LiveJourneys {
         if (entryVersion === null) continue;
         const version = versions.get(`${j.id}#${entryVersion}`);
         if (!version) continue;
-        const key = `${spaceId}\u0000${version.definition.entry.event}`;
+        const key = spaceEvent(spaceId, version.definition.entry.event);
         const list = entries.get(key) ?? [];
         list.push({ state: { journeyId: j.id, name: j.name, status: j.status, liveVersion: entryVersion }, version });
         entries.set(key, list);
@@ -170,10 +180,10 @@ export class LiveJourneys {
     const listened = new Set<string>();
     for (const v of versions.values()) {
       for (const name of v.goalWindows.keys()) {
-        const key = `${v.record.spaceId}\u0000${name}`;
+        const key = spaceEvent(v.record.spaceId, name);
         goals.set(key, [...(goals.get(key) ?? []), v]);
       }
-      for (const name of v.followUpEvents) listened.add(`${v.record.spaceId}\u0000${name}`);
+      for (const name of v.followUpEvents) listened.add(spaceEvent(v.record.spaceId, name));
     }
     this.#versions = versions;
     this.#entries = entries;
