@@ -24,6 +24,8 @@ export class AudienceService {
   readonly #profiles: ProfileFinder;
   readonly #logger: Logger;
   readonly #rules = new Map<string, { list: RuleAudience[]; expires: number }>();
+  /** Bumped by every change: a read that started before one is used but not cached. */
+  #generation = 0;
 
   readonly #onRulesChanged: () => void;
 
@@ -37,6 +39,7 @@ export class AudienceService {
 
   /** Forgets compiled rules; the next evaluation reloads them. */
   invalidate(): void {
+    this.#generation++;
     this.#rules.clear();
   }
 
@@ -189,6 +192,7 @@ export class AudienceService {
   }
 
   #rulesChanged(spaceId: string): void {
+    this.#generation++;
     this.#rules.delete(spaceId);
     this.#onRulesChanged();
   }
@@ -196,10 +200,12 @@ export class AudienceService {
   async #ruleAudiences(spaceId: string): Promise<RuleAudience[]> {
     const cached = this.#rules.get(spaceId);
     if (cached && cached.expires > Date.now()) return cached.list;
+    const generation = this.#generation;
     const list = (await this.#store.list(spaceId))
       .filter((a): a is AudienceRecord & { rule: NonNullable<AudienceRecord['rule']> } => a.rule !== null)
       .map((audience) => ({ audience, matches: compileConditions(audience.rule) }));
-    this.#rules.set(spaceId, { list, expires: Date.now() + CACHE_TTL_MS });
+    // Read before a change that came meanwhile: caching it would hide the change for the TTL.
+    if (generation === this.#generation) this.#rules.set(spaceId, { list, expires: Date.now() + CACHE_TTL_MS });
     return list;
   }
 }

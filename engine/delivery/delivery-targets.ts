@@ -42,6 +42,8 @@ export class DeliveryTargets {
   readonly #functions: FunctionRunner | null;
   readonly #cache = new Map<string, { at: number; record: DestinationRecord | null }>();
   readonly #functionCache = new Map<string, { at: number; fn: FunctionRecord | null; code: string | null }>();
+  /** Bumped by invalidate(): a read that started before it is used but not cached. */
+  #generation = 0;
 
   /** `functions` runs destination functions; without it, function targets fail. */
   constructor(options: { store: Store; registry: PluginRegistry; clock: Clock; functions?: FunctionRunner }) {
@@ -53,6 +55,7 @@ export class DeliveryTargets {
 
   /** Destinations or functions changed: read them again. */
   invalidate(): void {
+    this.#generation++;
     this.#cache.clear();
     this.#functionCache.clear();
   }
@@ -145,10 +148,12 @@ export class DeliveryTargets {
     const now = this.#clock.now();
     const cached = this.#functionCache.get(id);
     if (cached && now - cached.at < CACHE_MS && (cached.fn === null || cached.fn.spaceId === spaceId)) return cached;
+    const generation = this.#generation;
     const fn = await this.#store.functions.get(spaceId, id);
     const code = fn?.deployedVersion != null ? (await this.#store.functions.getVersion(spaceId, id, fn.deployedVersion))?.code ?? null : null;
     const entry = { at: now, fn, code };
-    this.#functionCache.set(id, entry);
+    // Read before a change that came meanwhile (a deploy, say): caching it would hide the change for the TTL.
+    if (generation === this.#generation) this.#functionCache.set(id, entry);
     return entry;
   }
 
@@ -156,8 +161,10 @@ export class DeliveryTargets {
     const now = this.#clock.now();
     const cached = this.#cache.get(id);
     if (cached && now - cached.at < CACHE_MS && (cached.record === null || cached.record.spaceId === spaceId)) return cached.record;
+    const generation = this.#generation;
     const record = await this.#store.destinations.get(spaceId, id);
-    this.#cache.set(id, { at: now, record });
+    // Read before a change that came meanwhile (disabled, new settings): caching it would hide the change for the TTL.
+    if (generation === this.#generation) this.#cache.set(id, { at: now, record });
     return record;
   }
 }

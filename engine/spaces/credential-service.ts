@@ -44,6 +44,8 @@ export function viewCredential(c: CredentialRecord): CredentialView {
 export class CredentialService {
   readonly #spaces: SpaceStore;
   readonly #cache = new Map<string, { principal: Principal | null; expires: number }>();
+  /** Bumped by every revoke: a lookup that started before one is answered but not cached. */
+  #generation = 0;
 
   constructor(spaces: SpaceStore) {
     this.#spaces = spaces;
@@ -91,10 +93,13 @@ export class CredentialService {
     const key = `${kind}:${secret}`;
     const cached = this.#cache.get(key);
     if (cached && cached.expires > now) return cached.principal;
+    const generation = this.#generation;
     const record = await this.#spaces.findCredentialByHash(hashSecret(secret));
     const principal = record && record.kind === kind && record.revokedAt === null
       ? { spaceId: record.spaceId, credentialId: record.id, kind }
       : null;
+    // Read before a revoke that came meanwhile: caching it would keep the credential working for the TTL.
+    if (generation !== this.#generation) return principal;
     if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
     this.#cache.set(key, { principal, expires: now + CACHE_TTL_MS });
     return principal;
@@ -111,7 +116,7 @@ export class CredentialService {
       if (!exists) throw notFound('credential', credentialId);
       throw new EngineError('conflict', `credential '${credentialId}' is already revoked`);
     }
-    this.#cache.clear();
+    this.forget();
   }
 
   /** Issues a replacement of a credential and revokes the old one. */
@@ -124,8 +129,9 @@ export class CredentialService {
     return issued;
   }
 
-  /** Drops every cached authentication (after a space is deleted). */
+  /** Drops every cached authentication (after a revoke, or a space deleted). */
   forget(): void {
+    this.#generation++;
     this.#cache.clear();
   }
 }

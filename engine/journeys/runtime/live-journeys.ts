@@ -77,7 +77,12 @@ export class LiveJourneys {
   /** `<space>\0<event name>` of every event some version listens to (see listensTo). */
   #listened = new Set<string>();
   #loadedAt = 0;
-  #loading: Promise<void> | null = null;
+  /** Bumped by invalidate(): a load started before the bump must not count as fresh. */
+  #generation = 0;
+  /** The generation the data held now was loaded at. */
+  #loadedGeneration = -1;
+  /** The load in flight; resolves with the generation it started at. */
+  #loading: Promise<number> | null = null;
 
   constructor(store: JourneyStore) {
     this.#store = store;
@@ -85,7 +90,7 @@ export class LiveJourneys {
 
   /** Forgets everything; the next read reloads. */
   invalidate(): void {
-    this.#loadedAt = 0;
+    this.#generation++;
   }
 
   /** Versions of a space with a goal on `eventName` (ended instances of them may still convert). */
@@ -138,17 +143,27 @@ export class LiveJourneys {
 
   /** Loaded within the TTL and not invalidated since. */
   #isFresh(): boolean {
-    return Date.now() - this.#loadedAt < TTL_MS;
+    return this.#loadedGeneration === this.#generation && Date.now() - this.#loadedAt < TTL_MS;
   }
 
+  /**
+   * Reloads when stale. Why a generation and not just a time: a load already in flight when
+   * invalidate() is called read the store before the change, so waiting for it is not enough;
+   * a caller waits for a load that started after its own view of the invalidations.
+   */
   async #fresh(): Promise<void> {
     if (this.#isFresh()) return;
-    this.#loading ??= this.#load().finally(() => { this.#loading = null; });
-    await this.#loading;
+    const wanted = this.#generation;
+    for (;;) {
+      this.#loading ??= this.#load().finally(() => { this.#loading = null; });
+      if (await this.#loading >= wanted) return;
+    }
   }
 
-  async #load(): Promise<void> {
+  /** Loads every live version; answers the generation it started at. */
+  async #load(): Promise<number> {
     const startedAt = Date.now();
+    const generation = this.#generation;
     const records = await this.#store.listActiveVersions();
     const versions = new Map<string, LiveVersion>();
     for (const record of records) {
@@ -190,5 +205,7 @@ export class LiveJourneys {
     this.#goals = goals;
     this.#listened = listened;
     this.#loadedAt = startedAt;
+    this.#loadedGeneration = generation;
+    return generation;
   }
 }
