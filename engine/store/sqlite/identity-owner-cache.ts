@@ -1,8 +1,13 @@
 import type { Statement } from 'better-sqlite3';
 import type { IdentityKind } from '../profile-store.ts';
 
-/** Owners remembered at most; the oldest is forgotten first. A round of 500 events looks up ~1,000 identities. */
-const MAX_REMEMBERED = 4096;
+/**
+ * Owners remembered at most; the oldest is forgotten first. Why this many: a cache smaller than
+ * the set of people sending events misses on every lookup once it cycles (4,096 against the
+ * ingest benchmark's 10,000 users did), and each entry costs ~120 bytes (~4 MB in all). With it,
+ * processing's drain rate in batch ingest rose ~12% (eight pairs, bench/RESULTS.md, twentieth session).
+ */
+export const MAX_REMEMBERED_OWNERS = 32_768;
 
 /** An identity's owner as found, and whether it came from memory (it may name a profile deleted since). */
 export interface FoundOwner {
@@ -33,7 +38,7 @@ export class IdentityOwnerCache {
     if (known !== undefined) return { profileId: known, remembered: true };
     const row = this.#lookup.get(spaceId, kind, value) as { profile_id: string } | undefined;
     if (!row) return null;
-    if (this.#owners.size >= MAX_REMEMBERED) this.#owners.delete(this.#owners.keys().next().value!);
+    if (this.#owners.size >= MAX_REMEMBERED_OWNERS) this.#owners.delete(this.#owners.keys().next().value!);
     this.#owners.set(key, row.profile_id);
     return { profileId: row.profile_id, remembered: false };
   }
