@@ -186,6 +186,23 @@ export function profileStoreContract(makeStore: MakeStore): void {
         expect(await s.store.profiles.findByEmail(SPACE_A, 'nobody@example.com')).to.equal(null);
         expect(await s.store.profiles.findByEmail(SPACE_B, 'x@example.com')).to.equal(null);
       });
+
+      it('finds a profile by an email an update set or changed, and no longer by the one it replaced', async () => {
+        const p = makeProfile({ email: null });
+        await s.store.profiles.insert(p);
+        const withEmail = nextVersion(p, { email: 'first@example.com' });
+        expect(await s.store.profiles.update(withEmail, 1)).to.equal('ok');
+        expect(await s.store.profiles.findByEmail(SPACE_A, 'first@example.com')).to.deep.equal(withEmail);
+        const changed = nextVersion(withEmail, { email: 'second@example.com' });
+        expect(await s.store.profiles.update(changed, 2)).to.equal('ok');
+        expect(await s.store.profiles.findByEmail(SPACE_A, 'second@example.com')).to.deep.equal(changed);
+        expect(await s.store.profiles.findByEmail(SPACE_A, 'first@example.com')).to.equal(null);
+        expect(await s.store.profiles.update(nextVersion(withEmail, { email: 'third@example.com' }), 2), 'a stale version').to.equal('version_conflict');
+        const cleared = nextVersion(changed, { email: null });
+        expect(await s.store.profiles.update(cleared, 3)).to.equal('ok');
+        expect(await s.store.profiles.findByEmail(SPACE_A, 'second@example.com')).to.equal(null);
+        expect(await s.store.profiles.get(SPACE_A, p.id)).to.deep.equal(cleared);
+      });
     });
 
     describe('list', () => {
