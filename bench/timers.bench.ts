@@ -12,6 +12,9 @@
  *   (its 'delay_over' activity) minus the due time it stored (`data.waitedUntil`).
  * - burst: 100,000 timers all due at the same instant; drain time = the last one's fire time
  *   minus that instant.
+ * - drip: the burst again, with a journey that waits once more after its send (a delay of 30
+ *   days, then exit), as a drip campaign does: each firing leaves its instance active with its next
+ *   timer rather than ending it. Its figures are printed, not judged.
  * Instances are entered through /v1/batch (100 track events per request, distinct users) when the
  * engine's measured entry rate allows it within BENCH_MAX_HTTP_SETUP_SECONDS; otherwise they are
  * copies of a real instance written into the stopped engine's file (support/synthetic-rows.ts) and
@@ -43,6 +46,19 @@ const OTHER_LOAD_WARNING_CORES = 0.15;
 const CONNECTIONS = 8;
 const PER_BATCH = 100;
 const EVENT = 'TimerDue';
+/** The journey of every phase: wait until the event's `due_at`, send, exit. */
+const ONE_TIMER_STEPS = [
+  { id: 'wait', type: 'delay', wait: { type: 'property', path: `context.${EVENT}.properties.due_at` }, next: 'notify' },
+  { id: 'notify', type: 'send', eventName: 'Timer Fired', next: 'done' },
+  { id: 'done', type: 'exit' },
+];
+/** The drip phase's journey: the same, then another wait (30 days) before the exit. */
+const DRIP_STEPS = [
+  ONE_TIMER_STEPS[0]!,
+  { ...ONE_TIMER_STEPS[1]!, next: 'later' },
+  { id: 'later', type: 'delay', wait: { type: 'duration', duration: 'P30D' }, next: 'done' },
+  ONE_TIMER_STEPS[2]!,
+];
 /** Rows per second the synthetic writer is assumed to manage when placing the first due time (measured: more). */
 const ASSUMED_WRITE_ROWS_PER_S = 40_000;
 
@@ -123,7 +139,7 @@ async function enterByHttp(b: Bench, journeyId: string, total: number, make: (i:
  * Publishes the journey, measures the entry rate on a probe, then makes `total` instances whose
  * timers are due at `dueAt(i, t0)`, with t0 placed after the setup. Answers t0 and how it was done.
  */
-async function prepare(name: string, total: number, dueAt: (i: number, t0: number) => number) {
+async function prepare(name: string, total: number, dueAt: (i: number, t0: number) => number, steps: readonly object[] = ONE_TIMER_STEPS) {
   const b = await startBench(name);
   const seeded = await b.client.send(batchRequest([trackOf(`seed-${runId}`, `${runId}-seed`, {})]));
   if (!seeded.ok) throw new Error(`seeding the catalog failed: ${seeded.error}`);
@@ -132,11 +148,7 @@ async function prepare(name: string, total: number, dueAt: (i: number, t0: numbe
     name: `Bench timers, ${name}`,
     entry: { event: EVENT },
     start: 'wait',
-    steps: [
-      { id: 'wait', type: 'delay', wait: { type: 'property', path: `context.${EVENT}.properties.due_at` }, next: 'notify' },
-      { id: 'notify', type: 'send', eventName: 'Timer Fired', next: 'done' },
-      { id: 'done', type: 'exit' },
-    ],
+    steps,
   });
   // The probe's timers are due tomorrow: they never fire here, and one of them is the template for synthetic rows.
   const probeSize = Math.min(2_000, Math.max(200, Math.round(total / 50)));
@@ -145,7 +157,7 @@ async function prepare(name: string, total: number, dueAt: (i: number, t0: numbe
   const httpEstimateSeconds = total / probe.perSecond;
   // Through HTTP a burst fires its timers in the order their profiles were created (all are due at
   // the same instant, so they go by row order): in random profile order it is written instead.
-  const burstInOrder = name === 'burst' && options.profileOrder === 'random';
+  const burstInOrder = name !== 'sustained' && options.profileOrder === 'random';
   const setup = options.setup !== 'auto' ? options.setup
     : httpEstimateSeconds <= options.maxHttpSetupSeconds && !burstInOrder ? 'http' : 'sqlite';
   log(`${name}: ${fmt(probe.perSecond)} instances entered/s through /v1/batch (probe of ${fmt(probeSize)}): ${fmt(total)} would take ~${fmt(httpEstimateSeconds, 1)} s`
@@ -281,12 +293,12 @@ async function sustained() {
   };
 }
 
-/** Phase (b): every timer due at the same instant. */
-async function burst() {
+/** Phase (b), and (c) with the drip journey: every timer due at the same instant. */
+async function burst(name: 'burst' | 'drip') {
   const total = options.timerBurst;
-  const p = await prepare('burst', total, (_i, t0) => t0);
-  log(`  ${fmt(total)} timers all due at ${new Date(p.t0).toISOString()}`);
-  const w = await watch('burst', p.b, p.journeyId, total, p.t0, p.t0 + Math.max(options.drainTimeoutSeconds, 3 * TARGETS.burstSeconds) * 1000);
+  const p = await prepare(name, total, (_i, t0) => t0, name === 'drip' ? DRIP_STEPS : ONE_TIMER_STEPS);
+  log(`  ${fmt(total)} timers all due at ${new Date(p.t0).toISOString()}${name === 'drip' ? '; each instance then waits 30 days more' : ''}`);
+  const w = await watch(name, p.b, p.journeyId, total, p.t0, p.t0 + Math.max(options.drainTimeoutSeconds, 3 * TARGETS.burstSeconds) * 1000);
   const fired = w.firings.firedMs.length;
   let lastFired = p.t0;
   for (const f of w.firings.firedMs) lastFired = Math.max(lastFired, f);
@@ -305,14 +317,15 @@ async function burst() {
   };
 }
 
-const PHASES = ['sustained', 'burst'] as const;
+const PHASES = ['sustained', 'burst', 'drip'] as const;
 const unknownPhases = (options.phases ?? []).filter((p) => !(PHASES as readonly string[]).includes(p));
 if (unknownPhases.length > 0) throw new Error(`unknown phase(s) ${unknownPhases.join(', ')}; timers has ${PHASES.join(', ')}`);
 const wanted = (p: typeof PHASES[number]) => options.phases === null || options.phases.includes(p);
 
 try {
   const a = wanted('sustained') ? await sustained() : null;
-  const b = wanted('burst') ? await burst() : null;
+  const b = wanted('burst') ? await burst('burst') : null;
+  const c = wanted('drip') ? await burst('drip') : null;
   const verdict = (ok: boolean | null) => (ok === null ? 'SKIPPED' : ok ? 'PASS' : 'FAIL');
   // Capacity: how fast the engine fires a backlog of due timers (the burst); the sustained phase counts when it was offered more than that.
   const capacity = Math.max(b?.ratePerS ?? 0, a ? Math.min(a.achieved, a.rate) : 0);
@@ -337,12 +350,15 @@ try {
     warmup_lateness_ms: a?.warmLate ? { p50: r2(a.warmLate.p50), p99: r2(a.warmLate.p99), max: r2(a.warmLate.max) } : null,
     burst_timers: b?.total ?? null, burst_fired: b?.fired ?? null, burst_drain_s: b ? r2(b.drainSeconds) : null, burst_drain_projected: b ? !b.allFired : null,
     burst_timers_per_s: b ? Math.round(b.ratePerS) : null,
-    entries_per_s_http: { sustained: a ? Math.round(a.entryRatePerS) : null, burst: b ? Math.round(b.entryRatePerS) : null },
-    setup: { sustained: a?.setup ?? null, burst: b?.setup ?? null },
-    engine_cpu_pct: { sustained: a ? r2(a.enginePercent) : null, burst: b ? r2(b.enginePercent) : null },
-    engine_rss_mb: { sustained: a ? Math.round(a.rssMb) : null, burst: b ? Math.round(b.rssMb) : null },
-    io_per_timer: { sustained: a ? ioFigure(a.io) : null, burst: b ? ioFigure(b.io) : null },
-    other_load_cores: { sustained: a?.otherCores != null ? r2(a.otherCores) : null, burst: b?.otherCores != null ? r2(b.otherCores) : null },
+    drip_timers: c?.total ?? null, drip_fired: c?.fired ?? null, drip_drain_s: c ? r2(c.drainSeconds) : null, drip_timers_per_s: c ? Math.round(c.ratePerS) : null,
+    entries_per_s_http: { sustained: a ? Math.round(a.entryRatePerS) : null, burst: b ? Math.round(b.entryRatePerS) : null, drip: c ? Math.round(c.entryRatePerS) : null },
+    setup: { sustained: a?.setup ?? null, burst: b?.setup ?? null, drip: c?.setup ?? null },
+    engine_cpu_pct: { sustained: a ? r2(a.enginePercent) : null, burst: b ? r2(b.enginePercent) : null, drip: c ? r2(c.enginePercent) : null },
+    engine_rss_mb: { sustained: a ? Math.round(a.rssMb) : null, burst: b ? Math.round(b.rssMb) : null, drip: c ? Math.round(c.rssMb) : null },
+    io_per_timer: { sustained: a ? ioFigure(a.io) : null, burst: b ? ioFigure(b.io) : null, drip: c ? ioFigure(c.io) : null },
+    other_load_cores: {
+      sustained: a?.otherCores != null ? r2(a.otherCores) : null, burst: b?.otherCores != null ? r2(b.otherCores) : null, drip: c?.otherCores != null ? r2(c.otherCores) : null,
+    },
     pass, cpu_calibration_ms: r2(calibrationMs), sqlite_mmap_mb: options.sqliteMmapMb, profile_order: options.profileOrder,
     machine: { cpus: machine.cpus, cpu: machine.cpuModel, node: machine.node },
   })}`);

@@ -63,6 +63,9 @@ export interface JourneyEntries {
 /** Result of inserting an instance. */
 export type InstanceInsertResult = 'ok' | 'exists' | 'active_conflict';
 
+/** An instance's status and timer, what its indexes are keyed on (see InstanceStore.update). */
+export type InstanceTimerState = Pick<InstanceRecord, 'status' | 'wakeAt'>;
+
 /**
  * Journey instances. At most one active instance per (journey, profile, identifier value);
  * every change is a compare-and-set of one record, timers included (`wakeAt`).
@@ -77,7 +80,12 @@ export interface InstanceStore {
   /** `exists` when this id is stored already; `active_conflict` when another active instance has the same key. */
   insert(instance: InstanceRecord): Promise<InstanceInsertResult>;
   get(spaceId: string, id: string): Promise<InstanceRecord | null>;
-  update(instance: InstanceRecord, expectedRev: number): Promise<'ok' | 'version_conflict'>;
+  /**
+   * Writes the instance over revision `expectedRev`. `before`: its status and timer at that
+   * revision, when the caller has them; a hint an adapter may use to write less (never trusted:
+   * a wrong one costs a second try, not a wrong write).
+   */
+  update(instance: InstanceRecord, expectedRev: number, before?: InstanceTimerState): Promise<'ok' | 'version_conflict'>;
   /** Marks the outbox of this revision materialized (it is then read back empty). */
   markOutboxDone(spaceId: string, id: string, rev: number): Promise<void>;
   /** The active instances of these profiles across journeys. */

@@ -135,6 +135,42 @@ export function instanceStoreContract(makeStore: MakeStore): void {
       });
     });
 
+    describe('update with what the instance was before (a hint)', () => {
+      /** Status, timer and profile-index view of an instance as the store answers them. */
+      async function seen(i: InstanceRecord) {
+        const active = await s.store.instances.activeForProfiles(SPACE_A, [i.profileId]);
+        return {
+          stored: await s.store.instances.get(SPACE_A, i.id),
+          due: idsOf(await s.store.instances.due(T0 + 1_000_000, 10)),
+          active: idsOf(active),
+          count: await s.store.instances.countActive(SPACE_A, i.journeyId, i.profileId),
+        };
+      }
+
+      it('writes the same thing with a right hint or a wrong one: status, timer, and every lookup by them', async () => {
+        const waiting = await insertFinished(s.store, makeInstance({ wakeAt: T0 + 100 }));
+        // Right: still active, a new timer; then only the document changes.
+        const moved = nextRev(waiting, { stepId: 'step-2', wakeAt: T0 + 500 });
+        expect(await s.store.instances.update(moved, 0, waiting)).to.equal('ok');
+        expect(await seen(moved)).to.deep.equal({ stored: settled(moved), due: [moved.id], active: [moved.id], count: 1 });
+        const same = nextRev(moved, { context: { ...moved.context, 'Reply - yes': { a: 1 } } });
+        expect(await s.store.instances.update(same, 1, moved)).to.equal('ok');
+        expect(await seen(same)).to.deep.equal({ stored: settled(same), due: [same.id], active: [same.id], count: 1 });
+        // Wrong: says the timer did not change when it did, then that the status did not when it did.
+        const later = nextRev(same, { wakeAt: T0 + 900 });
+        expect(await s.store.instances.update(later, 2, { status: 'active', wakeAt: T0 + 900 })).to.equal('ok');
+        expect((await s.store.instances.due(T0 + 800, 10)), 'no longer due at the old time').to.deep.equal([]);
+        expect(await seen(later)).to.deep.equal({ stored: settled(later), due: [later.id], active: [later.id], count: 1 });
+        const done = nextRev(later, ended());
+        expect(await s.store.instances.update(done, 3, { status: 'completed', wakeAt: null })).to.equal('ok');
+        expect(await seen(done)).to.deep.equal({ stored: settled(done), due: [], active: [], count: 0 });
+        // A stale revision loses whatever the hint.
+        expect(await s.store.instances.update(nextRev(later, { stepId: 'stale' }), 3, later)).to.equal('version_conflict');
+        expect(await s.store.instances.update(nextRev(done, { stepId: 'stale' }), 3, done)).to.equal('version_conflict');
+        expect(await s.store.instances.get(SPACE_A, waiting.id)).to.deep.equal(settled(done));
+      });
+    });
+
     describe('outbox', () => {
       it("keeps an insert's outbox until marked done (or applies it with the write); its effects are stored exactly once", async () => {
         const i = makeInstance();

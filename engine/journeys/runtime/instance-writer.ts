@@ -37,9 +37,9 @@ export class InstanceWriter {
     this.#handOff(inserted.filter((d): d is DeliveryRecord => d !== null));
   }
 
-  /** Writes a changed instance over the revision it was computed from; false on a concurrent change. */
-  async update(next: InstanceRecord, expectedRev: number): Promise<boolean> {
-    if (await this.#store.instances.update(next, expectedRev) !== 'ok') return false;
+  /** Writes a changed instance over `from`, the revision it was computed from; false on a concurrent change. */
+  async update(next: InstanceRecord, from: InstanceRecord): Promise<boolean> {
+    if (await this.#store.instances.update(next, from.rev, from) !== 'ok') return false;
     await this.afterWrite(next);
     return true;
   }

@@ -159,7 +159,7 @@ export class JourneyRuntime {
       // Not even the exit runs: look at it again later rather than at once.
       const later = this.#deps.clock.now() + FAILED_TIMER_RETRY_MS;
       this.#deps.logger.error('exiting the instance failed too; its timer is put off', { instanceId: instance.id, until: new Date(later).toISOString(), error: exitError });
-      await this.#deps.store.instances.update({ ...instance, wakeAt: later, rev: instance.rev + 1, outbox: [] }, instance.rev);
+      await this.#deps.store.instances.update({ ...instance, wakeAt: later, rev: instance.rev + 1, outbox: [] }, instance.rev, instance);
     }
   }
 
@@ -261,7 +261,7 @@ export class JourneyRuntime {
       const env = { ...await this.#env(version, profile, instance.spaceId, instance, waitsFrom ?? now), ...(waitsFrom !== null ? { waitsFrom } : {}) };
       const result = runInstance(instance, effective, env);
       if (!result.changed) return;
-      if (await this.#writer.update(result.instance, instance.rev)) {
+      if (await this.#writer.update(result.instance, instance)) {
         if (result.instance.wakeAt !== null) this.#deps.onTimer?.(result.instance.wakeAt);
         return;
       }
