@@ -2,9 +2,9 @@
  * Journey timers, on a real engine in a child process, driven only through its HTTP API; counts
  * and timings are read from its SQLite file (read-only), never from its code.
  *
- * Both phases publish "TimerDue → delay until the date in the event (`properties.due_at`) → send
- * → exit": a property-date delay, so every instance's due time is exactly the one chosen here, on
- * the real clock.
+ * Every phase publishes "TimerDue → delay until the date in the event (`properties.due_at`) → send
+ * → exit" (drip: a second wait before the exit): a property-date delay, so every instance's due
+ * time is exactly the one chosen here, on the real clock.
  * - sustained: timers come due at a fixed rate (10,000/s for 10 s by default), after a warm-up of
  *   the same rate (BENCH_WARMUP_SECONDS, default 15) that is reported apart: the engine has just
  *   been started, and until its code is compiled it fires timers more slowly than the rate (see

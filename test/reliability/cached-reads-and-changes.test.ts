@@ -20,11 +20,20 @@ import { ProfileFinder } from '../../engine/profiles/profile-finder.ts';
 import { CredentialService } from '../../engine/spaces/credential-service.ts';
 import { withMethod } from '../support/memory-core.ts';
 
-/** A gate the first call of a wrapped read waits at, after reading, until opened. */
-function gate(): { open: () => void; held: Promise<void> } {
+/**
+ * `part` with its method `key` wrapped: the first call reads, then waits until `open()` before it
+ * answers (a read in flight); `calls()` counts the calls.
+ */
+function holdFirstCall<T extends object, K extends keyof T>(part: T, key: K): { part: T; open: () => void; calls: () => number } {
   let open!: () => void;
   const held = new Promise<void>((resolve) => { open = resolve; });
-  return { open, held };
+  let calls = 0;
+  const wrapped = withMethod(part, key, (original) => (async (...args: unknown[]) => {
+    const result: unknown = await (original as (...a: unknown[]) => Promise<unknown>)(...args);
+    if (++calls === 1) await held;
+    return result;
+  }) as T[K]);
+  return { part: wrapped, open, calls: () => calls };
 }
 
 describe('caches and a change made while a read is in flight', () => {
@@ -41,13 +50,7 @@ describe('caches and a change made while a read is in flight', () => {
       delivery: DEFAULT_DELIVERY_OPTIONS, createdAt: at, updatedAt: at, version: 1,
     };
     await store.destinations.insert(destination);
-    const { open, held } = gate();
-    let reads = 0;
-    const destinations = withMethod(store.destinations, 'get', (original) => async (spaceId, id) => {
-      const record = await original(spaceId, id);
-      if (++reads === 1) await held;
-      return record;
-    });
+    const { part: destinations, open, calls: reads } = holdFirstCall(store.destinations, 'get');
     const targets = new DeliveryTargets({ store: { ...store, destinations }, registry: new PluginRegistry({ builtins: builtinPlugins, catalog: false }), clock });
     const d = {
       spaceId: 's1', target: { type: 'destination', destinationId: 'dst_1', action: 'send' },
@@ -58,17 +61,11 @@ describe('caches and a change made while a read is in flight', () => {
     open();
     expect(await first, 'the resolve that read before the change').to.have.property('target');
     expect(await targets.resolve(d)).to.deep.equal({ failed: "destination 'Hook' is disabled" });
-    expect(reads).to.equal(2);
+    expect(reads()).to.equal(2);
   });
 
   it('an audience created while the rules are being read is evaluated for the next profile', async () => {
-    const { open, held } = gate();
-    let lists = 0;
-    const audiences = withMethod(store.audiences, 'list', (original) => async (spaceId) => {
-      const list = await original(spaceId);
-      if (++lists === 1) await held;
-      return list;
-    });
+    const { part: audiences, open } = holdFirstCall(store.audiences, 'list');
     const service = new AudienceService(audiences, new ProfileFinder(store.profiles), createLogger('error', true));
     const profile = (id: string): ProfileRecord => ({
       id, spaceId: 's1', userId: id, userIds: [id], anonymousIds: [], email: null, traits: { plan: 'pro' },
@@ -88,13 +85,7 @@ describe('credential cache and a revoke made while a lookup is in flight', () =>
   it('a write key revoked while it is being looked up is refused by the next request', async () => {
     const store = openSqliteStorage({ dataDir: ':memory:' }).store;
     try {
-      const { open, held } = gate();
-      let lookups = 0;
-      const spaces = withMethod(store.spaces, 'findCredentialByHash', (original) => async (hash) => {
-        const record = await original(hash);
-        if (++lookups === 1) await held;
-        return record;
-      });
+      const { part: spaces, open, calls: lookups } = holdFirstCall(store.spaces, 'findCredentialByHash');
       const credentials = new CredentialService(spaces);
       const { space, writeKey } = await credentials.createSpace('Revoked meanwhile');
       const first = credentials.authenticate(writeKey.secret, 'write_key');
@@ -102,7 +93,7 @@ describe('credential cache and a revoke made while a lookup is in flight', () =>
       open();
       expect(await first, 'the lookup that read before the revoke').to.not.equal(null);
       expect(await credentials.authenticate(writeKey.secret, 'write_key')).to.equal(null);
-      expect(lookups).to.equal(2);
+      expect(lookups()).to.equal(2);
     } finally {
       await store.close();
     }
